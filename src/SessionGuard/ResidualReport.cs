@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+using System.Text;
+
+namespace SessionGuard;
+
+/// <summary>Entries one owner member still holds.</summary>
+/// <param name="Owner">The owner's type name.</param>
+/// <param name="Member">The member's name.</param>
+/// <param name="Count">How many entries it holds.</param>
+public readonly record struct ResidualEntry(string Owner, string Member, int Count);
+
+/// <summary>
+/// What the registered owners still hold (<see cref="SessionRegistry.CheckResiduals"/>). With no session open,
+/// anything held is a leak: state written for an ended session, or by code that bypassed the registry.
+/// </summary>
+public sealed class ResidualReport
+{
+    internal ResidualReport(int activeSessions, IReadOnlyList<ResidualEntry> entries)
+    {
+        ActiveSessions = activeSessions;
+        Entries = entries;
+    }
+
+    /// <summary>Sessions open when the check ran.</summary>
+    public int ActiveSessions { get; }
+
+    /// <summary>Every owner member holding at least one entry.</summary>
+    public IReadOnlyList<ResidualEntry> Entries { get; }
+
+    /// <summary>True when no owner member holds any entry.</summary>
+    public bool IsClean => Entries.Count == 0;
+
+    /// <summary>A human-readable summary naming every member that holds entries.</summary>
+    public override string ToString()
+    {
+        if (IsClean)
+        {
+            return $"clean: no owner holds per-session entries ({ActiveSessions} sessions open)";
+        }
+
+        var sb = new StringBuilder();
+        sb.Append(Entries.Count).Append(" owner members hold entries (").Append(ActiveSessions).Append(" sessions open):");
+        foreach (var e in Entries)
+        {
+            sb.Append(' ').Append(e.Owner).Append('.').Append(e.Member).Append('=').Append(e.Count).Append(';');
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,27 @@
+namespace SessionGuard;
+
+/// <summary>Why a session ended.</summary>
+public enum SessionEndReason
+{
+    /// <summary>The application closed it (<see cref="SessionRegistry.EndAsync"/>, <see cref="Session.EndAsync"/>).</summary>
+    Closed = 0,
+
+    /// <summary>It saw no activity (<see cref="Session.Touch"/>) for <see cref="SessionRegistryOptions.IdleTimeout"/>.</summary>
+    IdleExpired = 1,
+
+    /// <summary>It was the least recently active session when a new one needed its place under <see cref="SessionRegistryOptions.MaxSessions"/>.</summary>
+    Evicted = 2,
+
+    /// <summary>The registry was disposed.</summary>
+    Shutdown = 3,
+}
+
+/// <summary>What <see cref="SessionRegistry.Open"/> does when <see cref="SessionRegistryOptions.MaxSessions"/> sessions are already active.</summary>
+public enum SessionOverflowPolicy
+{
+    /// <summary>End the least recently active session (reason <see cref="SessionEndReason.Evicted"/>) to make room.</summary>
+    EvictIdlest = 0,
+
+    /// <summary>Refuse the new session with <see cref="SessionLimitExceededException"/>.</summary>
+    Reject = 1,
+}

@@ -1,0 +1,781 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace SessionGuard;
+
+/// <summary>
+/// The live sessions of a process and the owners of per-session state. Ending a session runs an ordered teardown:
+/// cancel its tasks, await them (bounded), dispose what it owns and delete its temp files, release it from every
+/// registered <see cref="ISessionScoped"/> owner, then publish a <see cref="SessionTeardownReport"/>. Sessions also
+/// end when idle (<see cref="SessionRegistryOptions.IdleTimeout"/>), when evicted under
+/// <see cref="SessionRegistryOptions.MaxSessions"/>, and when the registry is disposed.
+/// </summary>
+/// <remarks>Thread-safe. Ending one session costs the same whatever the number of other live sessions.</remarks>
+public sealed class SessionRegistry : IAsyncDisposable, IDisposable
+{
+    private readonly SessionRegistryOptions _options;
+    private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
+    private readonly object _ownersGate = new();
+    private readonly ITimer? _sweepTimer;
+    private ISessionScoped[] _owners = Array.Empty<ISessionScoped>();
+    private Func<IEnumerable<ISessionScoped>>? _deferredOwners;
+    private int _activeCount;
+    private int _openCount;
+    private int _sweeping;
+    private int _disposeStarted;
+    private Task? _disposal;
+
+    /// <summary>Creates a registry.</summary>
+    /// <param name="options">Settings; defaults when null. The registry keeps a copy, validated now.</param>
+    /// <param name="timeProvider">Time for idle expiry, timeouts and the sweep timer; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Logging; none when null.</param>
+    /// <param name="meterFactory">Creates the <c>SessionGuard</c> meter; a meter of the registry's own when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the exception names it.</exception>
+    public SessionRegistry(SessionRegistryOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
+    {
+        _options = (options ?? new SessionRegistryOptions()).Clone();
+        _options.Validate();
+        Time = timeProvider ?? TimeProvider.System;
+        Logger = (ILogger?)loggerFactory?.CreateLogger<SessionRegistry>() ?? NullLogger.Instance;
+        Instruments = new RegistryInstruments(meterFactory, ObserveOwnerEntries);
+        TempFiles = new TempFiles(_options.TempRoot);
+        if (_options.IdleTimeout != Timeout.InfiniteTimeSpan && _options.SweepInterval != Timeout.InfiniteTimeSpan)
+        {
+            _sweepTimer = Time.CreateTimer(static s => ((SessionRegistry)s!).OnSweepTimer(), this, _options.SweepInterval, _options.SweepInterval);
+        }
+    }
+
+    /// <summary>Raised after each teardown with its report. Handler exceptions are logged and ignored.</summary>
+    public event EventHandler<SessionTeardownReport>? SessionEnded;
+
+    /// <summary>Sessions open and not ending.</summary>
+    public int ActiveCount => Volatile.Read(ref _activeCount);
+
+    /// <summary>The settings in force (a copy of those given).</summary>
+    public SessionRegistryOptions Options => _options.Clone();
+
+    /// <summary>The folder that holds this registry's session temp files.</summary>
+    public string TempFolder => TempFiles.Folder;
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal RegistryInstruments Instruments { get; }
+
+    internal TempFiles TempFiles { get; }
+
+    /// <summary>
+    /// Adds an owner of per-session state: from now on every session that ends is released from it.
+    /// </summary>
+    /// <param name="owner">The owner (generated or hand-written).</param>
+    /// <returns>Dispose it to remove the owner.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="owner"/> is already registered.</exception>
+    public IDisposable Register(ISessionScoped owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_ownersGate)
+        {
+            if (Array.IndexOf(_owners, owner) >= 0)
+            {
+                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry.");
+            }
+
+            var owners = new ISessionScoped[_owners.Length + 1];
+            _owners.CopyTo(owners, 0);
+            owners[^1] = owner;
+            Volatile.Write(ref _owners, owners);
+        }
+
+        return new Registration(this, owner);
+    }
+
+    /// <summary>Opens a new session.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
+    /// <exception cref="InvalidOperationException">A session with this id is open or still ending.</exception>
+    /// <exception cref="SessionLimitExceededException">The cap is reached and the policy is <see cref="SessionOverflowPolicy.Reject"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The registry is disposed.</exception>
+    public Session Open(SessionId id)
+    {
+        SessionId.ThrowIfDefault(id, nameof(id));
+        ThrowIfDisposed();
+        EnsureOwners();
+        if (_sessions.TryGetValue(id, out var existing))
+        {
+            throw AlreadyOpen(existing);
+        }
+
+        ReserveSlot(id);
+        var session = new Session(this, id, Time.GetUtcNow());
+        if (!_sessions.TryAdd(id, session))
+        {
+            Interlocked.Decrement(ref _activeCount);
+            session.DiscardUnpublished();
+            throw AlreadyOpen(_sessions.TryGetValue(id, out existing) ? existing : null);
+        }
+
+        Published(session);
+        return session;
+    }
+
+    /// <summary>Returns the active session with this id, opening it if there is none. Concurrent callers for one id get the same session.</summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
+    /// <exception cref="InvalidOperationException">The session with this id is still ending; await its <see cref="EndAsync"/> first.</exception>
+    /// <exception cref="SessionLimitExceededException">The cap is reached and the policy is <see cref="SessionOverflowPolicy.Reject"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The registry is disposed.</exception>
+    public Session GetOrOpen(SessionId id)
+    {
+        SessionId.ThrowIfDefault(id, nameof(id));
+        ThrowIfDisposed();
+        EnsureOwners();
+        while (true)
+        {
+            if (_sessions.TryGetValue(id, out var existing))
+            {
+                return existing.IsActive ? existing : throw AlreadyOpen(existing);
+            }
+
+            ReserveSlot(id);
+            var session = new Session(this, id, Time.GetUtcNow());
+            if (_sessions.TryAdd(id, session))
+            {
+                Published(session);
+                return session;
+            }
+
+            Interlocked.Decrement(ref _activeCount);
+            session.DiscardUnpublished();
+        }
+    }
+
+    /// <summary>Gets the active session with this id.</summary>
+    public bool TryGet(SessionId id, out Session session)
+    {
+        if (!id.IsDefault && _sessions.TryGetValue(id, out var found) && found.IsActive)
+        {
+            session = found;
+            return true;
+        }
+
+        session = null!;
+        return false;
+    }
+
+    /// <summary>True while a session with this id is open and not ending: owners check it before writing per-session state.</summary>
+    public bool IsActive(SessionId id) => TryGet(id, out _);
+
+    /// <summary>
+    /// Ends the session with this id and returns its teardown report, or null when no session with this id is open.
+    /// Concurrent calls run the teardown once and all get the same report.
+    /// </summary>
+    /// <param name="id">The session.</param>
+    /// <param name="reason">Recorded if this call starts the teardown.</param>
+    /// <param name="cancellationToken">Stops this caller's wait; the teardown itself always runs to the end.</param>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
+    public ValueTask<SessionTeardownReport?> EndAsync(SessionId id, SessionEndReason reason = SessionEndReason.Closed, CancellationToken cancellationToken = default)
+    {
+        SessionId.ThrowIfDefault(id, nameof(id));
+        if (!Enum.IsDefined(reason))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reason), reason, "Unknown SessionEndReason.");
+        }
+
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            return new ValueTask<SessionTeardownReport?>((SessionTeardownReport?)null);
+        }
+
+        var teardown = EndSessionAsync(session, reason);
+        if (teardown.IsCompletedSuccessfully)
+        {
+            return new ValueTask<SessionTeardownReport?>(teardown.Result);
+        }
+
+        return Await(teardown, cancellationToken);
+
+        static async ValueTask<SessionTeardownReport?> Await(Task<SessionTeardownReport> teardown, CancellationToken ct) =>
+            await teardown.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Ends every active session idle for at least <see cref="SessionRegistryOptions.IdleTimeout"/> (reason
+    /// <see cref="SessionEndReason.IdleExpired"/>) and waits for their teardowns. The sweep timer calls it; so can tests.
+    /// It never blocks opening or ending other sessions.
+    /// </summary>
+    /// <returns>How many sessions this sweep ended.</returns>
+    public async Task<int> SweepAsync()
+    {
+        if (_options.IdleTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return 0;
+        }
+
+        long cutoff = (Time.GetUtcNow() - _options.IdleTimeout).UtcTicks;
+        List<Task<SessionTeardownReport>>? teardowns = null;
+        foreach (var pair in _sessions)
+        {
+            var session = pair.Value;
+            if (session.IsActive && session.LastActivityTicks <= cutoff)
+            {
+                var teardown = StartTeardown(session, SessionEndReason.IdleExpired, out bool started);
+                if (started)
+                {
+                    (teardowns ??= new()).Add(teardown);
+                }
+            }
+        }
+
+        if (teardowns is null)
+        {
+            return 0;
+        }
+
+        await Task.WhenAll(teardowns).ConfigureAwait(false);
+        return teardowns.Count;
+    }
+
+    /// <summary>
+    /// Counts what every registered owner still holds, per owner and member. With no session open, anything held is a leak.
+    /// The registry runs this check itself whenever its last session ends, and logs a warning naming what is held.
+    /// </summary>
+    public ResidualReport CheckResiduals()
+    {
+        EnsureOwners();
+        List<ResidualEntry>? entries = null;
+        foreach (var owner in Volatile.Read(ref _owners))
+        {
+            string ownerName = OwnerName(owner);
+            int members = owner.MemberCount;
+            for (int i = 0; i < members; i++)
+            {
+                int count = owner.GetLiveEntryCount(i);
+                if (count != 0)
+                {
+                    (entries ??= new()).Add(new ResidualEntry(ownerName, owner.GetMemberName(i), count));
+                }
+            }
+        }
+
+        return new ResidualReport(Volatile.Read(ref _openCount), entries is null ? Array.Empty<ResidualEntry>() : entries.ToArray());
+    }
+
+    /// <summary>Ends every session (reason <see cref="SessionEndReason.Shutdown"/>), stops the sweep and waits for every teardown.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) == 0)
+        {
+            Volatile.Write(ref _disposal, DisposeCoreAsync());
+        }
+
+        var disposal = Volatile.Read(ref _disposal);
+        while (disposal is null)
+        {
+            Thread.Yield();
+            disposal = Volatile.Read(ref _disposal);
+        }
+
+        return new ValueTask(disposal);
+    }
+
+    /// <summary>Synchronous <see cref="DisposeAsync"/>, for containers that dispose synchronously. Blocks until every teardown ends.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Owners resolved lazily (from dependency injection), so that owners may themselves depend on the registry.</summary>
+    internal void AddDeferredOwners(Func<IEnumerable<ISessionScoped>> owners)
+    {
+        lock (_ownersGate)
+        {
+            var previous = _deferredOwners;
+            _deferredOwners = previous is null ? owners : () => Concat(previous(), owners());
+        }
+
+        static IEnumerable<ISessionScoped> Concat(IEnumerable<ISessionScoped> a, IEnumerable<ISessionScoped> b)
+        {
+            foreach (var x in a)
+            {
+                yield return x;
+            }
+
+            foreach (var x in b)
+            {
+                yield return x;
+            }
+        }
+    }
+
+    internal Task<SessionTeardownReport> EndSessionAsync(Session session, SessionEndReason reason)
+    {
+        if (!Enum.IsDefined(reason))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reason), reason, "Unknown SessionEndReason.");
+        }
+
+        return StartTeardown(session, reason, out _);
+    }
+
+    private Task<SessionTeardownReport> StartTeardown(Session session, SessionEndReason reason, out bool started)
+    {
+        var snapshot = session.TryBeginEnding(out var teardown, out var completion);
+        if (snapshot is null)
+        {
+            started = false;
+            return teardown!;
+        }
+
+        started = true;
+        Interlocked.Decrement(ref _activeCount);
+        Instruments.Active.Add(-1);
+        _ = RunTeardownAsync(session, reason, snapshot, completion!);
+        return teardown!;
+    }
+
+    private async Task RunTeardownAsync(Session session, SessionEndReason reason, Session.EndingSnapshot snapshot, TaskCompletionSource<SessionTeardownReport> completion)
+    {
+        long started = Time.GetTimestamp();
+        var id = session.Id;
+        List<TeardownFailure>? failures = null;
+        IReadOnlyList<string> undrained = Array.Empty<string>();
+        List<OwnerEntriesRemoved>? removed = null;
+        int disposed = 0;
+        int tempDeleted = 0;
+        try
+        {
+            // 1. Cancel the session's token: its tasks see Ending.
+            try
+            {
+                session.CancelEnding();
+            }
+            catch (Exception ex)
+            {
+                AddFailure(ref failures, TeardownStage.Cancel, "Ending callbacks", ex);
+            }
+
+            // 2. Drain its tasks, bounded.
+            if (snapshot.Drained is { } drained && !drained.IsCompleted)
+            {
+                try
+                {
+                    await drained.WaitAsync(_options.TaskDrainTimeout, Time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    var names = session.RunningTaskNames();
+                    if (names.Count > 0)
+                    {
+                        undrained = names;
+                        Instruments.TasksUndrained.Add(names.Count);
+                        foreach (var name in names)
+                        {
+                            Log.TaskMissedDrain(Logger, id, name, _options.TaskDrainTimeout.TotalMilliseconds);
+                        }
+                    }
+                }
+            }
+
+            // 3. Dispose owned resources, last first; delete temp files.
+            if (snapshot.Owned is { } owned)
+            {
+                for (int i = owned.Count - 1; i >= 0; i--)
+                {
+                    object resource = owned[i];
+                    try
+                    {
+                        ValueTask pending = resource is IAsyncDisposable asyncDisposable
+                            ? asyncDisposable.DisposeAsync()
+                            : DisposeSync((IDisposable)resource);
+                        if (pending.IsCompleted)
+                        {
+                            pending.GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            await WithTimeout(pending.AsTask(), _options.DisposeTimeout, "disposing " + resource.GetType().Name).ConfigureAwait(false);
+                        }
+
+                        disposed++;
+                    }
+                    catch (Exception ex)
+                    {
+                        AddFailure(ref failures, TeardownStage.DisposeResources, resource.GetType().FullName ?? resource.GetType().Name, ex);
+                    }
+                }
+            }
+
+            if (snapshot.TempFiles is { } tempFiles)
+            {
+                foreach (var path in tempFiles)
+                {
+                    try
+                    {
+                        File.Delete(path);
+                        tempDeleted++;
+                    }
+                    catch (Exception ex)
+                    {
+                        AddFailure(ref failures, TeardownStage.DeleteTempFiles, path, ex);
+                    }
+                }
+            }
+
+            // 4. Release the session from every owner.
+            SessionReleaseContext? context = null;
+            foreach (var owner in Volatile.Read(ref _owners))
+            {
+                context ??= new SessionReleaseContext();
+                context.Clear();
+                string ownerName = OwnerName(owner);
+                try
+                {
+                    ValueTask<int> pending = owner.ReleaseSessionAsync(id, context);
+                    if (pending.IsCompleted)
+                    {
+                        pending.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        await WithTimeout(pending.AsTask(), _options.OwnerReleaseTimeout, "releasing the session from " + ownerName).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    AddFailure(ref failures, TeardownStage.ReleaseOwners, ownerName, ex);
+                    if (ex is TimeoutException)
+                    {
+                        // The owner may still write into this context later: do not reuse it.
+                        CollectRelease(ownerName, context, ref removed, ref failures);
+                        context = null;
+                        continue;
+                    }
+                }
+
+                CollectRelease(ownerName, context, ref removed, ref failures);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Unreachable by design (every step catches its own failures); kept so a teardown always completes.
+            AddFailure(ref failures, TeardownStage.Publish, "teardown", ex);
+        }
+
+        // 5. Remove the session and publish the report.
+        var (tasksStarted, tasksFaulted) = session.TaskCounts();
+        var report = new SessionTeardownReport(
+            id,
+            reason,
+            tasksStarted,
+            tasksFaulted,
+            snapshot.RunningTasks,
+            undrained,
+            removed is null ? Array.Empty<OwnerEntriesRemoved>() : removed,
+            disposed,
+            tempDeleted,
+            failures is null ? Array.Empty<TeardownFailure>() : failures,
+            Time.GetElapsedTime(started));
+
+        _sessions.TryRemove(new KeyValuePair<SessionId, Session>(id, session));
+        int stillOpen = Interlocked.Decrement(ref _openCount);
+        session.MarkEnded(disposeToken: undrained.Count == 0);
+
+        var reasonTag = RegistryInstruments.ReasonTag(reason);
+        Instruments.Ended.Add(1, reasonTag);
+        Instruments.TeardownDuration.Record(report.Elapsed.TotalSeconds, reasonTag);
+        foreach (var failure in report.Failures)
+        {
+            Instruments.TeardownFailures.Add(1, RegistryInstruments.StageTag(failure.Stage));
+            Log.TeardownFailure(Logger, failure.Exception, id, failure.Stage, failure.Subject);
+        }
+
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            Log.SessionEnded(Logger, id, reason, report.Elapsed.TotalMilliseconds, report.EntriesRemoved, disposed, snapshot.RunningTasks);
+        }
+
+        var handlers = SessionEnded;
+        if (handlers is not null)
+        {
+            foreach (EventHandler<SessionTeardownReport> handler in handlers.GetInvocationList())
+            {
+                try
+                {
+                    handler(this, report);
+                }
+                catch (Exception ex)
+                {
+                    Log.TeardownFailure(Logger, ex, id, TeardownStage.Publish, handler.Method.Name);
+                }
+            }
+        }
+
+        completion.TrySetResult(report);
+
+        // 6. Last session gone: anything still held is a leak.
+        if (stillOpen == 0)
+        {
+            var residuals = CheckResiduals();
+            if (!residuals.IsClean && Volatile.Read(ref _openCount) == 0)
+            {
+                Log.Residuals(Logger, residuals);
+            }
+        }
+    }
+
+    private static void CollectRelease(string ownerName, SessionReleaseContext context, ref List<OwnerEntriesRemoved>? removed, ref List<TeardownFailure>? failures)
+    {
+        foreach (var (member, count) in context.Removed)
+        {
+            if (count > 0)
+            {
+                (removed ??= new()).Add(new OwnerEntriesRemoved(ownerName, member, count));
+            }
+        }
+
+        foreach (var (member, error) in context.Failures)
+        {
+            AddFailure(ref failures, TeardownStage.ReleaseOwners, ownerName + "." + member, error);
+        }
+    }
+
+    private static void AddFailure(ref List<TeardownFailure>? failures, TeardownStage stage, string subject, Exception ex) =>
+        (failures ??= new()).Add(new TeardownFailure(stage, subject, ex));
+
+    private static ValueTask DisposeSync(IDisposable disposable)
+    {
+        disposable.Dispose();
+        return default;
+    }
+
+    private async Task WithTimeout(Task task, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, Time).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            // It goes on without us: observe its eventual fault so it is never an unobserved exception.
+            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw new TimeoutException($"Timed out after {timeout.TotalMilliseconds} ms {what}.");
+        }
+    }
+
+    private void ReserveSlot(SessionId id)
+    {
+        int max = _options.MaxSessions;
+        while (true)
+        {
+            int active = Volatile.Read(ref _activeCount);
+            if (active < max)
+            {
+                if (Interlocked.CompareExchange(ref _activeCount, active + 1, active) == active)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (_options.OverflowPolicy == SessionOverflowPolicy.Reject)
+            {
+                throw new SessionLimitExceededException(id, max);
+            }
+
+            var victim = FindIdlest();
+            if (victim is null)
+            {
+                // Every counted session began ending between our read and the scan; try again.
+                Thread.Yield();
+                continue;
+            }
+
+            StartTeardown(victim, SessionEndReason.Evicted, out bool started);
+            if (started)
+            {
+                Log.SessionEvicted(Logger, victim.Id, max);
+            }
+        }
+    }
+
+    private Session? FindIdlest()
+    {
+        Session? idlest = null;
+        long oldest = long.MaxValue;
+        foreach (var pair in _sessions)
+        {
+            var session = pair.Value;
+            long ticks = session.LastActivityTicks;
+            if (ticks < oldest && session.IsActive)
+            {
+                oldest = ticks;
+                idlest = session;
+            }
+        }
+
+        return idlest;
+    }
+
+    private void Published(Session session)
+    {
+        Interlocked.Increment(ref _openCount);
+        Instruments.Active.Add(1);
+        Instruments.Opened.Add(1);
+        Log.SessionOpened(Logger, session.Id);
+        if (Volatile.Read(ref _disposeStarted) != 0)
+        {
+            // Lost a race with DisposeAsync: the shutdown loop will end it, or we do.
+            _ = StartTeardown(session, SessionEndReason.Shutdown, out _);
+            throw new ObjectDisposedException(nameof(SessionRegistry));
+        }
+    }
+
+    private async Task DisposeCoreAsync()
+    {
+        _sweepTimer?.Dispose();
+        while (!_sessions.IsEmpty)
+        {
+            var teardowns = new List<Task<SessionTeardownReport>>();
+            foreach (var pair in _sessions)
+            {
+                teardowns.Add(StartTeardown(pair.Value, SessionEndReason.Shutdown, out _));
+            }
+
+            await Task.WhenAll(teardowns).ConfigureAwait(false);
+        }
+
+        TempFiles.TryRemoveFolder();
+        Instruments.Dispose();
+    }
+
+    private void OnSweepTimer()
+    {
+        if (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = RunTimedSweepAsync();
+    }
+
+    private async Task RunTimedSweepAsync()
+    {
+        try
+        {
+            await SweepAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SweepFailed(Logger, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveOwnerEntries()
+    {
+        var owners = Volatile.Read(ref _owners);
+        var measurements = new List<Measurement<long>>();
+        foreach (var owner in owners)
+        {
+            var ownerTag = new KeyValuePair<string, object?>("owner", OwnerName(owner));
+            int members = owner.MemberCount;
+            for (int i = 0; i < members; i++)
+            {
+                measurements.Add(new Measurement<long>(owner.GetLiveEntryCount(i), ownerTag, new KeyValuePair<string, object?>("member", owner.GetMemberName(i))));
+            }
+        }
+
+        return measurements;
+    }
+
+    private void EnsureOwners()
+    {
+        if (Volatile.Read(ref _deferredOwners) is null)
+        {
+            return;
+        }
+
+        Func<IEnumerable<ISessionScoped>>? deferred;
+        lock (_ownersGate)
+        {
+            deferred = _deferredOwners;
+            _deferredOwners = null;
+        }
+
+        if (deferred is null)
+        {
+            return;
+        }
+
+        foreach (var owner in deferred())
+        {
+            lock (_ownersGate)
+            {
+                if (Array.IndexOf(_owners, owner) >= 0)
+                {
+                    continue;
+                }
+            }
+
+            Register(owner);
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposeStarted) != 0)
+        {
+            throw new ObjectDisposedException(nameof(SessionRegistry));
+        }
+    }
+
+    private static string OwnerName(ISessionScoped owner) => owner.GetType().Name;
+
+    private static InvalidOperationException AlreadyOpen(Session? existing) =>
+        existing is { IsActive: false }
+            ? new InvalidOperationException($"Session '{existing.Id}' is still ending; await its EndAsync before opening the id again.")
+            : new InvalidOperationException($"Session '{existing?.Id}' is already open; use GetOrOpen to share it.");
+
+    private sealed class Registration : IDisposable
+    {
+        private SessionRegistry? _registry;
+        private readonly ISessionScoped _owner;
+
+        public Registration(SessionRegistry registry, ISessionScoped owner)
+        {
+            _registry = registry;
+            _owner = owner;
+        }
+
+        public void Dispose()
+        {
+            var registry = Interlocked.Exchange(ref _registry, null);
+            if (registry is null)
+            {
+                return;
+            }
+
+            lock (registry._ownersGate)
+            {
+                int index = Array.IndexOf(registry._owners, _owner);
+                if (index < 0)
+                {
+                    return;
+                }
+
+                var owners = new ISessionScoped[registry._owners.Length - 1];
+                Array.Copy(registry._owners, 0, owners, 0, index);
+                Array.Copy(registry._owners, index + 1, owners, index, owners.Length - index);
+                Volatile.Write(ref registry._owners, owners);
+            }
+        }
+    }
+}

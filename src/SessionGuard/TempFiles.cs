@@ -1,0 +1,101 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+
+namespace SessionGuard;
+
+/// <summary>The per-process folder that holds session temp files, created with owner-only permissions.</summary>
+internal sealed class TempFiles
+{
+    private readonly string _folder;
+
+    public TempFiles(string? root)
+    {
+        string baseDir = string.IsNullOrEmpty(root) ? Path.GetTempPath() : root;
+        _folder = Path.Combine(baseDir, "sessionguard-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + RandomToken(6));
+    }
+
+    public string Folder => _folder;
+
+    public string Create(string extension)
+    {
+        string ext = NormalizeExtension(extension);
+        EnsureFolder();
+        string path = Path.Combine(_folder, RandomToken(12) + ext);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (new FileStream(path, options))
+        {
+        }
+
+        return path;
+    }
+
+    /// <summary>Removes the folder if it is empty (other sessions may still use it).</summary>
+    public void TryRemoveFolder()
+    {
+        try
+        {
+            if (Directory.Exists(_folder) && Directory.GetFileSystemEntries(_folder).Length == 0)
+            {
+                Directory.Delete(_folder);
+            }
+        }
+        catch (IOException)
+        {
+            // In use or not empty: another session made a file since the check.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    internal static string NormalizeExtension(string extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        string ext = extension.StartsWith('.') ? extension : "." + extension;
+        if (ext.Length < 2 || ext.Length > 16)
+        {
+            throw new ArgumentException($"A temp file extension must have 1 to 15 characters after the dot; got '{extension}'.", nameof(extension));
+        }
+
+        for (int i = 1; i < ext.Length; i++)
+        {
+            char c = ext[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-'))
+            {
+                throw new ArgumentException($"A temp file extension may hold only ASCII letters, digits, '_' and '-'; '{extension}' has '{c}'.", nameof(extension));
+            }
+        }
+
+        return ext;
+    }
+
+    private void EnsureFolder()
+    {
+        if (Directory.Exists(_folder))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(_folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    private static string RandomToken(int bytes)
+    {
+        Span<byte> buffer = stackalloc byte[bytes];
+        RandomNumberGenerator.Fill(buffer);
+        return Convert.ToHexString(buffer).ToLowerInvariant();
+    }
+}
