@@ -174,7 +174,9 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Ends the session with this id and returns its teardown report, or null when no session with this id is open.
-    /// Concurrent calls run the teardown once and all get the same report.
+    /// Concurrent calls, and calls made while the teardown runs, run the teardown once and all get the same report;
+    /// once the session is gone its id is no longer open, so a later call returns null (<see cref="Session.EndAsync"/>
+    /// on the session object returns the same report forever).
     /// </summary>
     /// <param name="id">The session.</param>
     /// <param name="reason">Recorded if this call starts the teardown.</param>
