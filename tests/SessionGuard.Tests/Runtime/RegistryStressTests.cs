@@ -105,7 +105,9 @@ public class RegistryStressTests
                         report = await session.EndAsync();
                         break;
                     default:
-                        var both = await Task.WhenAll(registry.EndAsync(id).AsTask(), session.EndAsync()!);
+                        var first = registry.EndAsync(id).AsTask();
+                        var second = session.EndAsync();
+                        var both = new[] { (await first)!, await second };
                         Assert.Same(both[0], both[1]);
                         report = both[0]!;
                         break;
