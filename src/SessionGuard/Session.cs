@@ -3,6 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+#if NET9_0_OR_GREATER
+using Gate = System.Threading.Lock;
+#else
+using Gate = System.Object;
+#endif
 
 namespace SessionGuard;
 
@@ -17,9 +22,12 @@ public sealed class Session
     private const int StateEnding = 1;
     private const int StateEnded = 2;
 
+    // Installed in place of a token source nobody asked for when the session ends: already cancelled, never disposed.
+    private static readonly CancellationTokenSource CancelledSource = CreateCancelled();
+
     private readonly SessionRegistry _registry;
-    private readonly CancellationTokenSource _ending = new();
-    private readonly object _gate = new();
+    private readonly Gate _gate = new();
+    private CancellationTokenSource? _ending; // created on first use of Ending or Run
     private long _lastActivityTicks;
     private int _state;
 
@@ -46,7 +54,7 @@ public sealed class Session
     public SessionId Id { get; }
 
     /// <summary>Cancelled when the session begins ending (first step of the teardown).</summary>
-    public CancellationToken Ending => _ending.Token;
+    public CancellationToken Ending => EndingSource.Token;
 
     /// <summary>When the session was opened.</summary>
     public DateTimeOffset OpenedAt { get; }
@@ -73,6 +81,28 @@ public sealed class Session
     }
 
     internal long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
+
+    private CancellationTokenSource EndingSource
+    {
+        get
+        {
+            var source = Volatile.Read(ref _ending);
+            if (source is not null)
+            {
+                return source;
+            }
+
+            var created = new CancellationTokenSource();
+            source = Interlocked.CompareExchange(ref _ending, created, null);
+            if (source is null)
+            {
+                return created;
+            }
+
+            created.Dispose();
+            return source;
+        }
+    }
 
     /// <summary>Marks activity now, postponing idle expiry. Cheap enough to call per received frame.</summary>
     public void Touch() => Volatile.Write(ref _lastActivityTicks, _registry.Time.GetUtcNow().UtcTicks);
@@ -114,9 +144,9 @@ public sealed class Session
         Task task;
         try
         {
-            task = work(_ending.Token) ?? Task.FromException(new InvalidOperationException($"A task of session '{Id}' ({node.DisplayName}) returned null instead of a Task."));
+            task = work(EndingSource.Token) ?? Task.FromException(new InvalidOperationException($"A task of session '{Id}' ({node.DisplayName}) returned null instead of a Task."));
         }
-        catch (OperationCanceledException oce) when (oce.CancellationToken == _ending.Token)
+        catch (OperationCanceledException oce) when (oce.CancellationToken.IsCancellationRequested && oce.CancellationToken == Ending)
         {
             task = Task.FromCanceled(oce.CancellationToken);
         }
@@ -125,6 +155,7 @@ public sealed class Session
             task = Task.FromException(ex);
         }
 
+        node.Task = task;
         if (task.IsCompleted)
         {
             node.Complete(task);
@@ -212,7 +243,7 @@ public sealed class Session
     /// Begins ending: from here on Run/Own/CreateTempFile throw. Returns null when another caller began first
     /// (then <paramref name="teardown"/> is that caller's teardown).
     /// </summary>
-    internal EndingSnapshot? TryBeginEnding(out Task<SessionTeardownReport>? teardown, out TaskCompletionSource<SessionTeardownReport>? completion)
+    internal bool TryBeginEnding(out EndingSnapshot snapshot, out Task<SessionTeardownReport> teardown, out TaskCompletionSource<SessionTeardownReport>? completion)
     {
         lock (_gate)
         {
@@ -220,7 +251,8 @@ public sealed class Session
             {
                 teardown = _teardown;
                 completion = null;
-                return null;
+                snapshot = default;
+                return false;
             }
 
             completion = new TaskCompletionSource<SessionTeardownReport>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -231,14 +263,19 @@ public sealed class Session
                 _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            var snapshot = new EndingSnapshot(_running, _drained?.Task, _owned, _tempFiles);
+            snapshot = new EndingSnapshot(_running, _drained?.Task, _owned, _tempFiles);
             _owned = null;
             _tempFiles = null;
-            return snapshot;
+            return true;
         }
     }
 
-    internal void CancelEnding() => _ending.Cancel();
+    /// <summary>Cancels <see cref="Ending"/>; when nobody asked for it yet, later readers get an already-cancelled token.</summary>
+    internal void CancelEnding()
+    {
+        var source = Interlocked.CompareExchange(ref _ending, CancelledSource, null);
+        source?.Cancel();
+    }
 
     internal (int Started, int Faulted) TaskCounts()
     {
@@ -255,7 +292,11 @@ public sealed class Session
         {
             for (var node = _tasks; node is not null; node = node.Next)
             {
-                names.Add(node.DisplayName);
+                // A task that completed but whose completion callback is still queued has drained.
+                if (node.Task is not { IsCompleted: true })
+                {
+                    names.Add(node.DisplayName);
+                }
             }
         }
 
@@ -265,14 +306,22 @@ public sealed class Session
     internal void MarkEnded(bool disposeToken)
     {
         Volatile.Write(ref _state, StateEnded);
-        if (disposeToken)
+        var source = Volatile.Read(ref _ending);
+        if (disposeToken && source is not null && source != CancelledSource)
         {
-            _ending.Dispose();
+            source.Dispose();
         }
     }
 
     /// <summary>Disposes a session object that lost an opening race and was never published.</summary>
-    internal void DiscardUnpublished() => _ending.Dispose();
+    internal void DiscardUnpublished() => Volatile.Read(ref _ending)?.Dispose();
+
+    private static CancellationTokenSource CreateCancelled()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
+    }
 
     private void DisposeLate(object resource)
     {
@@ -362,7 +411,7 @@ public sealed class Session
         }
     }
 
-    internal sealed class EndingSnapshot
+    internal readonly struct EndingSnapshot
     {
         public EndingSnapshot(int runningTasks, Task? drained, List<object>? owned, List<string>? tempFiles)
         {
@@ -397,6 +446,9 @@ public sealed class Session
         public TaskNode? Next { get; set; }
 
         public TaskNode? Previous { get; set; }
+
+        /// <summary>The work's task; null while the work still runs synchronously inside <see cref="Run"/>.</summary>
+        public Task? Task { get; set; }
 
         public string DisplayName => _name ?? "task #" + _sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -20,6 +20,9 @@ public readonly struct SessionId : IEquatable<SessionId>
 
     private readonly string? _value;
 
+    // The ordinal hash, computed once: ids are dictionary keys on every hot path (registry, owners, pending operations).
+    private readonly int _hash;
+
     /// <summary>Creates an id from <paramref name="value"/> after validating it.</summary>
     /// <param name="value">The id's text.</param>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
@@ -34,6 +37,7 @@ public readonly struct SessionId : IEquatable<SessionId>
         }
 
         _value = value;
+        _hash = StringComparer.Ordinal.GetHashCode(value);
     }
 
     /// <summary>The id's text.</summary>
@@ -98,13 +102,13 @@ public readonly struct SessionId : IEquatable<SessionId>
     }
 
     /// <inheritdoc/>
-    public bool Equals(SessionId other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+    public bool Equals(SessionId other) => _hash == other._hash && string.Equals(_value, other._value, StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public override bool Equals([NotNullWhen(true)] object? obj) => obj is SessionId other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => _value is null ? 0 : StringComparer.Ordinal.GetHashCode(_value);
+    public override int GetHashCode() => _hash;
 
     /// <summary>The id's text, or an empty string for <c>default(SessionId)</c>.</summary>
     public override string ToString() => _value ?? string.Empty;
@@ -119,6 +123,7 @@ public readonly struct SessionId : IEquatable<SessionId>
     {
         _ = trusted;
         _value = value;
+        _hash = StringComparer.Ordinal.GetHashCode(value);
     }
 
     private static string? Validate(string value)

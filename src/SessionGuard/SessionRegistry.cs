@@ -25,6 +25,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     private readonly object _ownersGate = new();
     private readonly ITimer? _sweepTimer;
     private ISessionScoped[] _owners = Array.Empty<ISessionScoped>();
+    private SessionReleaseContext? _spareContext;
     private Func<IEnumerable<ISessionScoped>>? _deferredOwners;
     private int _activeCount;
     private int _openCount;
@@ -325,18 +326,17 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
     private Task<SessionTeardownReport> StartTeardown(Session session, SessionEndReason reason, out bool started)
     {
-        var snapshot = session.TryBeginEnding(out var teardown, out var completion);
-        if (snapshot is null)
+        if (!session.TryBeginEnding(out var snapshot, out var teardown, out var completion))
         {
             started = false;
-            return teardown!;
+            return teardown;
         }
 
         started = true;
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
         _ = RunTeardownAsync(session, reason, snapshot, completion!);
-        return teardown!;
+        return teardown;
     }
 
     private async Task RunTeardownAsync(Session session, SessionEndReason reason, Session.EndingSnapshot snapshot, TaskCompletionSource<SessionTeardownReport> completion)
@@ -431,7 +431,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
             SessionReleaseContext? context = null;
             foreach (var owner in Volatile.Read(ref _owners))
             {
-                context ??= new SessionReleaseContext();
+                context ??= Interlocked.Exchange(ref _spareContext, null) ?? new SessionReleaseContext();
                 context.Clear();
                 string ownerName = OwnerName(owner);
                 try
@@ -459,6 +459,12 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
                 }
 
                 CollectRelease(ownerName, context, ref removed, ref failures);
+            }
+
+            if (context is not null)
+            {
+                context.Clear();
+                Volatile.Write(ref _spareContext, context);
             }
         }
         catch (Exception ex)

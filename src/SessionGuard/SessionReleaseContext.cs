@@ -17,12 +17,15 @@ public sealed class SessionReleaseContext
     {
     }
 
-    /// <summary>Records that <paramref name="count"/> entries were removed from <paramref name="member"/>.</summary>
+    /// <summary>Records that <paramref name="count"/> entries were removed from <paramref name="member"/> (a zero count is ignored).</summary>
     public void EntriesRemoved(string member, int count)
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _removed.Add((member, count));
+        if (count != 0)
+        {
+            _removed.Add((member, count));
+        }
     }
 
     /// <summary>Records that releasing a value of <paramref name="member"/> failed with <paramref name="error"/>.</summary>
@@ -33,7 +36,7 @@ public sealed class SessionReleaseContext
         _failures.Add((member, error));
     }
 
-    /// <summary>Entries removed, per member, in the order reported.</summary>
+    /// <summary>Entries removed, per member, in the order reported (members with nothing removed are left out).</summary>
     public IReadOnlyList<(string Member, int Count)> Removed => _removed;
 
     /// <summary>Failures, per member, in the order reported.</summary>

@@ -108,7 +108,7 @@ public class SessionRegistryTests
         _ = session.Run(ct => Task.Delay(Timeout.Infinite, ct), "cooperative");
 
         var ending = registry.EndAsync(session.Id).AsTask();
-        await Task.Yield();
+        await WaitUntil(() => session.RunningTasks == 1); // the cooperative task observed the cancellation
         Assert.False(ending.IsCompleted);
         Assert.Equal(0, res.Disposals);
 
