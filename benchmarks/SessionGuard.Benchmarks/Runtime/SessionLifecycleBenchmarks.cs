@@ -25,6 +25,10 @@ public class SessionLifecycleBenchmarks
     [Params(1, 1_000, 100_000)]
     public int OtherLiveSessions { get; set; }
 
+    /// <summary>Whether the other live sessions hold entries in the owners' maps (15 maps of that size) or not.</summary>
+    [Params(false, true)]
+    public bool OthersHoldEntries { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -38,9 +42,12 @@ public class SessionLifecycleBenchmarks
         for (int i = 0; i < OtherLiveSessions; i++)
         {
             var other = _registry.Open(SessionId.New());
-            foreach (var owner in _owners)
+            if (OthersHoldEntries)
             {
-                owner.Write(other.Id);
+                foreach (var owner in _owners)
+                {
+                    owner.Write(other.Id);
+                }
             }
         }
 
