@@ -136,6 +136,40 @@ public class MetricsAndHostingTests
     }
 
     [Fact]
+    public async Task A_generic_host_disposes_the_registry_on_shutdown_ending_every_session()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddSessionGuard(o => o.SweepInterval = Timeout.InfiniteTimeSpan);
+        builder.Services.AddSingleton<MapOwner>();
+        builder.Services.AddSingleton<ISessionScoped>(sp => sp.GetRequiredService<MapOwner>());
+        var host = builder.Build();
+        await host.StartAsync();
+        var registry = host.Services.GetRequiredService<SessionRegistry>();
+        var owner = host.Services.GetRequiredService<MapOwner>();
+        var reports = new System.Collections.Concurrent.ConcurrentBag<SessionTeardownReport>();
+        registry.SessionEnded += (_, r) => reports.Add(r);
+        var session = registry.Open(SessionId.New());
+        var socket = session.Own(new Res("socket"));
+        owner.LastText[session.Id] = "x";
+
+        await host.StopAsync();
+        if (host is IAsyncDisposable asyncHost)
+        {
+            await asyncHost.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+
+        var report = Assert.Single(reports);
+        Assert.Equal(SessionEndReason.Shutdown, report.Reason);
+        Assert.Equal(1, socket.Disposals);
+        Assert.Empty(owner.LastText);
+        Assert.Equal(0, registry.ActiveCount);
+    }
+
+    [Fact]
     public void AddSessionGuard_validates_options_when_the_registry_is_built()
     {
         var services = new ServiceCollection().AddSessionGuard(o => o.IdleTimeout = TimeSpan.FromSeconds(-1));
