@@ -24,7 +24,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
     private readonly object _ownersGate = new();
     private readonly ITimer? _sweepTimer;
-    private ISessionScoped[] _owners = Array.Empty<ISessionScoped>();
+    private OwnerSet _owners = OwnerSet.Empty;
     private SessionReleaseContext? _spareContext;
     private Func<IEnumerable<ISessionScoped>>? _deferredOwners;
     private int _activeCount;
@@ -85,15 +85,12 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(owner);
         lock (_ownersGate)
         {
-            if (Array.IndexOf(_owners, owner) >= 0)
+            if (Array.IndexOf(_owners.Owners, owner) >= 0)
             {
                 throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry.");
             }
 
-            var owners = new ISessionScoped[_owners.Length + 1];
-            _owners.CopyTo(owners, 0);
-            owners[^1] = owner;
-            Volatile.Write(ref _owners, owners);
+            Volatile.Write(ref _owners, _owners.Add(owner));
         }
 
         return new Registration(this, owner);
@@ -253,9 +250,11 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     {
         EnsureOwners();
         List<ResidualEntry>? entries = null;
-        foreach (var owner in Volatile.Read(ref _owners))
+        var set = Volatile.Read(ref _owners);
+        for (int o = 0; o < set.Owners.Length; o++)
         {
-            string ownerName = OwnerName(owner);
+            var owner = set.Owners[o];
+            string ownerName = set.Names[o];
             int members = owner.MemberCount;
             for (int i = 0; i < members; i++)
             {
@@ -429,11 +428,13 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
             // 4. Release the session from every owner.
             SessionReleaseContext? context = null;
-            foreach (var owner in Volatile.Read(ref _owners))
+            var set = Volatile.Read(ref _owners);
+            for (int o = 0; o < set.Owners.Length; o++)
             {
+                var owner = set.Owners[o];
+                string ownerName = set.Names[o];
                 context ??= Interlocked.Exchange(ref _spareContext, null) ?? new SessionReleaseContext();
                 context.Clear();
-                string ownerName = OwnerName(owner);
                 try
                 {
                     ValueTask<int> pending = owner.ReleaseSessionAsync(id, context);
@@ -689,11 +690,12 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
     private IEnumerable<Measurement<long>> ObserveOwnerEntries()
     {
-        var owners = Volatile.Read(ref _owners);
+        var set = Volatile.Read(ref _owners);
         var measurements = new List<Measurement<long>>();
-        foreach (var owner in owners)
+        for (int o = 0; o < set.Owners.Length; o++)
         {
-            var ownerTag = new KeyValuePair<string, object?>("owner", OwnerName(owner));
+            var owner = set.Owners[o];
+            var ownerTag = new KeyValuePair<string, object?>("owner", set.Names[o]);
             int members = owner.MemberCount;
             for (int i = 0; i < members; i++)
             {
@@ -727,7 +729,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
         {
             lock (_ownersGate)
             {
-                if (Array.IndexOf(_owners, owner) >= 0)
+                if (Array.IndexOf(_owners.Owners, owner) >= 0)
                 {
                     continue;
                 }
@@ -745,12 +747,49 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
         }
     }
 
-    private static string OwnerName(ISessionScoped owner) => owner.GetType().Name;
 
     private static InvalidOperationException AlreadyOpen(Session? existing) =>
         existing is { IsActive: false }
             ? new InvalidOperationException($"Session '{existing.Id}' is still ending; await its EndAsync before opening the id again.")
             : new InvalidOperationException($"Session '{existing?.Id}' is already open; use GetOrOpen to share it.");
+
+    /// <summary>The registered owners and their reported names, replaced as a whole on every change.</summary>
+    private sealed class OwnerSet
+    {
+        public static readonly OwnerSet Empty = new(Array.Empty<ISessionScoped>(), Array.Empty<string>());
+
+        private OwnerSet(ISessionScoped[] owners, string[] names)
+        {
+            Owners = owners;
+            Names = names;
+        }
+
+        public ISessionScoped[] Owners { get; }
+
+        public string[] Names { get; }
+
+        public OwnerSet Add(ISessionScoped owner)
+        {
+            var owners = new ISessionScoped[Owners.Length + 1];
+            var names = new string[Names.Length + 1];
+            Owners.CopyTo(owners, 0);
+            Names.CopyTo(names, 0);
+            owners[^1] = owner;
+            names[^1] = owner.GetType().Name;
+            return new OwnerSet(owners, names);
+        }
+
+        public OwnerSet RemoveAt(int index)
+        {
+            var owners = new ISessionScoped[Owners.Length - 1];
+            var names = new string[Names.Length - 1];
+            Array.Copy(Owners, 0, owners, 0, index);
+            Array.Copy(Owners, index + 1, owners, index, owners.Length - index);
+            Array.Copy(Names, 0, names, 0, index);
+            Array.Copy(Names, index + 1, names, index, names.Length - index);
+            return new OwnerSet(owners, names);
+        }
+    }
 
     private sealed class Registration : IDisposable
     {
@@ -773,16 +812,12 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
             lock (registry._ownersGate)
             {
-                int index = Array.IndexOf(registry._owners, _owner);
-                if (index < 0)
+                var set = registry._owners;
+                int index = Array.IndexOf(set.Owners, _owner);
+                if (index >= 0)
                 {
-                    return;
+                    Volatile.Write(ref registry._owners, set.RemoveAt(index));
                 }
-
-                var owners = new ISessionScoped[registry._owners.Length - 1];
-                Array.Copy(registry._owners, 0, owners, 0, index);
-                Array.Copy(registry._owners, index + 1, owners, index, owners.Length - index);
-                Volatile.Write(ref registry._owners, owners);
             }
         }
     }
