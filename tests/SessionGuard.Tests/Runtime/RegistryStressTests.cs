@@ -33,6 +33,7 @@ public class RegistryStressTests
         {
             SweepInterval = Timeout.InfiniteTimeSpan,
             MaxSessions = 100_000,
+            TaskDrainTimeout = TimeSpan.FromSeconds(30), // every task here honours cancellation; a busy CI machine must not turn that into a miss
         });
         var map = new MapOwner();
         var pending = new PendingOwner();

@@ -244,11 +244,16 @@ public class SessionRegistryTests
         {
             var id = SessionId.New();
             using var start = new Barrier(8);
-            var sessions = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            {
-                start.SignalAndWait();
-                return registry.GetOrOpen(id);
-            })));
+            // Dedicated threads: blocking pool threads on a barrier would starve every other test's tasks.
+            var sessions = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    start.SignalAndWait();
+                    return registry.GetOrOpen(id);
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)));
             Assert.All(sessions, s => Assert.Same(sessions[0], s));
             Assert.True(registry.TryGet(id, out var got));
             Assert.Same(sessions[0], got);
