@@ -1,0 +1,491 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SessionGuard.Generators.Model;
+using SessionGuard.Generators.Rules;
+
+namespace SessionGuard.Generators;
+
+/// <summary>
+/// Turns symbols into the equatable model. Shared by the generator (which gets a model or nothing) and the usage
+/// analyzer (which gets the diagnostics): both see exactly the same rules.
+/// </summary>
+internal static class Parser
+{
+    public const string AttributeMetadataName = "SessionGuard.SessionScopedAttribute";
+
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat DeclarationNameFormat = new(
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    /// <summary>
+    /// The model of <paramref name="owner"/>, or null when any of its <c>[SessionScoped]</c> members (or the owner
+    /// itself) is invalid: an invalid owner gets no code, the analyzer says why.
+    /// </summary>
+    public static OwnerModel? ParseOwner(INamedTypeSymbol owner, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var members = ImmutableArray.CreateBuilder<MemberModel>();
+        foreach (ISymbol member in owner.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member is not (IFieldSymbol or IPropertySymbol) || member.IsImplicitlyDeclared)
+            {
+                continue;
+            }
+
+            AttributeData? attribute = FindAttribute(member);
+            if (attribute is null)
+            {
+                continue;
+            }
+
+            MemberModel? model = AnalyzeMember(member, attribute, compilation, report: null);
+            if (model is null)
+            {
+                return null;
+            }
+
+            members.Add(model);
+        }
+
+        if (members.Count == 0)
+        {
+            return null;
+        }
+
+        var containing = new List<TypeDeclarationModel>();
+        for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, Declaration(outer));
+        }
+
+        string ns = owner.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        return new OwnerModel(
+            ns,
+            new EquatableArray<TypeDeclarationModel>(containing.ToArray()),
+            Declaration(owner),
+            owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            IsRegistrable(owner),
+            HintName(owner),
+            new EquatableArray<MemberModel>(members.ToImmutable()));
+    }
+
+    /// <summary>The <c>[SessionScoped]</c> attribute on <paramref name="member"/>, if any.</summary>
+    public static AttributeData? FindAttribute(ISymbol member)
+    {
+        foreach (AttributeData attribute in member.GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "SessionScopedAttribute" } type && IsInSessionGuard(type))
+            {
+                return attribute;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Analyzes one member. Returns its model, or null when it is invalid (a rule with error severity); reports
+    /// every finding (including warnings and suggestions) to <paramref name="report"/> when given.
+    /// </summary>
+    public static MemberModel? AnalyzeMember(ISymbol member, AttributeData attribute, Compilation compilation, Action<Diagnostic>? report)
+    {
+        Location location = member.Locations.FirstOrDefault() ?? Location.None;
+        INamedTypeSymbol owner = member.ContainingType;
+        bool valid = true;
+
+        if (member.IsStatic || owner.IsStatic)
+        {
+            report?.Invoke(Diagnostic.Create(SG0005StaticMember.Descriptor, location, member.Name));
+            return null;
+        }
+
+        for (INamedTypeSymbol? type = owner; type is not null; type = type.ContainingType)
+        {
+            if (!IsPartial(type))
+            {
+                report?.Invoke(Diagnostic.Create(SG0001OwnerNotPartial.Descriptor, location, member.Name, type.ToDisplayString()));
+                valid = false;
+                break;
+            }
+        }
+
+        if (owner.TypeKind is not (TypeKind.Class or TypeKind.Struct) || owner.IsRefLikeType)
+        {
+            // Interfaces cannot hold instance state and ref structs cannot implement interfaces.
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, owner.ToDisplayString() + " (owner is " + (owner.IsRefLikeType ? "a ref struct" : "an " + owner.TypeKind.ToString().ToLowerInvariant()) + ")"));
+            return null;
+        }
+
+        ITypeSymbol memberType = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
+        bool readOnly = member is IFieldSymbol f ? f.IsReadOnly : ((IPropertySymbol)member) is { SetMethod: null or { IsInitOnly: true } };
+        if (!readOnly)
+        {
+            report?.Invoke(Diagnostic.Create(SG0004MemberNotReadOnly.Descriptor, location, member.Name));
+        }
+
+        if (member is IPropertySymbol { GetMethod: null } or IPropertySymbol { IsIndexer: true })
+        {
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString() + " (a property without a getter)"));
+            return null;
+        }
+
+        CollectionKind? kind = ClassifyCollection(memberType);
+        if (kind is null || memberType is not INamedTypeSymbol collection)
+        {
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString()));
+            return null;
+        }
+
+        string? sessionKey = null;
+        string? syncRoot = null;
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "SessionKey")
+            {
+                sessionKey = argument.Value.Value as string;
+            }
+            else if (argument.Key == "SyncRoot")
+            {
+                syncRoot = argument.Value.Value as string;
+            }
+        }
+
+        ITypeSymbol keyType = collection.TypeArguments[0];
+        ITypeSymbol? valueType = kind is CollectionKind.Dictionary or CollectionKind.IDictionary or CollectionKind.ConcurrentDictionary or CollectionKind.SessionMap
+            ? collection.TypeArguments[1]
+            : null;
+
+        KeyKind keyKind;
+        string accessor = string.Empty;
+        bool accessorIsString = false;
+        if (kind == CollectionKind.SessionMap)
+        {
+            keyKind = KeyKind.Indexed;
+        }
+        else if (IsSessionId(keyType))
+        {
+            keyKind = KeyKind.SessionId;
+        }
+        else if (keyType.SpecialType == SpecialType.System_String)
+        {
+            keyKind = KeyKind.String;
+        }
+        else
+        {
+            keyKind = KeyKind.Composite;
+            string? problem = FindSessionMember(keyType, sessionKey, owner, compilation, out accessor, out accessorIsString);
+            if (problem is not null)
+            {
+                report?.Invoke(Diagnostic.Create(SG0003SessionNotFoundInKey.Descriptor, location, member.Name, keyType.ToDisplayString(), problem));
+                valid = false;
+            }
+            else if (kind != CollectionKind.PendingOperations && report is not null)
+            {
+                report(Diagnostic.Create(SG0007CompositeKeyScan.Descriptor, location, member.Name, keyType.ToDisplayString(), collection.OriginalDefinition.Name));
+            }
+        }
+
+        bool syncRootIsStatic = false;
+        if (syncRoot is not null)
+        {
+            string? problem = CheckSyncRoot(syncRoot, owner, compilation, out syncRootIsStatic);
+            if (problem is not null)
+            {
+                report?.Invoke(Diagnostic.Create(SG0006InvalidSyncRoot.Descriptor, location, member.Name, syncRoot, problem, owner.ToDisplayString()));
+                valid = false;
+            }
+        }
+
+        if (!valid)
+        {
+            return null;
+        }
+
+        return new MemberModel(
+            member.Name,
+            kind.Value,
+            keyKind,
+            keyType.ToDisplayString(TypeFormat),
+            !keyType.IsValueType,
+            accessor,
+            accessorIsString,
+            valueType?.ToDisplayString(TypeFormat) ?? string.Empty,
+            valueType is null ? DisposalKind.None : ClassifyDisposal(valueType),
+            syncRoot ?? string.Empty,
+            syncRootIsStatic);
+    }
+
+    private static CollectionKind? ClassifyCollection(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol { IsGenericType: true } named)
+        {
+            return null;
+        }
+
+        INamedTypeSymbol definition = named.OriginalDefinition;
+        string ns = definition.ContainingNamespace?.ToDisplayString() ?? string.Empty;
+        return (ns, definition.MetadataName) switch
+        {
+            ("System.Collections.Generic", "Dictionary`2") => CollectionKind.Dictionary,
+            ("System.Collections.Generic", "IDictionary`2") => CollectionKind.IDictionary,
+            ("System.Collections.Concurrent", "ConcurrentDictionary`2") => CollectionKind.ConcurrentDictionary,
+            ("System.Collections.Generic", "HashSet`1") => CollectionKind.HashSet,
+            ("System.Collections.Generic", "ISet`1") => CollectionKind.ISet,
+            ("SessionGuard", "PendingOperations`2") => CollectionKind.PendingOperations,
+            ("SessionGuard", "SessionMap`2") => CollectionKind.SessionMap,
+            _ => null,
+        };
+    }
+
+    /// <summary>Finds the key's member that holds the session; returns a problem text, or null when found.</summary>
+    private static string? FindSessionMember(ITypeSymbol keyType, string? sessionKey, INamedTypeSymbol owner, Compilation compilation, out string accessor, out bool isString)
+    {
+        accessor = string.Empty;
+        isString = false;
+        var candidates = new List<(string Name, string Accessor, ITypeSymbol Type)>();
+        if (keyType is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            foreach (IFieldSymbol element in tuple.TupleElements)
+            {
+                string itemName = element.CorrespondingTupleField?.Name ?? element.Name;
+                candidates.Add((element.Name, itemName, element.Type));
+                if (itemName != element.Name)
+                {
+                    candidates.Add((itemName, itemName, element.Type));
+                }
+            }
+        }
+        else if (keyType.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (ITypeSymbol? type = keyType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+            {
+                AddMembers(type, candidates, seen, owner, compilation);
+            }
+
+            if (keyType.TypeKind == TypeKind.Interface)
+            {
+                foreach (INamedTypeSymbol inherited in keyType.AllInterfaces)
+                {
+                    AddMembers(inherited, candidates, seen, owner, compilation);
+                }
+            }
+        }
+        else
+        {
+            return "is not a composite type";
+        }
+
+        if (sessionKey is not null)
+        {
+            foreach (var candidate in candidates)
+            {
+                if (candidate.Name == sessionKey)
+                {
+                    if (IsSessionId(candidate.Type))
+                    {
+                        accessor = candidate.Accessor;
+                        return null;
+                    }
+
+                    if (candidate.Type.SpecialType == SpecialType.System_String)
+                    {
+                        accessor = candidate.Accessor;
+                        isString = true;
+                        return null;
+                    }
+
+                    return $"has a member '{sessionKey}' of type '{candidate.Type.ToDisplayString()}', which is neither SessionId nor string";
+                }
+            }
+
+            return $"has no accessible field, property or tuple element named '{sessionKey}' (SessionKey)";
+        }
+
+        var sessionMembers = candidates.Where(c => IsSessionId(c.Type)).Select(c => c.Accessor).Distinct().ToList();
+        if (sessionMembers.Count == 1)
+        {
+            accessor = sessionMembers[0];
+            return null;
+        }
+
+        return sessionMembers.Count == 0
+            ? "has no accessible SessionId member"
+            : $"has {sessionMembers.Count} SessionId members ({string.Join(", ", sessionMembers)})";
+    }
+
+    private static void AddMembers(ITypeSymbol type, List<(string Name, string Accessor, ITypeSymbol Type)> candidates, HashSet<string> seen, INamedTypeSymbol owner, Compilation compilation)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member.IsStatic || member.IsImplicitlyDeclared || !member.CanBeReferencedByName || !compilation.IsSymbolAccessibleWithin(member, owner))
+            {
+                continue;
+            }
+
+            ITypeSymbol? memberType = member switch
+            {
+                IFieldSymbol { AssociatedSymbol: null } field => field.Type,
+                IPropertySymbol { IsIndexer: false, GetMethod: not null } property when compilation.IsSymbolAccessibleWithin(property.GetMethod, owner) => property.Type,
+                _ => null,
+            };
+            if (memberType is not null && seen.Add(member.Name))
+            {
+                candidates.Add((member.Name, member.Name, memberType));
+            }
+        }
+    }
+
+    private static string? CheckSyncRoot(string name, INamedTypeSymbol owner, Compilation compilation, out bool isStatic)
+    {
+        isStatic = false;
+        for (INamedTypeSymbol? type = owner; type is not null; type = type.BaseType)
+        {
+            ISymbol[] found = type.GetMembers(name).ToArray();
+            if (found.Length == 0)
+            {
+                continue;
+            }
+
+            if (found[0] is not IFieldSymbol field)
+            {
+                return $"names a {found[0].Kind.ToString().ToLowerInvariant()}, not a field";
+            }
+
+            if (!compilation.IsSymbolAccessibleWithin(field, owner))
+            {
+                return "names a field that is not accessible here";
+            }
+
+            if (field.Type.IsValueType || field.Type.TypeKind == TypeKind.TypeParameter && !field.Type.IsReferenceType)
+            {
+                return $"names a field of type '{field.Type.ToDisplayString()}', which is not a reference type";
+            }
+
+            isStatic = field.IsStatic;
+            return null;
+        }
+
+        return "names nothing";
+    }
+
+    private static DisposalKind ClassifyDisposal(ITypeSymbol type)
+    {
+        if (type.TypeKind is TypeKind.Array or TypeKind.Delegate or TypeKind.Enum or TypeKind.Pointer or TypeKind.FunctionPointer
+            || type.SpecialType == SpecialType.System_String)
+        {
+            return DisposalKind.None;
+        }
+
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (IsType(t, "System.Threading", "CancellationTokenSource"))
+            {
+                return DisposalKind.CancellationTokenSource;
+            }
+
+            if (IsType(t, "System.Threading.Tasks", "Task") || IsType(t, "System.Threading.Tasks", "Task`1"))
+            {
+                // Tasks must not be disposed (Dispose throws while they run); they are left to the GC.
+                return DisposalKind.None;
+            }
+        }
+
+        bool sealedOrStruct = type.IsValueType || (type.TypeKind == TypeKind.Class && type.IsSealed);
+        if (!sealedOrStruct)
+        {
+            // Object, interfaces, type parameters and unsealed classes may hold a disposable at run time.
+            return DisposalKind.Runtime;
+        }
+
+        if (type.AllInterfaces.Any(i => IsType(i, "System", "IAsyncDisposable")))
+        {
+            return DisposalKind.AsyncDisposable;
+        }
+
+        if (type.AllInterfaces.Any(i => IsType(i, "System", "IDisposable")))
+        {
+            return DisposalKind.Disposable;
+        }
+
+        return DisposalKind.None;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type)
+    {
+        if (type.DeclaringSyntaxReferences.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsRegistrable(INamedTypeSymbol owner)
+    {
+        if (owner.TypeKind != TypeKind.Class || owner.IsAbstract)
+        {
+            return false;
+        }
+
+        for (INamedTypeSymbol? type = owner; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType || type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static TypeDeclarationModel Declaration(INamedTypeSymbol type)
+    {
+        string keyword = (type.IsRecord, type.TypeKind) switch
+        {
+            (true, TypeKind.Struct) => "record struct",
+            (true, _) => "record",
+            (false, TypeKind.Struct) => "struct",
+            (false, TypeKind.Interface) => "interface",
+            _ => "class",
+        };
+        return new TypeDeclarationModel(keyword, type.ToDisplayString(DeclarationNameFormat));
+    }
+
+    private static string HintName(INamedTypeSymbol owner)
+    {
+        var builder = new StringBuilder();
+        foreach (char c in owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)))
+        {
+            builder.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+        }
+
+        return builder.Append(".SessionScoped.g.cs").ToString();
+    }
+
+    public static bool IsSessionId(ITypeSymbol type) => IsType(type, "SessionGuard", "SessionId");
+
+    private static bool IsInSessionGuard(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { Name: "SessionGuard", ContainingNamespace.IsGlobalNamespace: true };
+
+    private static bool IsType(ITypeSymbol type, string ns, string metadataName) =>
+        type.MetadataName == metadataName && type.ContainingNamespace?.ToDisplayString() == ns;
+}
