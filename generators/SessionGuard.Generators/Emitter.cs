@@ -83,10 +83,11 @@ internal static class Emitter
         w.WriteLine("return services;");
         w.CloseBlock();
         w.WriteLine();
-        w.OpenBlock($"private static void {Prefix}Add<TOwner>({Services} services)");
+        w.WriteLine($"private static void {Prefix}Add<TOwner>({Services} services)");
         w.Indent();
         w.WriteLine($"where TOwner : class, {SessionScoped}");
         w.Unindent();
+        w.OpenBlock();
         w.OpenBlock("foreach (var descriptor in services)");
         w.OpenBlock("if (descriptor.ServiceType == typeof(TOwner))");
         w.WriteLine("return;");
@@ -245,8 +246,8 @@ internal static class Emitter
 
             case CollectionKind.Dictionary or CollectionKind.IDictionary when m.Key != KeyKind.Composite:
                 string remove = m.Collection == CollectionKind.Dictionary
-                    ? $"__member.Remove({key}, out __value)"
-                    : $"__member.TryGetValue({key}, out __value) && __member.Remove({key})";
+                    ? $"__member.Remove({key}, out __value!)"
+                    : $"__member.TryGetValue({key}, out __value!) && __member.Remove({key})";
                 w.WriteLine($"{m.ValueType} __value = default!;");
                 w.WriteLine("bool __found;");
                 OpenLock(w, lockTarget);
@@ -352,10 +353,11 @@ internal static class Emitter
         if (needsSync)
         {
             w.WriteLine();
-            w.OpenBlock($"private static void {Prefix}Dispose<T>(T value, string member, {ContextType}? context, {failures})");
+            w.WriteLine($"private static void {Prefix}Dispose<TDisposable>(TDisposable value, string member, {ContextType}? context, {failures})");
             w.Indent();
-            w.WriteLine("where T : global::System.IDisposable");
+            w.WriteLine("where TDisposable : global::System.IDisposable");
             w.Unindent();
+            w.OpenBlock();
             w.OpenBlock("if (value is null)");
             w.WriteLine("return;");
             w.CloseBlock();
@@ -367,10 +369,11 @@ internal static class Emitter
         if (needsAsync)
         {
             w.WriteLine();
-            w.OpenBlock($"private static void {Prefix}DisposeAsync<T>(T value, string member, {ContextType}? context, {failures}, {pending})");
+            w.WriteLine($"private static void {Prefix}DisposeAsync<TDisposable>(TDisposable value, string member, {ContextType}? context, {failures}, {pending})");
             w.Indent();
-            w.WriteLine("where T : global::System.IAsyncDisposable");
+            w.WriteLine("where TDisposable : global::System.IAsyncDisposable");
             w.Unindent();
+            w.OpenBlock();
             w.OpenBlock("if (value is null)");
             w.WriteLine("return;");
             w.CloseBlock();
@@ -381,7 +384,7 @@ internal static class Emitter
             w.WriteLine("__disposal.GetAwaiter().GetResult();");
             w.CloseBlock();
             w.OpenBlock("else");
-            w.WriteLine($"(pending ??= new {PendingList.Substring(0, PendingList.Length)}()).Add((member, __disposal));");
+            w.WriteLine($"(pending ??= new {PendingList}()).Add((member, __disposal));");
             w.CloseBlock();
             w.CloseBlock();
             WriteCatch(w);
