@@ -23,6 +23,8 @@ internal static class Parser
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+    private static readonly SymbolDisplayFormat MessageFormat = SymbolDisplayFormat.MinimallyQualifiedFormat;
+
     private static readonly SymbolDisplayFormat DeclarationNameFormat = new(
         genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
@@ -113,7 +115,7 @@ internal static class Parser
         {
             if (!IsPartial(type))
             {
-                report?.Invoke(Diagnostic.Create(SG0001OwnerNotPartial.Descriptor, location, member.Name, type.ToDisplayString()));
+                report?.Invoke(Diagnostic.Create(SG0001OwnerNotPartial.Descriptor, location, member.Name, type.ToDisplayString(MessageFormat)));
                 valid = false;
                 break;
             }
@@ -122,7 +124,7 @@ internal static class Parser
         if (owner.TypeKind is not (TypeKind.Class or TypeKind.Struct) || owner.IsRefLikeType)
         {
             // Interfaces cannot hold instance state and ref structs cannot implement interfaces.
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, owner.ToDisplayString() + " (owner is " + (owner.IsRefLikeType ? "a ref struct" : "an " + owner.TypeKind.ToString().ToLowerInvariant()) + ")"));
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, owner.ToDisplayString(MessageFormat) + " (owner is " + (owner.IsRefLikeType ? "a ref struct" : "an " + owner.TypeKind.ToString().ToLowerInvariant()) + ")"));
             return null;
         }
 
@@ -135,14 +137,14 @@ internal static class Parser
 
         if (member is IPropertySymbol { GetMethod: null } or IPropertySymbol { IsIndexer: true })
         {
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString() + " (a property without a getter)"));
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString(MessageFormat) + " (a property without a getter)"));
             return null;
         }
 
         CollectionKind? kind = ClassifyCollection(memberType);
         if (kind is null || memberType is not INamedTypeSymbol collection)
         {
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString()));
+            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString(MessageFormat)));
             return null;
         }
 
@@ -186,12 +188,12 @@ internal static class Parser
             string? problem = FindSessionMember(keyType, sessionKey, owner, compilation, out accessor, out accessorIsString);
             if (problem is not null)
             {
-                report?.Invoke(Diagnostic.Create(SG0003SessionNotFoundInKey.Descriptor, location, member.Name, keyType.ToDisplayString(), problem));
+                report?.Invoke(Diagnostic.Create(SG0003SessionNotFoundInKey.Descriptor, location, member.Name, keyType.ToDisplayString(MessageFormat), problem));
                 valid = false;
             }
             else if (kind != CollectionKind.PendingOperations && report is not null)
             {
-                report(Diagnostic.Create(SG0007CompositeKeyScan.Descriptor, location, member.Name, keyType.ToDisplayString(), collection.OriginalDefinition.Name));
+                report(Diagnostic.Create(SG0007CompositeKeyScan.Descriptor, location, member.Name, keyType.ToDisplayString(MessageFormat), collection.OriginalDefinition.Name));
             }
         }
 
@@ -201,7 +203,7 @@ internal static class Parser
             string? problem = CheckSyncRoot(syncRoot, owner, compilation, out syncRootIsStatic);
             if (problem is not null)
             {
-                report?.Invoke(Diagnostic.Create(SG0006InvalidSyncRoot.Descriptor, location, member.Name, syncRoot, problem, owner.ToDisplayString()));
+                report?.Invoke(Diagnostic.Create(SG0006InvalidSyncRoot.Descriptor, location, member.Name, syncRoot, problem, owner.ToDisplayString(MessageFormat)));
                 valid = false;
             }
         }
@@ -265,7 +267,7 @@ internal static class Parser
                 }
             }
         }
-        else if (keyType.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface)
+        else if (keyType.SpecialType == SpecialType.None && keyType.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (ITypeSymbol? type = keyType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
@@ -305,7 +307,7 @@ internal static class Parser
                         return null;
                     }
 
-                    return $"has a member '{sessionKey}' of type '{candidate.Type.ToDisplayString()}', which is neither SessionId nor string";
+                    return $"has a member '{sessionKey}' of type '{candidate.Type.ToDisplayString(MessageFormat)}', which is neither SessionId nor string";
                 }
             }
 
@@ -369,7 +371,7 @@ internal static class Parser
 
             if (field.Type.IsValueType || field.Type.TypeKind == TypeKind.TypeParameter && !field.Type.IsReferenceType)
             {
-                return $"names a field of type '{field.Type.ToDisplayString()}', which is not a reference type";
+                return $"names a field of type '{field.Type.ToDisplayString(MessageFormat)}', which is not a reference type";
             }
 
             isStatic = field.IsStatic;
