@@ -111,6 +111,15 @@ internal static class Parser
             return null;
         }
 
+        for (INamedTypeSymbol? baseType = owner.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (baseType.GetMembers().Any(static m => m is IFieldSymbol or IPropertySymbol && FindAttribute(m) is not null))
+            {
+                report?.Invoke(Diagnostic.Create(SG0008OwnerDerivesFromOwner.Descriptor, location, member.Name, baseType.ToDisplayString(MessageFormat), owner.ToDisplayString(MessageFormat)));
+                return null;
+            }
+        }
+
         for (INamedTypeSymbol? type = owner; type is not null; type = type.ContainingType)
         {
             if (!IsPartial(type))

@@ -6,7 +6,7 @@ using SessionGuard.Generators.Rules;
 namespace SessionGuard.Generators;
 
 /// <summary>
-/// Reports invalid <c>[SessionScoped]</c> usage (SG0001–SG0007) from symbols, at the member's own location so that
+/// Reports invalid <c>[SessionScoped]</c> usage (SG0001–SG0008) from symbols, at the member's own location so that
 /// <c>#pragma warning disable</c> works. Uses the same <see cref="Parser"/> as the generator.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -20,7 +20,8 @@ public sealed class SessionScopedUsageAnalyzer : DiagnosticAnalyzer
         SG0004MemberNotReadOnly.Descriptor,
         SG0005StaticMember.Descriptor,
         SG0006InvalidSyncRoot.Descriptor,
-        SG0007CompositeKeyScan.Descriptor);
+        SG0007CompositeKeyScan.Descriptor,
+        SG0008OwnerDerivesFromOwner.Descriptor);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -18,7 +18,7 @@ public class DiagnosticTests
         """;
 
     /// <summary>Analyzes <paramref name="source"/>; asserts exactly the expected id, at the first occurrence of <paramref name="at"/> after "/*here*/".</summary>
-    private static async Task<Diagnostic> ExpectAsync(string source, string id, string at, DiagnosticSeverity severity)
+    private static async Task<Diagnostic> ExpectAsync(string source, string id, string at, DiagnosticSeverity severity, int expectedFiles = 0)
     {
         source = Usings + source;
         var compilation = TestCompilation.Create(false, source);
@@ -38,7 +38,7 @@ public class DiagnosticTests
         Assert.Empty(generatorDiagnostics); // the generator itself never reports
         if (severity == DiagnosticSeverity.Error)
         {
-            Assert.Empty(files); // an invalid owner gets no code
+            Assert.Equal(expectedFiles, files.Count); // an invalid owner gets no code
         }
         else
         {
@@ -118,6 +118,18 @@ public class DiagnosticTests
     {
         var d = await ExpectAsync("public partial class Owner { [SessionScoped] private readonly ConcurrentDictionary<(SessionId S, int N), int> /*here*/_map = new(); }", "SG0007", "_map", DiagnosticSeverity.Info);
         Assert.Contains("SessionMap", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SG0008_owner_derives_from_an_owner()
+    {
+        var d = await ExpectAsync(
+            "public partial class Base { [SessionScoped] private readonly HashSet<SessionId> _a = new(); } public partial class Derived : Base { } public partial class Owner : Derived { [SessionScoped] private readonly Dictionary<SessionId, int> /*here*/_map = new(); }",
+            "SG0008",
+            "_map",
+            DiagnosticSeverity.Error,
+            expectedFiles: 1); // the base owner still gets its code
+        Assert.Contains("'Base'", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
