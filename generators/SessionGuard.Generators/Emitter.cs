@@ -145,7 +145,11 @@ internal static class Emitter
         w.OpenBlock($"private global::System.Threading.Tasks.ValueTask<int> {Prefix}Release({SessionIdType} session, {ContextType}? context)");
         w.WriteLine($"{SessionIdType}.ThrowIfDefault(session, nameof(session));");
         w.WriteLine("int __total = 0;");
-        w.WriteLine($"{FailureList}? __failures = null;");
+        if (MayFail(owner))
+        {
+            w.WriteLine($"{FailureList}? __failures = null;");
+        }
+
         if (mayAwait)
         {
             w.WriteLine($"{PendingList}? __pending = null;");
@@ -166,10 +170,14 @@ internal static class Emitter
             w.WriteLine();
         }
 
-        w.OpenBlock("if (__failures is not null)");
-        w.WriteLine("return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));");
-        w.CloseBlock();
-        w.WriteLine();
+        if (MayFail(owner))
+        {
+            w.OpenBlock("if (__failures is not null)");
+            w.WriteLine("return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));");
+            w.CloseBlock();
+            w.WriteLine();
+        }
+
         w.WriteLine("return new global::System.Threading.Tasks.ValueTask<int>(__total);");
         w.CloseBlock();
     }
@@ -214,7 +222,7 @@ internal static class Emitter
 
             case CollectionKind.ConcurrentDictionary when m.Key == KeyKind.Composite:
                 w.OpenBlock("foreach (var __pair in __member)");
-                w.OpenBlock($"if ({Match(m, "__pair.Key", "session")} && __member.TryRemove(__pair.Key, out var __value))");
+                w.OpenBlock($"if ({Match(m, "__pair.Key", "session")} && __member.TryRemove(__pair.Key, {(dispose ? "out var __value" : "out _")}))");
                 w.WriteLine("__removed++;");
                 if (dispose)
                 {
@@ -226,7 +234,7 @@ internal static class Emitter
                 break;
 
             case CollectionKind.ConcurrentDictionary:
-                w.OpenBlock($"if (__member.TryRemove({key}, out var __value))");
+                w.OpenBlock($"if (__member.TryRemove({key}, {(dispose ? "out var __value" : "out _")}))");
                 w.WriteLine("__removed = 1;");
                 if (dispose)
                 {
@@ -253,6 +261,11 @@ internal static class Emitter
                 OpenLock(w, lockTarget);
                 w.WriteLine($"__found = {remove};");
                 CloseLock(w, lockTarget);
+                if (lockTarget is not null)
+                {
+                    w.WriteLine();
+                }
+
                 w.OpenBlock("if (__found)");
                 w.WriteLine("__removed = 1;");
                 if (dispose)
@@ -437,6 +450,11 @@ internal static class Emitter
             w.CloseBlock();
         }
 
+        if (!MayFail(owner))
+        {
+            return;
+        }
+
         w.WriteLine();
         w.OpenBlock($"private static void {Prefix}Fail(global::System.Exception error, string member, {ContextType}? context, {failures})");
         w.OpenBlock("if (context is null)");
@@ -467,6 +485,9 @@ internal static class Emitter
         }
     }
 
+    /// <summary>True when some removed value may be disposed, so a disposal may fail.</summary>
+    private static bool MayFail(OwnerModel owner) => owner.Members.Any(static m => m.HasValues && m.Disposal != DisposalKind.None);
+
     private static void WriteTry(SourceWriter w, string statement)
     {
         w.OpenBlock("try");
@@ -488,7 +509,9 @@ internal static class Emitter
         string test = m.KeyAccessorIsString
             ? $"string.Equals({accessor}, {session}.Value, global::System.StringComparison.Ordinal)"
             : $"{accessor} == {session}";
-        return m.KeyIsReferenceType ? $"{key} is not null && {test}" : test;
+        // Only a set may hold a null element; dictionary keys are never null.
+        bool mayBeNull = m.KeyIsReferenceType && m.Collection is CollectionKind.HashSet or CollectionKind.ISet;
+        return mayBeNull ? $"{key} is not null && {test}" : test;
     }
 
     private static string Describe(MemberModel m) => m.Key switch

@@ -40,7 +40,6 @@ namespace Demo
         {
             global::SessionGuard.SessionId.ThrowIfDefault(session, nameof(session));
             int __total = 0;
-            global::System.Collections.Generic.List<global::System.Exception>? __failures = null;
 
             // _lastSentText: ConcurrentDictionary, keyed by the session id
             {
@@ -48,7 +47,7 @@ namespace Demo
                 var __member = this._lastSentText;
                 if (__member is not null)
                 {
-                    if (__member.TryRemove(session, out var __value))
+                    if (__member.TryRemove(session, out _))
                     {
                         __removed = 1;
                     }
@@ -70,6 +69,7 @@ namespace Demo
                     {
                         __found = __member.Remove(session.Value, out __value!);
                     }
+
                     if (__found)
                     {
                         __removed = 1;
@@ -88,7 +88,7 @@ namespace Demo
                 {
                     foreach (var __pair in __member)
                     {
-                        if (__pair.Key is not null && __pair.Key.Session == session && __member.TryRemove(__pair.Key, out var __value))
+                        if (__pair.Key.Session == session && __member.TryRemove(__pair.Key, out _))
                         {
                             __removed++;
                         }
@@ -115,24 +115,7 @@ namespace Demo
                 context?.EntriesRemoved("_translations", __removed);
             }
 
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
-        }
-
-        private static void __SessionGuard_Fail(global::System.Exception error, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (context is null)
-            {
-                (failures ??= new global::System.Collections.Generic.List<global::System.Exception>()).Add(error);
-            }
-            else
-            {
-                context.Failed(member, error);
-            }
         }
     }
 }

@@ -66,7 +66,7 @@ namespace Demo.Nested
                         var __member = this.@class;
                         if (__member is not null)
                         {
-                            if (__member.TryRemove(session.Value, out var __value))
+                            if (__member.TryRemove(session.Value, out _))
                             {
                                 __removed = 1;
                             }

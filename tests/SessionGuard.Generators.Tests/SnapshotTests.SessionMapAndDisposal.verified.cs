@@ -105,7 +105,7 @@ namespace Demo
                 var __member = this._tasks;
                 if (__member is not null)
                 {
-                    if (__member.TryRemove(session, out var __value))
+                    if (__member.TryRemove(session, out _))
                     {
                         __removed = 1;
                     }

@@ -38,7 +38,6 @@ namespace Demo
         {
             global::SessionGuard.SessionId.ThrowIfDefault(session, nameof(session));
             int __total = 0;
-            global::System.Collections.Generic.List<global::System.Exception>? __failures = null;
 
             // _active: HashSet, keyed by the session id
             {
@@ -106,24 +105,7 @@ namespace Demo
                 context?.EntriesRemoved("_turns", __removed);
             }
 
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
-        }
-
-        private static void __SessionGuard_Fail(global::System.Exception error, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (context is null)
-            {
-                (failures ??= new global::System.Collections.Generic.List<global::System.Exception>()).Add(error);
-            }
-            else
-            {
-                context.Failed(member, error);
-            }
         }
     }
 }
