@@ -195,6 +195,29 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void Owner_split_over_two_files_gets_one_implementation_with_every_member()
+    {
+        const string Part1 = """
+            using System.Collections.Concurrent;
+            using SessionGuard;
+            namespace Demo;
+            public partial class Split { [SessionScoped] private readonly ConcurrentDictionary<SessionId, int> _first = new(); }
+            """;
+        const string Part2 = """
+            using System.Collections.Generic;
+            using SessionGuard;
+            namespace Demo;
+            public partial class Split { [SessionScoped] private readonly HashSet<SessionId> _second = new(); }
+            """;
+        var (files, output, _) = TestCompilation.Run(TestCompilation.Create(false, Part1, Part2));
+        string text = Assert.Single(files).Value;
+        Assert.Contains("MemberCount => 2;", text, System.StringComparison.Ordinal);
+        Assert.Contains("this._first", text, System.StringComparison.Ordinal);
+        Assert.Contains("this._second", text, System.StringComparison.Ordinal);
+        Assert.Empty(TestCompilation.Problems(output));
+    }
+
+    [Fact]
     public void Output_is_deterministic()
     {
         const string Source = """
