@@ -30,40 +30,24 @@ internal static class Parser
         miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
 
     /// <summary>
-    /// The model of <paramref name="owner"/>, or null when any of its <c>[SessionScoped]</c> members (or the owner
-    /// itself) is invalid: an invalid owner gets no code, the analyzer says why.
+    /// The generator's transform for one <c>[SessionScoped]</c> member: the owner's header, the member's position
+    /// among the owner's members, and the member's model (null when the member is invalid, which makes the whole
+    /// owner get no code: the analyzer says why).
     /// </summary>
-    public static OwnerModel? ParseOwner(INamedTypeSymbol owner, Compilation compilation, CancellationToken cancellationToken)
+    public static MemberResult? ParseMember(ISymbol member, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
     {
-        var members = ImmutableArray.CreateBuilder<MemberModel>();
-        foreach (ISymbol member in owner.GetMembers())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (member is not (IFieldSymbol or IPropertySymbol) || member.IsImplicitlyDeclared)
-            {
-                continue;
-            }
-
-            AttributeData? attribute = FindAttribute(member);
-            if (attribute is null)
-            {
-                continue;
-            }
-
-            MemberModel? model = AnalyzeMember(member, attribute, compilation, report: null);
-            if (model is null)
-            {
-                return null;
-            }
-
-            members.Add(model);
-        }
-
-        if (members.Count == 0)
+        if (member is not (IFieldSymbol or IPropertySymbol) || member.ContainingType is not { } owner)
         {
             return null;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        MemberModel? model = AnalyzeMember(member, attribute, compilation, report: null);
+        return new MemberResult(Header(owner), owner.GetMembers().IndexOf(member), model);
+    }
+
+    private static OwnerHeader Header(INamedTypeSymbol owner)
+    {
         var containing = new List<TypeDeclarationModel>();
         for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
         {
@@ -71,14 +55,13 @@ internal static class Parser
         }
 
         string ns = owner.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
-        return new OwnerModel(
+        return new OwnerHeader(
             ns,
             new EquatableArray<TypeDeclarationModel>(containing.ToArray()),
             Declaration(owner),
             owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             IsRegistrable(owner),
-            HintName(owner),
-            new EquatableArray<MemberModel>(members.ToImmutable()));
+            HintName(owner));
     }
 
     /// <summary>The <c>[SessionScoped]</c> attribute on <paramref name="member"/>, if any.</summary>
@@ -244,16 +227,15 @@ internal static class Parser
         }
 
         INamedTypeSymbol definition = named.OriginalDefinition;
-        string ns = definition.ContainingNamespace?.ToDisplayString() ?? string.Empty;
-        return (ns, definition.MetadataName) switch
+        return definition.MetadataName switch
         {
-            ("System.Collections.Generic", "Dictionary`2") => CollectionKind.Dictionary,
-            ("System.Collections.Generic", "IDictionary`2") => CollectionKind.IDictionary,
-            ("System.Collections.Concurrent", "ConcurrentDictionary`2") => CollectionKind.ConcurrentDictionary,
-            ("System.Collections.Generic", "HashSet`1") => CollectionKind.HashSet,
-            ("System.Collections.Generic", "ISet`1") => CollectionKind.ISet,
-            ("SessionGuard", "PendingOperations`2") => CollectionKind.PendingOperations,
-            ("SessionGuard", "SessionMap`2") => CollectionKind.SessionMap,
+            "Dictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.Dictionary,
+            "IDictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.IDictionary,
+            "ConcurrentDictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Concurrent") => CollectionKind.ConcurrentDictionary,
+            "HashSet`1" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.HashSet,
+            "ISet`1" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.ISet,
+            "PendingOperations`2" when NamespaceIs(definition.ContainingNamespace, "SessionGuard") => CollectionKind.PendingOperations,
+            "SessionMap`2" when NamespaceIs(definition.ContainingNamespace, "SessionGuard") => CollectionKind.SessionMap,
             _ => null,
         };
     }
@@ -494,9 +476,34 @@ internal static class Parser
 
     public static bool IsSessionId(ITypeSymbol type) => IsType(type, "SessionGuard", "SessionId");
 
-    private static bool IsInSessionGuard(INamedTypeSymbol type) =>
-        type.ContainingNamespace is { Name: "SessionGuard", ContainingNamespace.IsGlobalNamespace: true };
+    private static bool IsInSessionGuard(INamedTypeSymbol type) => NamespaceIs(type.ContainingNamespace, "SessionGuard");
 
     private static bool IsType(ITypeSymbol type, string ns, string metadataName) =>
-        type.MetadataName == metadataName && type.ContainingNamespace?.ToDisplayString() == ns;
+        type.MetadataName == metadataName && NamespaceIs(type.ContainingNamespace, ns);
+
+    /// <summary>True when <paramref name="ns"/> is exactly the dotted namespace <paramref name="dotted"/> (no allocation).</summary>
+    private static bool NamespaceIs(INamespaceSymbol? ns, string dotted)
+    {
+        int end = dotted.Length;
+        while (ns is { IsGlobalNamespace: false })
+        {
+            if (end < 0)
+            {
+                return false; // the symbol's namespace is longer than the dotted name
+            }
+
+            int dot = end == 0 ? -1 : dotted.LastIndexOf('.', end - 1);
+            int start = dot + 1;
+            string name = ns.Name;
+            if (end - start != name.Length || string.CompareOrdinal(dotted, start, name, 0, name.Length) != 0)
+            {
+                return false;
+            }
+
+            ns = ns.ContainingNamespace;
+            end = dot;
+        }
+
+        return end < 0;
+    }
 }

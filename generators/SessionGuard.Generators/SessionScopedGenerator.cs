@@ -24,16 +24,14 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 Parser.AttributeMetadataName,
                 static (node, _) => node is VariableDeclaratorSyntax or PropertyDeclarationSyntax,
-                static (ctx, ct) => ctx.TargetSymbol.ContainingType is { } owner
-                    ? Parser.ParseOwner(owner, ctx.SemanticModel.Compilation, ct)
-                    : null)
-            .WithTrackingName(TrackingNames.OwnerOfMember)
-            .Where(static owner => owner is not null)
-            .Select(static (owner, _) => owner!)
-            .WithTrackingName(TrackingNames.ValidOwners)
+                static (ctx, ct) => Parser.ParseMember(ctx.TargetSymbol, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct))
+            .WithTrackingName(TrackingNames.Members)
+            .Where(static member => member is not null)
+            .Select(static (member, _) => member!)
+            .WithTrackingName(TrackingNames.ValidMembers)
             .Collect()
-            .WithTrackingName(TrackingNames.CollectedOwners)
-            .SelectMany(static (all, _) => Distinct(all))
+            .WithTrackingName(TrackingNames.CollectedMembers)
+            .SelectMany(static (all, _) => GroupByOwner(all))
             .WithTrackingName(TrackingNames.Owners);
 
         context.RegisterSourceOutput(owners, static (spc, owner) => spc.AddSource(owner.HintName, Emitter.EmitOwner(owner)));
@@ -64,20 +62,42 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
         });
     }
 
-    private static ImmutableArray<OwnerModel> Distinct(ImmutableArray<OwnerModel> all)
+    private static ImmutableArray<OwnerModel> GroupByOwner(ImmutableArray<MemberResult> all)
     {
-        // Every [SessionScoped] member yields its whole owner: keep each owner once, in first-seen order.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var result = ImmutableArray.CreateBuilder<OwnerModel>(all.Length);
-        foreach (OwnerModel owner in all)
+        // One owner per hint name, in first-seen order; its members in declaration order. An owner with any invalid
+        // member gets no code (the analyzer reports why).
+        var order = new List<string>();
+        var groups = new Dictionary<string, List<MemberResult>>(StringComparer.Ordinal);
+        foreach (MemberResult result in all)
         {
-            if (seen.Add(owner.HintName))
+            if (!groups.TryGetValue(result.Owner.HintName, out var group))
             {
-                result.Add(owner);
+                groups.Add(result.Owner.HintName, group = new List<MemberResult>());
+                order.Add(result.Owner.HintName);
             }
+
+            group.Add(result);
         }
 
-        return result.ToImmutable();
+        var owners = ImmutableArray.CreateBuilder<OwnerModel>(order.Count);
+        foreach (string hintName in order)
+        {
+            List<MemberResult> group = groups[hintName];
+            if (group.Any(static r => r.Member is null))
+            {
+                continue;
+            }
+
+            MemberModel[] members = group
+                .GroupBy(static r => r.Order)
+                .OrderBy(static g => g.Key)
+                .Select(static g => g.First().Member!)
+                .ToArray();
+            OwnerHeader header = group[0].Owner;
+            owners.Add(new OwnerModel(header.Namespace, header.ContainingTypes, header.Type, header.FullyQualifiedName, header.IsRegistrable, header.HintName, new EquatableArray<MemberModel>(members)));
+        }
+
+        return owners.ToImmutable();
     }
 
     /// <summary>The assembly name as an identifier fragment: <c>My.App-1</c> becomes <c>My_App_1</c>.</summary>
@@ -96,9 +116,9 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
 /// <summary>The <c>WithTrackingName</c> names of the generator's steps (the incremental tests read them).</summary>
 internal static class TrackingNames
 {
-    public const string OwnerOfMember = nameof(OwnerOfMember);
-    public const string ValidOwners = nameof(ValidOwners);
-    public const string CollectedOwners = nameof(CollectedOwners);
+    public const string Members = nameof(Members);
+    public const string ValidMembers = nameof(ValidMembers);
+    public const string CollectedMembers = nameof(CollectedMembers);
     public const string Owners = nameof(Owners);
     public const string RegistrationTarget = nameof(RegistrationTarget);
     public const string RegistrableOwners = nameof(RegistrableOwners);

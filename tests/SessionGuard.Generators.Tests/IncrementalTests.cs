@@ -13,9 +13,9 @@ public class IncrementalTests
 {
     private static readonly string[] TrackedSteps =
     {
-        TrackingNames.OwnerOfMember,
-        TrackingNames.ValidOwners,
-        TrackingNames.CollectedOwners,
+        TrackingNames.Members,
+        TrackingNames.ValidMembers,
+        TrackingNames.CollectedMembers,
         TrackingNames.Owners,
         TrackingNames.RegistrationTarget,
         TrackingNames.RegistrableOwners,
@@ -106,7 +106,7 @@ public class IncrementalTests
         var reasons = AssertCachedOrUnchanged(driver);
 
         // The owner's file did change, so its member step really re-ran and found an equal model.
-        Assert.Contains(IncrementalStepRunReason.Unchanged, reasons[TrackingNames.OwnerOfMember]);
+        Assert.Contains(IncrementalStepRunReason.Unchanged, reasons[TrackingNames.Members]);
     }
 
     [Fact]
