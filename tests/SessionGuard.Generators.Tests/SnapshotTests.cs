@@ -105,6 +105,35 @@ public class SnapshotTests
         """, "Demo.Resources.SessionScoped.g.cs");
 
     [Fact]
+    public void RemainingShapes() => VerifyOwner("""
+        using System;
+        using System.Collections.Generic;
+        using SessionGuard;
+
+        namespace Demo;
+
+        public sealed class Handle : IDisposable
+        {
+            public void Dispose() { }
+        }
+
+        public sealed class TurnRef
+        {
+            public TurnRef(SessionId session) => Session = session;
+            public SessionId Session { get; }
+        }
+
+        public sealed partial class Rest
+        {
+            private readonly object _gate = new();
+            [SessionScoped] private readonly PendingOperations<string, int> _byValue = new();
+            [SessionScoped(SyncRoot = nameof(_gate))] private readonly IDictionary<(SessionId Session, int N), Handle> _handles = new Dictionary<(SessionId Session, int N), Handle>();
+            [SessionScoped] private readonly ISet<TurnRef> _turns = new HashSet<TurnRef>();
+            [SessionScoped] public Dictionary<SessionId, Handle?> Optional { get; init; } = new();
+        }
+        """, "Demo.Rest.SessionScoped.g.cs");
+
+    [Fact]
     public void GenericOwner() => VerifyOwner("""
         using System.Collections.Generic;
         using SessionGuard;

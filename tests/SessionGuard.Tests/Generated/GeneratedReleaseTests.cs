@@ -82,16 +82,26 @@ public class GeneratedReleaseTests
             }
 
             owner.ByProperty[id.Value] = 1;
+            _ = owner.PendingByValue.Start(id.Value, _ => new TaskCompletionSource<int>().Task, Timeout.InfiniteTimeSpan);
+            owner.Handles[new BufferKey(id, "t1", "en")] = new TrackingDisposable();
+            owner.Handles[new BufferKey(id, "t1", "de")] = new TrackingDisposable();
         }
+
+        var handlesOfA = owner.Handles.Where(p => p.Key.Session == A).Select(p => p.Value).ToList();
+        var handlesOfB = owner.Handles.Where(p => p.Key.Session == B).Select(p => p.Value).ToList();
 
         var context = new SessionReleaseContext();
         int removed = await ((ISessionScoped)owner).ReleaseSessionAsync(A, context);
 
-        // 1 + 1 + 2 + 1 + 2 + 2 + 2 + 5 + 1
-        Assert.Equal(17, removed);
+        // 1 + 1 + 2 + 1 + 2 + 2 + 2 + 5 + 1 + 1 + 2
+        Assert.Equal(20, removed);
         Assert.Equal(
-            new[] { ("Active", 1), ("ActiveByValue", 1), ("Turns", 2), ("Scores", 1), ("ByTurn", 2), ("ByName", 2), ("PendingTurns", 2), ("Map", 5), ("ByProperty", 1) },
+            new[] { ("Active", 1), ("ActiveByValue", 1), ("Turns", 2), ("Scores", 1), ("ByTurn", 2), ("ByName", 2), ("PendingTurns", 2), ("Map", 5), ("ByProperty", 1), ("PendingByValue", 1), ("Handles", 2) },
             context.Removed.ToArray());
+        Assert.All(handlesOfA, h => Assert.Equal(1, h.DisposeCount));
+        Assert.All(handlesOfB, h => Assert.Equal(0, h.DisposeCount));
+        Assert.False(owner.PendingByValue.Contains(A.Value));
+        Assert.True(owner.PendingByValue.Contains(B.Value));
         Assert.Empty(context.Failures);
 
         ISessionScoped scoped = owner;
@@ -113,7 +123,8 @@ public class GeneratedReleaseTests
         Assert.Equal(0, owner.Map.CountOf(A));
         Assert.Equal(new[] { B.Value }, owner.ByProperty.Keys);
 
-        Assert.Equal(17, await Release(owner, B));
+        Assert.Equal(20, await Release(owner, B));
+        Assert.All(handlesOfB, h => Assert.Equal(1, h.DisposeCount));
         for (int i = 0; i < scoped.MemberCount; i++)
         {
             Assert.Equal(0, scoped.GetLiveEntryCount(i));

@@ -37,6 +37,8 @@ public sealed partial class ShapesOwner
     [SessionScoped] internal readonly PendingOperations<(SessionId Session, string Turn), int> PendingTurns = new();
     [SessionScoped] internal readonly SessionMap<BufferKey, string> Map = new(static k => k.Session);
     [SessionScoped] internal ConcurrentDictionary<string, int> ByProperty { get; } = new();
+    [SessionScoped] internal readonly PendingOperations<string, int> PendingByValue = new();
+    [SessionScoped] internal readonly IDictionary<BufferKey, TrackingDisposable> Handles = new Dictionary<BufferKey, TrackingDisposable>();
 }
 
 /// <summary>Values of every disposable kind.</summary>
