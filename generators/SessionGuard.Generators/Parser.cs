@@ -25,10 +25,6 @@ internal static class Parser
 
     private static readonly SymbolDisplayFormat MessageFormat = SymbolDisplayFormat.MinimallyQualifiedFormat;
 
-    private static readonly SymbolDisplayFormat DeclarationNameFormat = new(
-        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
-        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
-
     /// <summary>
     /// The generator's transform for one <c>[SessionScoped]</c> member: the owner's header, the member's position
     /// among the owner's members, and the member's model (null when the member is invalid, which makes the whole
@@ -48,21 +44,45 @@ internal static class Parser
 
     private static OwnerHeader Header(INamedTypeSymbol owner)
     {
+        // Built from names rather than SymbolDisplay: this runs for every member on every compilation change.
         var containing = new List<TypeDeclarationModel>();
         for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
         {
             containing.Insert(0, Declaration(outer));
         }
 
-        string ns = owner.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        TypeDeclarationModel declaration = Declaration(owner);
+        string ns = NamespaceName(owner.ContainingNamespace);
+        var qualified = new StringBuilder(ns);
+        foreach (TypeDeclarationModel type in containing)
+        {
+            (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(type.NameWithTypeParameters);
+        }
+
+        (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(declaration.NameWithTypeParameters);
+        string qualifiedName = qualified.ToString();
         return new OwnerHeader(
             ns,
             new EquatableArray<TypeDeclarationModel>(containing.ToArray()),
-            Declaration(owner),
-            owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            declaration,
+            "global::" + qualifiedName,
             IsRegistrable(owner),
-            HintName(owner));
+            HintName(qualifiedName));
     }
+
+    private static string NamespaceName(INamespaceSymbol? ns)
+    {
+        var parts = new List<string>();
+        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            parts.Insert(0, Escape(ns.Name));
+        }
+
+        return string.Join(".", parts);
+    }
+
+    private static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>The <c>[SessionScoped]</c> attribute on <paramref name="member"/>, if any.</summary>
     public static AttributeData? FindAttribute(ISymbol member)
@@ -321,7 +341,7 @@ internal static class Parser
     {
         foreach (ISymbol member in type.GetMembers())
         {
-            if (member.IsStatic || member.IsImplicitlyDeclared || !member.CanBeReferencedByName || !compilation.IsSymbolAccessibleWithin(member, owner))
+            if (member is not (IFieldSymbol or IPropertySymbol) || member.IsStatic || member.IsImplicitlyDeclared || !member.CanBeReferencedByName || !compilation.IsSymbolAccessibleWithin(member, owner))
             {
                 continue;
             }
@@ -460,13 +480,19 @@ internal static class Parser
             (false, TypeKind.Interface) => "interface",
             _ => "class",
         };
-        return new TypeDeclarationModel(keyword, type.ToDisplayString(DeclarationNameFormat));
+        string name = Escape(type.Name);
+        if (type.TypeParameters.Length > 0)
+        {
+            name += "<" + string.Join(", ", type.TypeParameters.Select(static p => Escape(p.Name))) + ">";
+        }
+
+        return new TypeDeclarationModel(keyword, name);
     }
 
-    private static string HintName(INamedTypeSymbol owner)
+    private static string HintName(string qualifiedName)
     {
-        var builder = new StringBuilder();
-        foreach (char c in owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted)))
+        var builder = new StringBuilder(qualifiedName.Length + 20);
+        foreach (char c in qualifiedName)
         {
             builder.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
         }
