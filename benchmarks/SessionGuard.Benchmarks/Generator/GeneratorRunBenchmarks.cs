@@ -28,6 +28,7 @@ public class GeneratorRunBenchmarks
     private CSharpCompilation _boundBase = null!;
     private CSharpCompilation _boundEdited = null!;
     private GeneratorDriver _boundWarmDriver = null!;
+    private GeneratorDriver _floorWarmDriver = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -57,6 +58,7 @@ public class GeneratorRunBenchmarks
         _boundEdited = Compile(_unrelatedEdited);
         _ = NewDriver().RunGenerators(_boundEdited);
         _boundWarmDriver = NewDriver().RunGenerators(_boundBase);
+        _floorWarmDriver = NewFloorDriver().RunGenerators(_boundBase);
     }
 
     private static string OwnerSource(int i) => $$"""
@@ -113,4 +115,29 @@ public class GeneratorRunBenchmarks
     /// <summary>Re-run after an unrelated edit on an already-bound compilation: the generator's own incremental cost.</summary>
     [Benchmark]
     public GeneratorDriver RerunAfterUnrelatedEditBoundCompilation() => _boundWarmDriver.RunGenerators(_boundEdited);
+
+    /// <summary>The floor: a generator whose transform only returns the member's name and emits nothing, first run.</summary>
+    [Benchmark]
+    public GeneratorDriver FloorFirstRunBoundCompilation() => NewFloorDriver().RunGenerators(_boundBase);
+
+    /// <summary>The floor's re-run after an unrelated edit: what ForAttributeWithMetadataName costs by itself.</summary>
+    [Benchmark]
+    public GeneratorDriver FloorRerunAfterUnrelatedEditBoundCompilation() => _floorWarmDriver.RunGenerators(_boundEdited);
+
+    private static GeneratorDriver NewFloorDriver() => CSharpGeneratorDriver.Create(
+        new[] { new FloorGenerator().AsSourceGenerator() },
+        parseOptions: ParseOptions);
+
+    /// <summary>The cheapest possible attribute-driven generator, for reference.</summary>
+    private sealed class FloorGenerator : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var names = context.SyntaxProvider.ForAttributeWithMetadataName(
+                "SessionGuard.SessionScopedAttribute",
+                static (_, _) => true,
+                static (ctx, _) => ctx.TargetSymbol.Name);
+            context.RegisterSourceOutput(names.Collect(), static (_, _) => { });
+        }
+    }
 }
