@@ -33,7 +33,7 @@ Console.WriteLine($"SessionGuard demo: cap {options.MaxSessions} sessions, idle 
 // 1. alice: a normal call, closed by the client.
 var alice = StartCall(registry, stage, "alice");
 await Task.Delay(150);
-Console.WriteLine($"\n> alice hangs up ({alice.RunningTasks} tasks running, stage holds {stage.GetLiveEntryCount(0)} texts)");
+Console.WriteLine($"\n> alice hangs up ({alice.RunningTasks} tasks running; stage holds {stage.Describe()})");
 await registry.EndAsync(alice.Id, SessionEndReason.Closed);
 
 // 2. bob: goes silent; the sweep expires him.
@@ -68,6 +68,7 @@ neverDone.SetResult();
 
 var residuals = registry.CheckResiduals();
 Console.WriteLine();
+Console.WriteLine($"stage now holds {stage.Describe()}");
 Console.WriteLine($"{ended} sessions ended; residual check: {residuals}");
 return residuals.IsClean && registry.ActiveCount == 0 ? 0 : 1;
 
@@ -85,7 +86,8 @@ static Session StartCall(SessionRegistry registry, TranslationStage stage, strin
             if (streamAudio || segment == 0)
             {
                 session.Touch();
-                var translation = stage.OnRecognized(session.Id, $"{name} says hello #{segment++ / 3}", TimeSpan.FromMilliseconds(30));
+                int turn = segment++ / 3;
+                var translation = stage.OnRecognized(session.Id, turn, $"{name} says hello #{turn}", TimeSpan.FromMilliseconds(30));
                 if (translation is not null)
                 {
                     try
