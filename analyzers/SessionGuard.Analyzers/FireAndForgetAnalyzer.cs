@@ -1,0 +1,122 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>
+/// SG1001: the result of an awaitable expression is dropped or never observed. Looks at expression statements,
+/// <c>_ =</c> discards, task locals (with control flow: observed on only some paths, overwritten while pending)
+/// and local collections of tasks that nobody ever awaits.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
+{
+    internal const string KindProperty = "Kind";
+    internal const string KindStatement = "Statement";
+    internal const string KindDiscard = "Discard";
+    internal const string KindInnerTask = "InnerTask";
+    internal const string KindLocal = "Local";
+    internal const string KindCollection = "Collection";
+
+    private static readonly ImmutableDictionary<string, string?> StatementProperties = Props(KindStatement);
+    private static readonly ImmutableDictionary<string, string?> DiscardProperties = Props(KindDiscard);
+    private static readonly ImmutableDictionary<string, string?> InnerTaskProperties = Props(KindInnerTask);
+    internal static readonly ImmutableDictionary<string, string?> LocalProperties = Props(KindLocal);
+    internal static readonly ImmutableDictionary<string, string?> CollectionProperties = Props(KindCollection);
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FireAndForget);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(static start =>
+        {
+            var types = new KnownTypes(start.Compilation);
+            if (types.Task is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(ctx => AnalyzeExpressionStatement(ctx, types), OperationKind.ExpressionStatement);
+            start.RegisterOperationBlockStartAction(blockStart => TaskLocalAnalysis.Register(blockStart, types));
+        });
+    }
+
+    private static void AnalyzeExpressionStatement(OperationAnalysisContext context, KnownTypes types)
+    {
+        var statement = (IExpressionStatementOperation)context.Operation;
+        var expression = statement.Operation;
+        switch (expression.Kind)
+        {
+            case OperationKind.Invocation:
+            case OperationKind.ObjectCreation:
+            case OperationKind.ConditionalAccess:
+            case OperationKind.Await:
+                break;
+            case OperationKind.SimpleAssignment:
+                AnalyzeDiscard(context, (ISimpleAssignmentOperation)expression, types);
+                return;
+            default:
+                return;
+        }
+
+        // Cheap type test first: most statements are void calls.
+        var type = expression.Type;
+        if (type is null || type.SpecialType == SpecialType.System_Void || !types.IsAwaitable(type))
+        {
+            return;
+        }
+
+        var options = FireAndForgetOptions.Get(context.Options, statement.Syntax.SyntaxTree);
+        if (!TaskOperations.IsFreshTask(expression, types, options))
+        {
+            return;
+        }
+
+        if (expression is IAwaitOperation)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.FireAndForget, expression.Syntax.GetLocation(), InnerTaskProperties,
+                TaskOperations.Describe(((IAwaitOperation)expression).Operation),
+                "awaited only as the outer task; the inner task it returns is dropped (use Unwrap or await the result)"));
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties,
+            TaskOperations.Describe(expression), "dropped"));
+    }
+
+    private static void AnalyzeDiscard(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, KnownTypes types)
+    {
+        if (assignment.Target is not IDiscardOperation)
+        {
+            return;
+        }
+
+        var value = TaskOperations.Unwrap(assignment.Value);
+        if (!types.IsAwaitable(value.Type))
+        {
+            return;
+        }
+
+        var options = FireAndForgetOptions.Get(context.Options, assignment.Syntax.SyntaxTree);
+        if (!options.ReportDiscards || !TaskOperations.IsFreshTask(value, types, options))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.FireAndForget, value.Syntax.GetLocation(), DiscardProperties,
+            TaskOperations.Describe(value), "discarded with '_ ='"));
+    }
+
+    private static ImmutableDictionary<string, string?> Props(string kind) =>
+        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, kind);
+}
