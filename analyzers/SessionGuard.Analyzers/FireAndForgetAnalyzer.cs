@@ -68,8 +68,29 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
 
         // Cheap type test first: most statements are void calls.
         var type = expression.Type;
-        if (type is null || type.SpecialType == SpecialType.System_Void || !types.IsAwaitable(type))
+        if (type is null || type.SpecialType == SpecialType.System_Void)
         {
+            // new Task(...).Start(): started, and nobody keeps it.
+            if (expression is IInvocationOperation { TargetMethod.Name: "Start", Instance: { } started }
+                && TaskOperations.Unwrap(started) is IObjectCreationOperation creation && types.IsTask(creation.Type))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties, "new " + creation.Type!.Name, "started and dropped"));
+            }
+
+            return;
+        }
+
+        if (!types.IsAwaitable(type))
+        {
+            // items.Select(x => SendAsync(x)).ToList(); starts every task and drops them all.
+            if (TaskOperations.IsMaterializedTasks(expression, types))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.FireAndForget, expression.Syntax.GetLocation(), CollectionProperties,
+                    TaskOperations.Describe(expression), "a collection of started tasks that is dropped"));
+            }
+
             return;
         }
 

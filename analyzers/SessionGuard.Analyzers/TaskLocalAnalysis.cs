@@ -40,14 +40,30 @@ internal sealed class TaskLocalAnalysis
     {
         var declarator = (IVariableDeclaratorOperation)context.Operation;
         var local = declarator.Symbol;
-        if (!_types.IsAwaitable(local.Type))
+        var initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
+        if (initializer is null)
         {
             return;
         }
 
-        var initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
-        if (initializer is null)
+        if (!_types.IsAwaitable(local.Type))
         {
+            // var tasks = items.Select(SendAsync).ToList(); every task is started: the list must be observed.
+            if (TaskOperations.IsMaterializedTasks(initializer.Value, _types))
+            {
+                lock (_gate)
+                {
+                    _collections ??= new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+                    if (!_collections.TryGetValue(local, out var adds))
+                    {
+                        adds = new List<IOperation>();
+                        _collections.Add(local, adds);
+                    }
+
+                    adds.Add(initializer.Value);
+                }
+            }
+
             return;
         }
 
@@ -289,7 +305,9 @@ internal sealed class TaskLocalAnalysis
             case IArgumentOperation argument:
                 return IsNonOwningArgument(argument, options) ? TaskLocalUse.Neutral : TaskLocalUse.Observe;
             case IInvocationOperation invocation when invocation.Instance == current:
-                return invocation.TargetMethod.Name is "GetHashCode" or "ToString" or "GetType" or "Equals" ? TaskLocalUse.Neutral : TaskLocalUse.Observe;
+                return invocation.TargetMethod.Name is "GetHashCode" or "ToString" or "GetType" or "Equals" or "Start" or "RunSynchronously"
+                    ? TaskLocalUse.Neutral
+                    : TaskLocalUse.Observe;
             case IPropertyReferenceOperation property when property.Instance == current:
                 return property.Property.Name == "Id" ? TaskLocalUse.Neutral : TaskLocalUse.Observe;
             case IBinaryOperation:

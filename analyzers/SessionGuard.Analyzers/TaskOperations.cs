@@ -65,6 +65,30 @@ internal static class TaskOperations
         }
     }
 
+    /// <summary>
+    /// True for <c>tasks.ToList()</c>, <c>ToArray()</c> and the like over a sequence of awaitables: materializing a
+    /// lazy <c>Select(x => SendAsync(x))</c> starts every task.
+    /// </summary>
+    public static bool IsMaterializedTasks(IOperation operation, KnownTypes types)
+    {
+        operation = Unwrap(operation);
+        if (operation is not IInvocationOperation invocation
+            || invocation.TargetMethod.Name is not ("ToList" or "ToArray" or "ToHashSet" or "ToImmutableArray" or "ToImmutableList"))
+        {
+            return false;
+        }
+
+        return types.IsAwaitable(ElementType(invocation.Type));
+    }
+
+    /// <summary>The element type of an array or of a generic collection type with one type argument.</summary>
+    public static ITypeSymbol? ElementType(ITypeSymbol? type) => type switch
+    {
+        IArrayTypeSymbol array => array.ElementType,
+        INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named => named.TypeArguments[0],
+        _ => null,
+    };
+
     /// <summary>A readable name for the task-producing expression, used in messages.</summary>
     public static string Describe(IOperation operation)
     {
@@ -160,7 +184,8 @@ internal static class TaskOperations
             return IsFreshInvocation(invocation, types, options);
         }
 
-        return awaited is IObjectCreationOperation;
+        // var outer = Task.Factory.StartNew(async () => ...); await outer; drops the inner task too.
+        return awaited is IObjectCreationOperation or ILocalReferenceOperation;
     }
 
     private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)

@@ -347,6 +347,49 @@ public class FireAndForgetTests
                 };
             }
             """ },
+        { "Select(...).ToList() starts every task and drops them", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items) { {|SG1001:items.Select(i => SendAsync(i)).ToList()|}; }
+            }
+            """ },
+        { "materialized task list never awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items) { var tasks = {|SG1001:items.Select(SendAsync).ToArray()|}; Console.WriteLine(tasks.Length); }
+            }
+            """ },
+        { "new Task(...).Start() dropped", """
+            class C
+            {
+                void M() { {|SG1001:new Task(() => Console.WriteLine()).Start()|}; }
+            }
+            """ },
+        { "local task started but never observed", """
+            class C
+            {
+                void M() { var t = {|SG1001:new Task(() => Console.WriteLine())|}; t.Start(); }
+            }
+            """ },
+        { "outer task from a local awaited, inner dropped", """
+            class C
+            {
+                async Task M()
+                {
+                    var outer = Task.Factory.StartNew(async () => await Task.Delay(10));
+                    {|SG1001:await outer|};
+                }
+            }
+            """ },
+        { "event of Func<Task> invoked with ?.Invoke", """
+            class C
+            {
+                public event Func<string, Task>? MessageReceived;
+                void OnMessage(string m) { {|SG1001:MessageReceived?.Invoke(m)|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -715,6 +758,19 @@ public class FireAndForgetTests
             {
                 ValueTask WriteAsync() => default;
                 Task M() => WriteAsync().AsTask();
+            }
+            """ },
+        { "materialized task list awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items) { var tasks = items.Select(SendAsync).ToList(); await Task.WhenAll(tasks); }
+            }
+            """ },
+        { "lazy Select of results that are not tasks", """
+            class C
+            {
+                void M(int[] items) { var list = items.Select(i => i * 2).ToList(); items.Select(i => i + 1).ToArray(); }
             }
             """ },
         { "nameof and expression tree", """
