@@ -70,6 +70,7 @@ internal static class Verify
         test.FixedState.Sources.Add(("StandIns.cs", SessionStandIns));
         Configure(test.TestState, null);
         Configure(test.FixedState, null);
+        test.FixedState.MarkupHandling = MarkupMode.Allow;
         await test.RunAsync(CancellationToken.None);
     }
 
