@@ -184,6 +184,18 @@ internal sealed class TaskFlowGraphAnalysis
                     }
 
                     break;
+                case ILocalReferenceOperation taken when _freshDefs.TryGetValue(taken.Syntax, out var takenBy)
+                    && _locals.TryGetValue(taken.Local, out int takenIndex) && !_escaped.Contains(taken.Local):
+                    _seenDefs.Add(taken.Syntax);
+                    if (_defs.Count < MaxDefinitions)
+                    {
+                        ulong bit = 1UL << _defs.Count;
+                        _defs.Add((takenBy, taken.Local));
+                        _defBits[taken] = bit;
+                        _localMasks[takenIndex] |= bit;
+                    }
+
+                    break;
                 case IFlowCaptureOperation capture when TaskOperations.Unwrap(capture.Value) is ILocalReferenceOperation captured
                     && _locals.TryGetValue(captured.Local, out int capturedIndex):
                     _captures[capture.Id] = capturedIndex;
@@ -242,6 +254,18 @@ internal sealed class TaskFlowGraphAnalysis
 
             case ILocalReferenceOperation reference when _locals.TryGetValue(reference.Local, out int localIndex):
             {
+                if (_defBits.TryGetValue(reference, out ulong takenBit))
+                {
+                    // out argument of TryRemove & co: a definition, like an assignment.
+                    ulong takenMask = _localMasks[localIndex];
+                    if (_final)
+                    {
+                        _overwritten |= state & takenMask;
+                    }
+
+                    return (state & ~takenMask) | takenBit;
+                }
+
                 if (!_uses.TryGetValue(reference.Syntax, out var use) || use == TaskLocalUse.Observe)
                 {
                     ulong mask = _localMasks[localIndex];
@@ -277,6 +301,20 @@ internal sealed class TaskFlowGraphAnalysis
 
         ulong whenConditional = state;
         ulong whenFallThrough = state;
+        bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+        if (TryGetTakenWhenTrue(block.BranchValue, out ulong taken, out bool takenWhenTrue))
+        {
+            // if (_tasks.TryRemove(id, out var t)): nothing was taken on the other branch.
+            if (conditionalWhenTrue == takenWhenTrue)
+            {
+                whenFallThrough &= ~taken;
+            }
+            else
+            {
+                whenConditional &= ~taken;
+            }
+        }
+
         if (TryGetNullCheck(block.BranchValue, out ulong mask, out bool nullWhenTrue))
         {
             bool conditionalTakenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
@@ -305,6 +343,34 @@ internal sealed class TaskFlowGraphAnalysis
         ulong after = before | state;
         entryStates[destination.Ordinal] = after;
         return after != before;
+    }
+
+    private bool TryGetTakenWhenTrue(IOperation condition, out ulong bits, out bool whenTrue)
+    {
+        bits = 0;
+        whenTrue = true;
+        condition = TaskOperations.Unwrap(condition);
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            whenTrue = !whenTrue;
+            condition = TaskOperations.Unwrap(not.Operand);
+        }
+
+        if (condition is not IInvocationOperation invocation)
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            var value = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+            if (value is ILocalReferenceOperation reference && _defBits.TryGetValue(reference, out ulong bit))
+            {
+                bits |= bit;
+            }
+        }
+
+        return bits != 0;
     }
 
     private bool TryGetNullCheck(IOperation condition, out ulong mask, out bool nullWhenTrue)

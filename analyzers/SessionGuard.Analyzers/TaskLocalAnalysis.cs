@@ -99,6 +99,32 @@ internal sealed class TaskLocalAnalysis
     private void OnInvocation(OperationAnalysisContext context)
     {
         var invocation = (IInvocationOperation)context.Operation;
+        if (invocation.TargetMethod.Name is "TryRemove" or "Remove" or "TryDequeue" or "TryPop" or "TryTake")
+        {
+            // _tasks.TryRemove(id, out var task): the collection hands its task over; now somebody must observe it.
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.RefKind == RefKind.Out
+                    && (argument.Value is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } ? declared : argument.Value) is ILocalReferenceOperation taken
+                    && _types.IsAwaitable(taken.Local.Type))
+                {
+                    lock (_gate)
+                    {
+                        _taskLocals ??= new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
+                        if (!_taskLocals.ContainsKey(taken.Local))
+                        {
+                            _taskLocals.Add(taken.Local, _taskLocals.Count);
+                        }
+
+                        _freshDefs ??= new Dictionary<SyntaxNode, IOperation>();
+                        _freshDefs[taken.Syntax] = invocation;
+                    }
+                }
+            }
+
+            return;
+        }
+
         if (invocation.Instance is not ILocalReferenceOperation receiver
             || invocation.TargetMethod.Name is not ("Add" or "Insert" or "Enqueue" or "Push" or "TryAdd" or "TryEnqueue"))
         {

@@ -390,6 +390,32 @@ public class FireAndForgetTests
                 void OnMessage(string m) { {|SG1001:MessageReceived?.Invoke(m)|}; }
             }
             """ },
+        { "task taken out of a dictionary on disconnect, cancelled but never awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
+                private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancellations = new();
+                public void HandleDisconnect(string clientUid)
+                {
+                    if (_cancellations.TryRemove(clientUid, out var cts))
+                    {
+                        cts.Cancel();
+                    }
+
+                    if ({|SG1001:_conversationTasks.TryRemove(clientUid, out var task)|})
+                    {
+                        Console.WriteLine($"cancelled {task.Id}");
+                    }
+                }
+            }
+            """ },
+        { "task taken with TryDequeue and dropped", """
+            class C
+            {
+                private readonly ConcurrentQueue<Task> _pending = new();
+                void M() { {|SG1001:_pending.TryDequeue(out var next)|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -771,6 +797,38 @@ public class FireAndForgetTests
             class C
             {
                 void M(int[] items) { var list = items.Select(i => i * 2).ToList(); items.Select(i => i + 1).ToArray(); }
+            }
+            """ },
+        { "task taken out of a dictionary and awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
+                public async Task HandleDisconnectAsync(string clientUid, CancellationTokenSource cts)
+                {
+                    if (_conversationTasks.TryRemove(clientUid, out var task))
+                    {
+                        cts.Cancel();
+                        try { await task; } catch (OperationCanceledException) { }
+                    }
+                }
+            }
+            """ },
+        { "task taken with a negated TryRemove and early return", """
+            class C
+            {
+                private readonly Dictionary<int, Task> _tasks = new();
+                async Task M(int id)
+                {
+                    if (!_tasks.Remove(id, out var task)) return;
+                    await task;
+                }
+            }
+            """ },
+        { "TryGetValue leaves the task with its collection", """
+            class C
+            {
+                private readonly Dictionary<int, Task> _tasks = new();
+                void M(int id) { if (_tasks.TryGetValue(id, out var task)) Console.WriteLine(task.Id); }
             }
             """ },
         { "nameof and expression tree", """
