@@ -151,8 +151,8 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
                 }
 
                 return;
-            case IPropertyReferenceOperation or IFieldReferenceOperation or IForEachLoopOperation or IBinaryOperation or IIsPatternOperation:
-                return; // reads: Count, Keys, foreach, comparisons
+            case IPropertyReferenceOperation or IFieldReferenceOperation or IForEachLoopOperation or IBinaryOperation or IIsPatternOperation or ILockOperation:
+                return; // reads: Count, Keys, foreach, comparisons, lock
             case ISimpleAssignmentOperation assignment when assignment.Target == reference || IsSame(assignment.Target, reference):
                 // Reassigning outside construction resets it.
                 if (containingSymbol is not IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor })
