@@ -7,6 +7,7 @@ namespace SessionGuard.Analyzers;
 internal sealed class KnownTypes
 {
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _awaitable = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _owners = new(SymbolEqualityComparer.Default);
 
     public KnownTypes(Compilation compilation)
     {
@@ -135,7 +136,55 @@ internal sealed class KnownTypes
         && method.Parameters[0].Type.SpecialType == SpecialType.System_Object
         && DerivesFromEventArgs(method.Parameters[1].Type);
 
+    /// <summary>
+    /// True for an owner of per-session state: a type implementing ISessionScoped, or one with [SessionScoped]
+    /// members (the generator makes it implement the interface; counted even when the generator did not run).
+    /// </summary>
+    public bool IsSessionOwner(INamedTypeSymbol type)
+    {
+        if (_owners.TryGetValue(type, out bool known))
+        {
+            return known;
+        }
+
+        bool result = ComputeIsSessionOwner(type);
+        _owners.TryAdd(type, result);
+        return result;
+    }
+
     public static bool Same(ISymbol? a, ISymbol? b) => a is not null && SymbolEqualityComparer.Default.Equals(a, b);
+
+    private bool ComputeIsSessionOwner(INamedTypeSymbol type)
+    {
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (Same(@interface, ISessionScoped))
+            {
+                return true;
+            }
+        }
+
+        if (SessionScopedAttribute is null)
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            if (member.Kind is SymbolKind.Field or SymbolKind.Property)
+            {
+                foreach (var attribute in member.GetAttributes())
+                {
+                    if (Same(attribute.AttributeClass, SessionScopedAttribute))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
 
     private bool HasAwaiterPattern(ITypeSymbol type)
     {

@@ -37,7 +37,7 @@ public sealed class OwnerNotRegisteredAnalyzer : DiagnosticAnalyzer
     private static void Analyze(OperationAnalysisContext context, KnownTypes types)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        if (creation.Type is not INamedTypeSymbol type || !IsOwner(type, types))
+        if (creation.Type is not INamedTypeSymbol type || !types.IsSessionOwner(type))
         {
             return;
         }
@@ -55,34 +55,6 @@ public sealed class OwnerNotRegisteredAnalyzer : DiagnosticAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.OwnerNotRegistered, creation.Syntax.GetLocation(), type.Name));
-    }
-
-    private static bool IsOwner(INamedTypeSymbol type, KnownTypes types)
-    {
-        foreach (var @interface in type.AllInterfaces)
-        {
-            if (KnownTypes.Same(@interface, types.ISessionScoped))
-            {
-                return true;
-            }
-        }
-
-        // The generator adds ISessionScoped to types with [SessionScoped] members; count them even when it did not run.
-        foreach (var member in type.GetMembers())
-        {
-            if (member.Kind is SymbolKind.Field or SymbolKind.Property)
-            {
-                foreach (var attribute in member.GetAttributes())
-                {
-                    if (KnownTypes.Same(attribute.AttributeClass, types.SessionScopedAttribute))
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
     }
 
     private static bool IsHandedOver(IOperation? consumer, IOperation consumed) => consumer switch
