@@ -58,6 +58,12 @@ internal sealed class KnownTypes
             return false;
         }
 
+        // _writer?.WriteAsync(x) is a ValueTask? : still a task somebody must observe.
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            return IsAwaitable(nullable.TypeArguments[0]);
+        }
+
         if (type is INamedTypeSymbol named)
         {
             var original = named.OriginalDefinition;

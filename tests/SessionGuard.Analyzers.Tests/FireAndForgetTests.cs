@@ -416,6 +416,13 @@ public class FireAndForgetTests
                 void M() { {|SG1001:_pending.TryDequeue(out var next)|}; }
             }
             """ },
+        { "conditional access returning ValueTask? dropped", """
+            class C
+            {
+                private ChannelWriter<int>? _writer;
+                void M() { {|SG1001:_writer?.WriteAsync(1)|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
