@@ -44,6 +44,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterOperationAction(ctx => AnalyzeExpressionStatement(ctx, types), OperationKind.ExpressionStatement);
+            start.RegisterOperationAction(ctx => AnalyzeConversion(ctx, types), OperationKind.Conversion);
             start.RegisterOperationBlockStartAction(blockStart => TaskLocalAnalysis.Register(blockStart, types));
         });
     }
@@ -112,6 +113,36 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties,
             TaskOperations.Describe(expression), "dropped"));
+    }
+
+    /// <summary>
+    /// <c>Task t = Task.Factory.StartNew(async () => ...);</c> (or a <c>return</c> of it from a Task method): the
+    /// Task&lt;Task&gt; becomes a plain Task, and the inner task, the one that does the work, is lost.
+    /// </summary>
+    private static void AnalyzeConversion(OperationAnalysisContext context, KnownTypes types)
+    {
+        var conversion = (IConversionOperation)context.Operation;
+        if (conversion.Operand.Type is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } source
+            || !KnownTypes.Same(source.OriginalDefinition, types.TaskOfT)
+            || !types.IsAwaitable(source.TypeArguments[0])
+            || conversion.Type is null
+            || (conversion.Type is INamedTypeSymbol { IsGenericType: true } target && KnownTypes.Same(target.OriginalDefinition, types.TaskOfT)))
+        {
+            return;
+        }
+
+        var operand = TaskOperations.Unwrap(conversion.Operand);
+        if (operand is not IInvocationOperation
+            || conversion.Parent is IExpressionStatementOperation
+            || !TaskOperations.IsInnerTaskProducer(operand, types, FireAndForgetOptions.Get(context.Options, conversion.Syntax.SyntaxTree)))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.FireAndForget, operand.Syntax.GetLocation(), InnerTaskProperties,
+            TaskOperations.Describe(operand),
+            "converted to a plain task; the inner task it returns is dropped (use Unwrap or Task.Run)"));
     }
 
     private static void AnalyzeDiscard(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, KnownTypes types)

@@ -170,7 +170,7 @@ internal static class TaskOperations
     }
 
     /// <summary>True when awaiting <paramref name="awaited"/> yields a task that was started by it and still runs.</summary>
-    private static bool IsInnerTaskProducer(IOperation awaited, KnownTypes types, FireAndForgetOptions options)
+    internal static bool IsInnerTaskProducer(IOperation awaited, KnownTypes types, FireAndForgetOptions options)
     {
         if (awaited is IInvocationOperation invocation)
         {

@@ -423,6 +423,21 @@ public class FireAndForgetTests
                 void M() { {|SG1001:_writer?.WriteAsync(1)|}; }
             }
             """ },
+        { "StartNew(async ...) stored as a plain Task keeps only the outer task", """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start() { _loop = {|SG1001:Task.Factory.StartNew(async () => await LoopAsync(), TaskCreationOptions.LongRunning)|}; }
+            }
+            """ },
+        { "StartNew(async ...) returned as a plain Task", """
+            class C
+            {
+                Task LoopAsync() => Task.CompletedTask;
+                Task Start() { return {|SG1001:Task.Factory.StartNew(() => LoopAsync())|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -836,6 +851,31 @@ public class FireAndForgetTests
             {
                 private readonly Dictionary<int, Task> _tasks = new();
                 void M(int id) { if (_tasks.TryGetValue(id, out var task)) Console.WriteLine(task.Id); }
+            }
+            """ },
+        { "StartNew(async ...).Unwrap() stored, StartNew of an action stored", """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                private Task _other = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start()
+                {
+                    _loop = Task.Factory.StartNew(async () => await LoopAsync()).Unwrap();
+                    _other = Task.Factory.StartNew(() => Console.WriteLine());
+                }
+            }
+            """ },
+        { "Task.WhenAny result as a plain Task", """
+            class C
+            {
+                Task M(Task a, Task b) { Task any = Task.WhenAny(a, b); return any; }
+            }
+            """ },
+        { "Task<Task> kept as such and awaited twice", """
+            class C
+            {
+                async Task M() { Task<Task> outer = Task.Factory.StartNew(async () => await Task.Yield()); await await outer; }
             }
             """ },
         { "nameof and expression tree", """

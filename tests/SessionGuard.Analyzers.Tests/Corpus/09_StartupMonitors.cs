@@ -22,6 +22,17 @@ public sealed class Server
         {|SG1001:Task.Factory.StartNew(() => MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
     }
 
+    public void StartLongRunning()
+    {
+        // Task<Task> stored as Task: StopAsync would wait for the first await of the loop only.
+        _monitor = {|SG1001:Task.Factory.StartNew(async () => await MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
+    }
+
+    public void StartLongRunningFixed()
+    {
+        _monitor = Task.Factory.StartNew(async () => await MonitorMemoryAsync(), TaskCreationOptions.LongRunning).Unwrap();
+    }
+
     public void Start()
     {
         _monitor = Task.Run(MonitorMemoryAsync);
