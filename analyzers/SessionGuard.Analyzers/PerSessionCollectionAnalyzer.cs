@@ -47,7 +47,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
             ITypeSymbol? memberType = member switch
             {
                 IFieldSymbol { IsConst: false, IsImplicitlyDeclared: false } field => field.Type,
-                IPropertySymbol { IsIndexer: false, Parameters.Length: 0 } property when IsAutoProperty(property) => property.Type,
+                IPropertySymbol { IsIndexer: false, Parameters.Length: 0 } property => property.Type,
                 _ => null,
             };
             if (memberType is null || member.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal)
@@ -56,7 +56,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
             }
 
             var key = collections.KeyType(memberType);
-            if (key is null || HasSessionScoped(member, types))
+            if (key is null || HasSessionScoped(member, types) || (member is IPropertySymbol candidateProperty && !IsAutoProperty(candidateProperty)))
             {
                 continue;
             }

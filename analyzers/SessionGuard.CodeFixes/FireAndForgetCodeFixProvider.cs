@@ -24,6 +24,7 @@ public sealed class FireAndForgetCodeFixProvider : CodeFixProvider
 {
     internal const string AwaitKey = "SG1001.Await";
     internal const string SessionRunKey = "SG1001.SessionRun";
+    internal const string UnwrapKey = "SG1001.Unwrap";
 
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.FireAndForgetId);
@@ -43,8 +44,26 @@ public sealed class FireAndForgetCodeFixProvider : CodeFixProvider
 
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(FireAndForgetAnalyzer.KindProperty, out var kind)
-                || kind is not (FireAndForgetAnalyzer.KindStatement or FireAndForgetAnalyzer.KindDiscard))
+            if (!diagnostic.Properties.TryGetValue(FireAndForgetAnalyzer.KindProperty, out var kind))
+            {
+                continue;
+            }
+
+            if (kind == FireAndForgetAnalyzer.KindInnerTask)
+            {
+                var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                var producer = node is AwaitExpressionSyntax awaitExpression ? awaitExpression.Expression : node as ExpressionSyntax;
+                if (producer is InvocationExpressionSyntax)
+                {
+                    context.RegisterCodeFix(
+                        CodeAction.Create("Unwrap the inner task", ct => UnwrapAsync(context.Document, producer, ct), UnwrapKey),
+                        diagnostic);
+                }
+
+                continue;
+            }
+
+            if (kind is not (FireAndForgetAnalyzer.KindStatement or FireAndForgetAnalyzer.KindDiscard))
             {
                 continue;
             }
@@ -73,6 +92,19 @@ public sealed class FireAndForgetCodeFixProvider : CodeFixProvider
                     diagnostic);
             }
         }
+    }
+
+    private static async Task<Document> UnwrapAsync(Document document, ExpressionSyntax producer, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return document;
+        }
+
+        var unwrapped = InvocationExpression(MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, producer.WithoutTrivia(), IdentifierName("Unwrap")))
+            .WithTriviaFrom(producer);
+        return document.WithSyntaxRoot(root.ReplaceNode(producer, unwrapped));
     }
 
     private static SyntaxNode? EnclosingFunction(SyntaxNode node)

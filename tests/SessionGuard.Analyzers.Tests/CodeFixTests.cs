@@ -230,6 +230,52 @@ public class CodeFixTests
             """, codeActionIndex: 1, equivalenceKey: FireAndForgetCodeFixProvider.SessionRunKey);
 
     [Fact]
+    public Task Unwrap_an_awaited_StartNew_of_an_async_lambda() =>
+        Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
+            class C
+            {
+                Task LoopAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    {|SG1001:await Task.Factory.StartNew(async () => await LoopAsync())|};
+                }
+            }
+            """, Header + """
+            class C
+            {
+                Task LoopAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    await Task.Factory.StartNew(async () => await LoopAsync()).Unwrap();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Unwrap_a_StartNew_stored_as_a_plain_task() =>
+        Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start()
+                {
+                    _loop = {|SG1001:Task.Factory.StartNew(() => LoopAsync(), TaskCreationOptions.LongRunning)|};
+                }
+            }
+            """, Header + """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start()
+                {
+                    _loop = Task.Factory.StartNew(() => LoopAsync(), TaskCreationOptions.LongRunning).Unwrap();
+                }
+            }
+            """);
+
+    [Fact]
     public Task SessionScoped_and_partial() =>
         Verify.CodeFix<PerSessionCollectionAnalyzer, PerSessionCollectionCodeFixProvider>(Header + """
             using System.Collections.Generic;
