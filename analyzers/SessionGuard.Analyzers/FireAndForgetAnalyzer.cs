@@ -96,7 +96,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         var options = FireAndForgetOptions.Get(context.Options, statement.Syntax.SyntaxTree);
-        if (!TaskOperations.IsFreshTask(expression, types, options))
+        if (!TaskOperations.IsFreshTask(expression, types, options) || IsSubstituteConfiguration(statement))
         {
             return;
         }
@@ -113,6 +113,16 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties,
             TaskOperations.Describe(expression), "dropped"));
+    }
+
+    /// <summary>
+    /// NSubstitute's <c>sub.When(x => x.SendAsync()).Do(...)</c>: the lambda names a call to configure, it runs nothing.
+    /// </summary>
+    private static bool IsSubstituteConfiguration(IExpressionStatementOperation statement)
+    {
+        var lambda = statement.Parent?.Parent as IAnonymousFunctionOperation;
+        var argument = lambda?.Parent is IDelegateCreationOperation creation ? creation.Parent as IArgumentOperation : null;
+        return argument?.Parent is IInvocationOperation { TargetMethod.Name: "When" or "WhenForAnyArgs" };
     }
 
     /// <summary>

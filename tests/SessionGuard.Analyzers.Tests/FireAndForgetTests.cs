@@ -878,6 +878,23 @@ public class FireAndForgetTests
                 async Task M() { Task<Task> outer = Task.Factory.StartNew(async () => await Task.Yield()); await await outer; }
             }
             """ },
+        { "NSubstitute When(...) names a call, Received() checks one", """
+            public interface ISender { Task SendAsync(string m); }
+            public static class SubstituteExtensions
+            {
+                public static T Received<T>(this T sub) => sub;
+                public static WhenCalled<T> When<T>(this T sub, Action<T> call) => new();
+            }
+            public sealed class WhenCalled<T> { public void Do(Action<object> a) { } }
+            class C
+            {
+                void M(ISender sender)
+                {
+                    sender.When(x => x.SendAsync("a")).Do(_ => { });
+                    sender.Received().SendAsync("a");
+                }
+            }
+            """ },
         { "nameof and expression tree", """
             using System.Linq.Expressions;
             class C
