@@ -102,6 +102,9 @@ internal sealed class KnownTypes
         return false;
     }
 
+    /// <summary>True for Task, Task&lt;T&gt;, ValueTask and ValueTask&lt;T&gt; themselves (not types holding them).</summary>
+    public bool IsTaskLike(ITypeSymbol? type) => IsTask(type) || IsValueTask(type);
+
     /// <summary>True for ValueTask and ValueTask&lt;T&gt;.</summary>
     public bool IsValueTask(ITypeSymbol? type) =>
         type is INamedTypeSymbol named && (Same(named.OriginalDefinition, ValueTask) || Same(named.OriginalDefinition, ValueTaskOfT));

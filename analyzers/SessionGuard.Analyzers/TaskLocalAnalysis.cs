@@ -106,7 +106,7 @@ internal sealed class TaskLocalAnalysis
             {
                 if (argument.Parameter?.RefKind == RefKind.Out
                     && (argument.Value is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } ? declared : argument.Value) is ILocalReferenceOperation taken
-                    && _types.IsAwaitable(taken.Local.Type))
+                    && (_types.IsAwaitable(taken.Local.Type) || HasTaskMember(taken.Local.Type)))
                 {
                     lock (_gate)
                     {
@@ -310,9 +310,62 @@ internal sealed class TaskLocalAnalysis
         uses[reference.Syntax] = Classify(reference, options);
     }
 
+    /// <summary>
+    /// A tuple or small record that carries a task, such as <c>(CancellationTokenSource Cts, Task Task)</c>: taken out
+    /// of a collection, its task must be observed like a task local's.
+    /// </summary>
+    private bool HasTaskMember(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            foreach (var element in tuple.TupleElements)
+            {
+                if (_types.IsAwaitable(element.Type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        if (type.SpecialType != SpecialType.None || type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || _types.IsTaskLike(type))
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            var memberType = member switch
+            {
+                IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } field => field.Type,
+                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
+                _ => null,
+            };
+            if (memberType is not null && _types.IsAwaitable(memberType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private TaskLocalUse Classify(ILocalReferenceOperation reference, FireAndForgetOptions options)
     {
         IOperation current = reference;
+
+        // entry.Task of a local that carries a task: the member's use decides; entry.Cts.Cancel() does not observe.
+        if (!_types.IsAwaitable(reference.Local.Type) && reference.Parent is IMemberReferenceOperation member && member.Instance == reference)
+        {
+            if (!_types.IsAwaitable(member.Type))
+            {
+                return TaskLocalUse.Neutral;
+            }
+
+            current = member;
+        }
+
         var parent = current.Parent;
         while (parent is IConversionOperation or IParenthesizedOperation
                || (parent is IConditionalOperation conditional && conditional.Condition != current)

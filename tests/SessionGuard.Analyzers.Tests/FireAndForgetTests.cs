@@ -438,6 +438,35 @@ public class FireAndForgetTests
                 Task Start() { return {|SG1001:Task.Factory.StartNew(() => LoopAsync())|}; }
             }
             """ },
+        { "tuple entry taken on disconnect: cancelled, its task never awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
+                public void HandleDisconnect(string clientUid)
+                {
+                    if ({|SG1001:_conversations.TryRemove(clientUid, out var entry)|})
+                    {
+                        entry.Cts.Cancel();
+                        Console.WriteLine($"cancelled {entry.Task.Id}");
+                    }
+                }
+            }
+            """ },
+        { "record entry taken, only its token source used", """
+            sealed record Running(CancellationTokenSource Cts, Task Work);
+            class C
+            {
+                private readonly Dictionary<string, Running> _running = new();
+                void Stop(string sessionId)
+                {
+                    if ({|SG1001:_running.Remove(sessionId, out var running)|})
+                    {
+                        running.Cts.Cancel();
+                        running.Cts.Dispose();
+                    }
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -893,6 +922,45 @@ public class FireAndForgetTests
                     sender.When(x => x.SendAsync("a")).Do(_ => { });
                     sender.Received().SendAsync("a");
                 }
+            }
+            """ },
+        { "tuple entry taken on disconnect: cancelled and awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
+                public async Task HandleDisconnectAsync(string clientUid)
+                {
+                    if (_conversations.TryRemove(clientUid, out var entry))
+                    {
+                        await entry.Cts.CancelAsync();
+                        try { await entry.Task.WaitAsync(TimeSpan.FromSeconds(2)); }
+                        catch (OperationCanceledException) { }
+                        catch (TimeoutException) { }
+                    }
+                }
+            }
+            """ },
+        { "record entry taken and handed on", """
+            sealed record Running(CancellationTokenSource Cts, Task Work);
+            class C
+            {
+                private readonly Dictionary<string, Running> _running = new();
+                private readonly List<Running> _stopping = new();
+                void Stop(string sessionId)
+                {
+                    if (_running.Remove(sessionId, out var running))
+                    {
+                        running.Cts.Cancel();
+                        _stopping.Add(running);
+                    }
+                }
+            }
+            """ },
+        { "entry without a task taken out", """
+            class C
+            {
+                private readonly Dictionary<string, (CancellationTokenSource Cts, int Count)> _running = new();
+                void Stop(string sessionId) { if (_running.Remove(sessionId, out var e)) e.Cts.Cancel(); }
             }
             """ },
         { "nameof and expression tree", """

@@ -93,6 +93,41 @@ public sealed class WebSocketHandler
         }
     }
 
+    // The same handler with one map of (token source, task) entries.
+    private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
+
+    public void StartConversationEntry(string clientUid, string text)
+    {
+        var cts = new CancellationTokenSource();
+        _conversations[clientUid] = (cts, ConverseAsync(clientUid, text, cts.Token));
+    }
+
+    public void HandleDisconnectEntry(string clientUid)
+    {
+        if ({|SG1001:_conversations.TryRemove(clientUid, out var entry)|})
+        {
+            entry.Cts.Cancel();
+        }
+    }
+
+    public async Task HandleDisconnectEntryAsync(string clientUid)
+    {
+        if (_conversations.TryRemove(clientUid, out var entry))
+        {
+            entry.Cts.Cancel();
+            try
+            {
+                await entry.Task.WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
     private static async Task ConverseAsync(string clientUid, string text, CancellationToken ct)
     {
         await Task.Delay(10, ct);
