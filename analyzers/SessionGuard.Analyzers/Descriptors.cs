@@ -1,0 +1,59 @@
+using Microsoft.CodeAnalysis;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>The diagnostic descriptors of the SessionGuard leak analyzers. Rule IDs are a public contract.</summary>
+internal static class Descriptors
+{
+    /// <summary>Where the rule pages live; each descriptor links to <c>{HelpLinkBase}SGxxxx.md</c>.</summary>
+    internal const string HelpLinkBase = "https://github.com/sessionguard/sessionguard/blob/main/docs/rules/";
+
+    private const string Category = "Reliability";
+
+    internal const string FireAndForgetId = "SG1001";
+    internal const string AsyncVoidMethodId = "SG1002";
+    internal const string AsyncVoidLambdaId = "SG1003";
+    internal const string PerSessionCollectionId = "SG2001";
+    internal const string OwnerNotRegisteredId = "SG2002";
+    internal const string SubscriptionAccumulatesId = "SG2003";
+
+    internal static readonly DiagnosticDescriptor FireAndForget = Create(
+        FireAndForgetId,
+        "Fire-and-forget task",
+        "The task of '{0}' is {1}; await it, return it, store it, or hand it to an owner (Session.Run, Forget)",
+        "A task nobody observes keeps running after its session ended, holds per-session state alive and loses its exceptions.");
+
+    internal static readonly DiagnosticDescriptor AsyncVoidMethod = Create(
+        AsyncVoidMethodId,
+        "Async void method",
+        "'{0}' is async void but not an event handler; return Task so callers can await it and see its exceptions",
+        "An async void method cannot be awaited, its exceptions crash the process, and nothing can wait for it when a session ends.");
+
+    internal static readonly DiagnosticDescriptor AsyncVoidLambda = Create(
+        AsyncVoidLambdaId,
+        "Async lambda converted to a void-returning delegate",
+        "This async lambda becomes the void-returning delegate '{0}': nothing awaits it and its exceptions crash the process",
+        "An async lambda passed where an Action (or another void-returning delegate) is expected is async void: List<T>.ForEach, Parallel.ForEach and timer callbacks start it and never wait for it.");
+
+    internal static readonly DiagnosticDescriptor PerSessionCollection = Create(
+        PerSessionCollectionId,
+        "Per-session collection never cleaned",
+        "'{0}' is keyed by session ({1}) but '{2}' never removes from it; mark it [SessionScoped] or remove the session's entries when it ends",
+        "A dictionary or set keyed by session grows with every session unless its entries are removed when the session ends.");
+
+    internal static readonly DiagnosticDescriptor OwnerNotRegistered = Create(
+        OwnerNotRegisteredId,
+        "Session-scoped owner never registered",
+        "This '{0}' holds per-session state but is never registered with SessionRegistry.Register, returned, stored or handed to DI, so no session is ever released from it",
+        "An ISessionScoped owner only releases a session's entries when a SessionRegistry knows it.");
+
+    internal static readonly DiagnosticDescriptor SubscriptionAccumulates = Create(
+        SubscriptionAccumulatesId,
+        "Per-session subscription accumulates",
+        "{0} is made for every session but never undone; unsubscribe when the session ends or hand it to session.Own",
+        "A subscription on a long-lived object made once per session keeps every session's handler, and everything it captures, alive.");
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: description, helpLinkUri: HelpLinkBase + id + ".md");
+}

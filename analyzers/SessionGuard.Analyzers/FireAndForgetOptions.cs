@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>
+/// The <c>.editorconfig</c> options of SG1001:
+/// <c>sessionguard.SG1001.report_discards</c> (true/false, default true) and
+/// <c>sessionguard.SG1001.owner_methods</c> (a comma- or semicolon-separated list of methods that take ownership
+/// of a task: <c>Method</c>, <c>Type.Method</c> or <c>Namespace.Type.Method</c>).
+/// </summary>
+internal sealed class FireAndForgetOptions
+{
+    internal const string ReportDiscardsKey = "sessionguard.SG1001.report_discards";
+    internal const string OwnerMethodsKey = "sessionguard.SG1001.owner_methods";
+
+    private static readonly ConcurrentDictionary<string, FireAndForgetOptions> Parsed = new(StringComparer.Ordinal);
+    private static readonly FireAndForgetOptions Default = new(true, Array.Empty<string>());
+
+    private readonly string[] _ownerMethods;
+
+    private FireAndForgetOptions(bool reportDiscards, string[] ownerMethods)
+    {
+        ReportDiscards = reportDiscards;
+        _ownerMethods = ownerMethods;
+    }
+
+    public bool ReportDiscards { get; }
+
+    public static FireAndForgetOptions Get(AnalyzerOptions options, SyntaxTree tree)
+    {
+        var config = options.AnalyzerConfigOptionsProvider.GetOptions(tree);
+        bool hasDiscards = config.TryGetValue(ReportDiscardsKey, out var discards);
+        bool hasOwners = config.TryGetValue(OwnerMethodsKey, out var owners);
+        if (!hasDiscards && !hasOwners)
+        {
+            return Default;
+        }
+
+        string key = (discards ?? string.Empty) + "\n" + (owners ?? string.Empty);
+        if (Parsed.TryGetValue(key, out var parsed))
+        {
+            return parsed;
+        }
+
+        return Parsed.GetOrAdd(key, Parse(discards, owners));
+    }
+
+    /// <summary>True when <paramref name="method"/> is one of the configured owner methods.</summary>
+    public bool IsOwnerMethod(IMethodSymbol method)
+    {
+        if (_ownerMethods.Length == 0)
+        {
+            return false;
+        }
+
+        method = method.ReducedFrom ?? method;
+        string? typeName = null;
+        string? fullName = null;
+        foreach (var entry in _ownerMethods)
+        {
+            int lastDot = entry.LastIndexOf('.');
+            string name = lastDot < 0 ? entry : entry.Substring(lastDot + 1);
+            if (!string.Equals(name, method.Name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (lastDot < 0)
+            {
+                return true;
+            }
+
+            string qualifier = entry.Substring(0, lastDot);
+            typeName ??= method.ContainingType?.Name ?? string.Empty;
+            if (string.Equals(qualifier, typeName, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            fullName ??= method.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty) ?? string.Empty;
+            if (string.Equals(qualifier, fullName, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static FireAndForgetOptions Parse(string? discards, string? owners)
+    {
+        bool reportDiscards = !string.Equals(discards?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+        var list = new List<string>();
+        if (owners is not null)
+        {
+            foreach (var part in owners.Split(new[] { ',', ';' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string trimmed = part.Trim();
+                if (trimmed.EndsWith("()", StringComparison.Ordinal))
+                {
+                    trimmed = trimmed.Substring(0, trimmed.Length - 2);
+                }
+
+                if (trimmed.Length > 0)
+                {
+                    list.Add(trimmed);
+                }
+            }
+        }
+
+        return new FireAndForgetOptions(reportDiscards, list.ToArray());
+    }
+}

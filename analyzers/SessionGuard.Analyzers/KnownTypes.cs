@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>Well-known types of one compilation, resolved once by full metadata name.</summary>
+internal sealed class KnownTypes
+{
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _awaitable = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _owners = new(SymbolEqualityComparer.Default);
+
+    public KnownTypes(Compilation compilation)
+    {
+        Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
+        ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
+        ValueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+        TaskFactory = compilation.GetTypeByMetadataName("System.Threading.Tasks.TaskFactory");
+        TaskFactoryOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.TaskFactory`1");
+        Interlocked = compilation.GetTypeByMetadataName("System.Threading.Interlocked");
+        Volatile = compilation.GetTypeByMetadataName("System.Threading.Volatile");
+        INotifyCompletion = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.INotifyCompletion");
+        EventArgs = compilation.GetTypeByMetadataName("System.EventArgs");
+        IEnumerable = compilation.GetTypeByMetadataName("System.Collections.IEnumerable");
+        IDisposable = compilation.GetTypeByMetadataName("System.IDisposable");
+        Session = compilation.GetTypeByMetadataName("SessionGuard.Session");
+        SessionId = compilation.GetTypeByMetadataName("SessionGuard.SessionId");
+        SessionRegistry = compilation.GetTypeByMetadataName("SessionGuard.SessionRegistry");
+        ISessionScoped = compilation.GetTypeByMetadataName("SessionGuard.ISessionScoped");
+        SessionScopedAttribute = compilation.GetTypeByMetadataName("SessionGuard.SessionScopedAttribute");
+        TaskExtensions = compilation.GetTypeByMetadataName("SessionGuard.TaskExtensions");
+    }
+
+    public INamedTypeSymbol? Task { get; }
+    public INamedTypeSymbol? TaskOfT { get; }
+    public INamedTypeSymbol? ValueTask { get; }
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+    public INamedTypeSymbol? TaskFactory { get; }
+    public INamedTypeSymbol? TaskFactoryOfT { get; }
+    public INamedTypeSymbol? Interlocked { get; }
+    public INamedTypeSymbol? Volatile { get; }
+    public INamedTypeSymbol? INotifyCompletion { get; }
+    public INamedTypeSymbol? EventArgs { get; }
+    public INamedTypeSymbol? IEnumerable { get; }
+    public INamedTypeSymbol? IDisposable { get; }
+    public INamedTypeSymbol? Session { get; }
+    public INamedTypeSymbol? SessionId { get; }
+    public INamedTypeSymbol? SessionRegistry { get; }
+    public INamedTypeSymbol? ISessionScoped { get; }
+    public INamedTypeSymbol? SessionScopedAttribute { get; }
+    public INamedTypeSymbol? TaskExtensions { get; }
+
+    /// <summary>True for Task, ValueTask, their generic forms and any type with an instance <c>GetAwaiter()</c> pattern.</summary>
+    public bool IsAwaitable(ITypeSymbol? type)
+    {
+        if (type is null || type.TypeKind == TypeKind.Error || type.TypeKind == TypeKind.Dynamic || type.SpecialType != SpecialType.None)
+        {
+            return false;
+        }
+
+        // _writer?.WriteAsync(x) is a ValueTask? : still a task somebody must observe.
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            return IsAwaitable(nullable.TypeArguments[0]);
+        }
+
+        if (type is INamedTypeSymbol named)
+        {
+            var original = named.OriginalDefinition;
+            if (Same(original, Task) || Same(original, TaskOfT) || Same(original, ValueTask) || Same(original, ValueTaskOfT))
+            {
+                return true;
+            }
+        }
+
+        if (type.TypeKind is TypeKind.Interface or TypeKind.Enum or TypeKind.Delegate or TypeKind.Array or TypeKind.Pointer)
+        {
+            return false;
+        }
+
+        if (_awaitable.TryGetValue(type, out bool known))
+        {
+            return known;
+        }
+
+        bool result = HasAwaiterPattern(type);
+        _awaitable.TryAdd(type, result);
+        return result;
+    }
+
+    /// <summary>True for Task and Task&lt;T&gt; (and types derived from them).</summary>
+    public bool IsTask(ITypeSymbol? type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+        {
+            if (Same(t.OriginalDefinition, Task) || Same(t.OriginalDefinition, TaskOfT))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True for Task, Task&lt;T&gt;, ValueTask and ValueTask&lt;T&gt; themselves (not types holding them).</summary>
+    public bool IsTaskLike(ITypeSymbol? type) => IsTask(type) || IsValueTask(type);
+
+    /// <summary>True for ValueTask and ValueTask&lt;T&gt;.</summary>
+    public bool IsValueTask(ITypeSymbol? type) =>
+        type is INamedTypeSymbol named && (Same(named.OriginalDefinition, ValueTask) || Same(named.OriginalDefinition, ValueTaskOfT));
+
+    public bool DerivesFromEventArgs(ITypeSymbol? type)
+    {
+        if (EventArgs is null)
+        {
+            return false;
+        }
+
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (Same(t, EventArgs))
+            {
+                return true;
+            }
+        }
+
+        // A type parameter constrained to EventArgs (TEventArgs in EventHandler<TEventArgs>) counts too.
+        if (type is ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (DerivesFromEventArgs(constraint))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True for the shape of an event handler: (object sender, EventArgs-derived e).</summary>
+    public bool IsEventHandlerShape(IMethodSymbol method) =>
+        method.Parameters.Length == 2
+        && method.Parameters[0].Type.SpecialType == SpecialType.System_Object
+        && DerivesFromEventArgs(method.Parameters[1].Type);
+
+    /// <summary>
+    /// True for an owner of per-session state: a type implementing ISessionScoped, or one with [SessionScoped]
+    /// members (the generator makes it implement the interface; counted even when the generator did not run).
+    /// </summary>
+    public bool IsSessionOwner(INamedTypeSymbol type)
+    {
+        if (_owners.TryGetValue(type, out bool known))
+        {
+            return known;
+        }
+
+        bool result = ComputeIsSessionOwner(type);
+        _owners.TryAdd(type, result);
+        return result;
+    }
+
+    public static bool Same(ISymbol? a, ISymbol? b) => a is not null && SymbolEqualityComparer.Default.Equals(a, b);
+
+    private bool ComputeIsSessionOwner(INamedTypeSymbol type)
+    {
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (Same(@interface, ISessionScoped))
+            {
+                return true;
+            }
+        }
+
+        if (SessionScopedAttribute is null)
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            if (member.Kind is SymbolKind.Field or SymbolKind.Property)
+            {
+                foreach (var attribute in member.GetAttributes())
+                {
+                    if (Same(attribute.AttributeClass, SessionScopedAttribute))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private bool HasAwaiterPattern(ITypeSymbol type)
+    {
+        foreach (var member in type.GetMembers("GetAwaiter"))
+        {
+            if (member is IMethodSymbol { IsStatic: false, Parameters.Length: 0, ReturnsVoid: false } getAwaiter
+                && getAwaiter.DeclaredAccessibility == Accessibility.Public
+                && IsAwaiter(getAwaiter.ReturnType))
+            {
+                return true;
+            }
+        }
+
+        return type.BaseType is { } baseType && baseType.SpecialType == SpecialType.None && HasAwaiterPattern(baseType);
+    }
+
+    private bool IsAwaiter(ITypeSymbol awaiter)
+    {
+        if (INotifyCompletion is not null)
+        {
+            bool implements = false;
+            foreach (var i in awaiter.AllInterfaces)
+            {
+                if (Same(i, INotifyCompletion))
+                {
+                    implements = true;
+                    break;
+                }
+            }
+
+            if (!implements)
+            {
+                return false;
+            }
+        }
+
+        return !awaiter.GetMembers("GetResult").IsEmpty && !awaiter.GetMembers("IsCompleted").IsEmpty;
+    }
+}

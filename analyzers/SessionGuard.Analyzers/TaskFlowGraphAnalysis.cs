@@ -1,0 +1,455 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>
+/// A may-analysis over a control flow graph: which freshly started tasks, held in locals, are still unobserved
+/// at each point. Each definition (an assignment of a fresh task to a local) is one bit; an observing use of the
+/// local clears the local's bits; the branch of a null check on which the local is null clears them too.
+/// Exceptional paths (throw) are not followed. A definition is reported when its bit reaches the exit block, or
+/// when the local is assigned again while the bit is set.
+/// </summary>
+internal sealed class TaskFlowGraphAnalysis
+{
+    private const int MaxDefinitions = 64;
+
+    private readonly Dictionary<ILocalSymbol, int> _locals;
+    private readonly HashSet<ILocalSymbol> _escaped;
+    private readonly Dictionary<SyntaxNode, IOperation> _freshDefs;
+    private readonly Dictionary<SyntaxNode, TaskLocalUse> _uses;
+    private readonly HashSet<SyntaxNode> _seenDefs = new();
+    private readonly HashSet<SyntaxNode> _reported = new();
+
+    // Per graph.
+    private readonly Dictionary<IOperation, ulong> _defBits = new();
+    private readonly List<(IOperation Value, ILocalSymbol Local)> _defs = new();
+    private readonly Dictionary<CaptureId, int> _captures = new();
+    private ulong[] _localMasks = System.Array.Empty<ulong>();
+    private ulong _overwritten;
+    private ulong _observed;
+    private bool _final;
+
+    public TaskFlowGraphAnalysis(Dictionary<ILocalSymbol, int> locals, HashSet<ILocalSymbol> escaped, Dictionary<SyntaxNode, IOperation> freshDefs, Dictionary<SyntaxNode, TaskLocalUse> uses)
+    {
+        _locals = locals;
+        _escaped = escaped;
+        _freshDefs = freshDefs;
+        _uses = uses;
+    }
+
+    public List<(IOperation Value, string Reason)> Reports { get; } = new();
+
+    public void Analyze(ControlFlowGraph graph)
+    {
+        AnalyzeGraph(graph);
+        if (_seenDefs.Count >= _freshDefs.Count)
+        {
+            return;
+        }
+
+        foreach (var localFunction in graph.LocalFunctions)
+        {
+            Analyze(graph.GetLocalFunctionControlFlowGraph(localFunction));
+        }
+
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                foreach (var nested in operation.DescendantsAndSelf())
+                {
+                    if (nested is IFlowAnonymousFunctionOperation lambda)
+                    {
+                        Analyze(graph.GetAnonymousFunctionControlFlowGraph(lambda));
+                    }
+                }
+            }
+
+            if (block.BranchValue is { } branchValue)
+            {
+                foreach (var nested in branchValue.DescendantsAndSelf())
+                {
+                    if (nested is IFlowAnonymousFunctionOperation lambda)
+                    {
+                        Analyze(graph.GetAnonymousFunctionControlFlowGraph(lambda));
+                    }
+                }
+            }
+        }
+    }
+
+    private void AnalyzeGraph(ControlFlowGraph graph)
+    {
+        _defBits.Clear();
+        _defs.Clear();
+        _captures.Clear();
+        _localMasks = new ulong[_locals.Count];
+        _overwritten = 0;
+        _observed = 0;
+        _final = false;
+
+        var blocks = graph.Blocks;
+        foreach (var block in blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                CollectDefinitions(operation);
+            }
+
+            if (block.BranchValue is { } branchValue)
+            {
+                CollectDefinitions(branchValue);
+            }
+        }
+
+        if (_defs.Count == 0)
+        {
+            return;
+        }
+
+        var entryStates = new ulong[blocks.Length];
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var block in blocks)
+            {
+                if (!block.IsReachable && block.Kind != BasicBlockKind.Entry)
+                {
+                    continue;
+                }
+
+                ulong state = Transfer(block, entryStates[block.Ordinal]);
+                changed |= Propagate(block, state, entryStates);
+            }
+        }
+
+        _final = true;
+        ulong atExit = 0;
+        foreach (var block in blocks)
+        {
+            if (block.Kind == BasicBlockKind.Exit)
+            {
+                atExit |= entryStates[block.Ordinal];
+                continue;
+            }
+
+            Transfer(block, entryStates[block.Ordinal]);
+        }
+
+        for (int i = 0; i < _defs.Count; i++)
+        {
+            ulong bit = 1UL << i;
+            var (value, local) = _defs[i];
+            string? reason = null;
+            if ((_overwritten & bit) != 0)
+            {
+                reason = $"stored in '{local.Name}' and overwritten before it is observed";
+            }
+            else if ((atExit & bit) != 0)
+            {
+                reason = (_observed & bit) != 0
+                    ? $"stored in '{local.Name}' and not observed on every path"
+                    : $"stored in '{local.Name}' and never observed";
+            }
+
+            if (reason is not null && _reported.Add(value.Syntax))
+            {
+                Reports.Add((value, reason));
+            }
+        }
+    }
+
+    private void CollectDefinitions(IOperation root)
+    {
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                    when _locals.TryGetValue(target.Local, out int localIndex) && !_escaped.Contains(target.Local):
+                    if (TryGetFreshDef(assignment.Value, out var value))
+                    {
+                        _seenDefs.Add(value.Syntax);
+                        if (_defs.Count < MaxDefinitions)
+                        {
+                            ulong bit = 1UL << _defs.Count;
+                            _defs.Add((value, target.Local));
+                            _defBits[assignment] = bit;
+                            _localMasks[localIndex] |= bit;
+                        }
+                    }
+
+                    break;
+                case ILocalReferenceOperation taken when _freshDefs.TryGetValue(taken.Syntax, out var takenBy)
+                    && _locals.TryGetValue(taken.Local, out int takenIndex) && !_escaped.Contains(taken.Local):
+                    _seenDefs.Add(taken.Syntax);
+                    if (_defs.Count < MaxDefinitions)
+                    {
+                        ulong bit = 1UL << _defs.Count;
+                        _defs.Add((takenBy, taken.Local));
+                        _defBits[taken] = bit;
+                        _localMasks[takenIndex] |= bit;
+                    }
+
+                    break;
+                case IFlowCaptureOperation capture when TaskOperations.Unwrap(capture.Value) is ILocalReferenceOperation captured
+                    && _locals.TryGetValue(captured.Local, out int capturedIndex):
+                    _captures[capture.Id] = capturedIndex;
+                    break;
+            }
+        }
+    }
+
+    private bool TryGetFreshDef(IOperation value, out IOperation fresh)
+    {
+        if (_freshDefs.TryGetValue(TaskOperations.Unwrap(value).Syntax, out fresh!) || _freshDefs.TryGetValue(value.Syntax, out fresh!))
+        {
+            return true;
+        }
+
+        return false;
+    }
+
+    private ulong Transfer(BasicBlock block, ulong state)
+    {
+        foreach (var operation in block.Operations)
+        {
+            state = Visit(operation, state);
+        }
+
+        if (block.BranchValue is { } branchValue)
+        {
+            state = Visit(branchValue, state);
+        }
+
+        return state;
+    }
+
+    private ulong Visit(IOperation operation, ulong state)
+    {
+        switch (operation)
+        {
+            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                when _locals.TryGetValue(target.Local, out int localIndex) && !_escaped.Contains(target.Local):
+            {
+                state = Visit(assignment.Value, state);
+                ulong mask = _localMasks[localIndex];
+                if (_final)
+                {
+                    _overwritten |= state & mask;
+                }
+
+                state &= ~mask;
+                if (_defBits.TryGetValue(assignment, out ulong bit))
+                {
+                    state |= bit;
+                }
+
+                return state;
+            }
+
+            case ILocalReferenceOperation reference when _locals.TryGetValue(reference.Local, out int localIndex):
+            {
+                if (_defBits.TryGetValue(reference, out ulong takenBit))
+                {
+                    // out argument of TryRemove & co: a definition, like an assignment.
+                    ulong takenMask = _localMasks[localIndex];
+                    if (_final)
+                    {
+                        _overwritten |= state & takenMask;
+                    }
+
+                    return (state & ~takenMask) | takenBit;
+                }
+
+                if (!_uses.TryGetValue(reference.Syntax, out var use) || use == TaskLocalUse.Observe)
+                {
+                    ulong mask = _localMasks[localIndex];
+                    if (_final)
+                    {
+                        _observed |= state & mask;
+                    }
+
+                    state &= ~mask;
+                }
+
+                return state;
+            }
+
+            case IFlowAnonymousFunctionOperation:
+                return state;
+        }
+
+        foreach (var child in operation.ChildOperations)
+        {
+            state = Visit(child, state);
+        }
+
+        return state;
+    }
+
+    private bool Propagate(BasicBlock block, ulong state, ulong[] entryStates)
+    {
+        if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null)
+        {
+            return Flow(block.FallThroughSuccessor, state, entryStates) | Flow(block.ConditionalSuccessor, state, entryStates);
+        }
+
+        ulong whenConditional = state;
+        ulong whenFallThrough = state;
+        bool conditionalWhenTrue = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+        if (TryGetTakenWhenTrue(block.BranchValue, out ulong taken, out bool takenWhenTrue))
+        {
+            // if (_tasks.TryRemove(id, out var t)): nothing was taken on the other branch.
+            if (conditionalWhenTrue == takenWhenTrue)
+            {
+                whenFallThrough &= ~taken;
+            }
+            else
+            {
+                whenConditional &= ~taken;
+            }
+        }
+
+        if (TryGetNullCheck(block.BranchValue, out ulong mask, out bool nullWhenTrue))
+        {
+            bool conditionalTakenWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
+            if (conditionalTakenWhen == nullWhenTrue)
+            {
+                whenConditional &= ~mask;
+            }
+            else
+            {
+                whenFallThrough &= ~mask;
+            }
+        }
+
+        return Flow(block.ConditionalSuccessor, whenConditional, entryStates) | Flow(block.FallThroughSuccessor, whenFallThrough, entryStates);
+    }
+
+    private static bool Flow(ControlFlowBranch? branch, ulong state, ulong[] entryStates)
+    {
+        if (branch?.Destination is not { } destination
+            || branch.Semantics is not (ControlFlowBranchSemantics.Regular or ControlFlowBranchSemantics.Return))
+        {
+            return false;
+        }
+
+        ulong before = entryStates[destination.Ordinal];
+        ulong after = before | state;
+        entryStates[destination.Ordinal] = after;
+        return after != before;
+    }
+
+    private bool TryGetTakenWhenTrue(IOperation condition, out ulong bits, out bool whenTrue)
+    {
+        bits = 0;
+        whenTrue = true;
+        condition = TaskOperations.Unwrap(condition);
+        while (condition is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            whenTrue = !whenTrue;
+            condition = TaskOperations.Unwrap(not.Operand);
+        }
+
+        if (condition is not IInvocationOperation invocation)
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            var value = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+            if (value is ILocalReferenceOperation reference && _defBits.TryGetValue(reference, out ulong bit))
+            {
+                bits |= bit;
+            }
+        }
+
+        return bits != 0;
+    }
+
+    private bool TryGetNullCheck(IOperation condition, out ulong mask, out bool nullWhenTrue)
+    {
+        mask = 0;
+        nullWhenTrue = false;
+        condition = TaskOperations.Unwrap(condition);
+        switch (condition)
+        {
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                if (TryGetNullCheck(not.Operand, out mask, out bool inner))
+                {
+                    nullWhenTrue = !inner;
+                    return true;
+                }
+
+                return false;
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                nullWhenTrue = binary.OperatorKind == BinaryOperatorKind.Equals;
+                return (IsNull(binary.RightOperand) && TryGetLocalMask(binary.LeftOperand, out mask))
+                    || (IsNull(binary.LeftOperand) && TryGetLocalMask(binary.RightOperand, out mask));
+            case IIsNullOperation isNull:
+                nullWhenTrue = true;
+                return TryGetLocalMask(isNull.Operand, out mask);
+            case IIsPatternOperation isPattern:
+                switch (isPattern.Pattern)
+                {
+                    case IConstantPatternOperation constant when IsNull(constant.Value):
+                        nullWhenTrue = true;
+                        break;
+                    case INegatedPatternOperation { Pattern: IConstantPatternOperation negated } when IsNull(negated.Value):
+                    case IDeclarationPatternOperation:
+                    case ITypePatternOperation:
+                    case IRecursivePatternOperation:
+                        nullWhenTrue = false;
+                        break;
+                    default:
+                        return false;
+                }
+
+                return TryGetLocalMask(isPattern.Value, out mask);
+            default:
+                return false;
+        }
+    }
+
+    private bool TryGetLocalMask(IOperation operation, out ulong mask)
+    {
+        operation = TaskOperations.Unwrap(operation);
+        int index;
+        if (operation is ILocalReferenceOperation reference && _locals.TryGetValue(reference.Local, out index))
+        {
+            mask = _localMasks[index];
+            return true;
+        }
+
+        if (operation is IFlowCaptureReferenceOperation captureReference && _captures.TryGetValue(captureReference.Id, out index))
+        {
+            mask = _localMasks[index];
+            return true;
+        }
+
+        mask = 0;
+        return false;
+    }
+
+    private static bool IsNull(IOperation operation)
+    {
+        operation = TaskOperations.Unwrap(operation);
+        return operation.ConstantValue.HasValue && operation.ConstantValue.Value is null;
+    }
+}
+
+/// <summary>How a read of a task local treats the task.</summary>
+internal enum TaskLocalUse
+{
+    /// <summary>Awaited, returned, stored, passed on, blocked on, inspected: the task is observed.</summary>
+    Observe,
+
+    /// <summary>Compared, logged as an object, discarded: the task is still nobody's.</summary>
+    Neutral,
+}

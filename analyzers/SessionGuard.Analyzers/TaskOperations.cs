@@ -1,0 +1,214 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>Helpers that decide whether an expression produces a task that somebody must observe.</summary>
+internal static class TaskOperations
+{
+    /// <summary>Strips conversions and parentheses.</summary>
+    public static IOperation Unwrap(IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion when !conversion.Conversion.IsUserDefined:
+                    operation = conversion.Operand;
+                    continue;
+                case IParenthesizedOperation parenthesized:
+                    operation = parenthesized.Operand;
+                    continue;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="operation"/> creates or starts a task that nobody else owns yet: a call, a
+    /// <c>new</c>, or an <c>await</c> whose result is itself a started task (<c>Task.Factory.StartNew(async ...)</c>).
+    /// False for reads of existing tasks (fields, properties, locals, parameters), completed tasks
+    /// (<c>Task.CompletedTask</c>, <c>Task.FromResult</c>), values handed back by containers
+    /// (<c>GetOrAdd</c>, <c>Interlocked.Exchange</c>) and calls of owner methods (<c>Session.Run</c>).
+    /// </summary>
+    public static bool IsFreshTask(IOperation operation, KnownTypes types, FireAndForgetOptions options)
+    {
+        operation = Unwrap(operation);
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                return types.IsAwaitable(invocation.Type) && IsFreshInvocation(invocation, types, options);
+            case IObjectCreationOperation creation:
+                return types.IsAwaitable(creation.Type);
+            case IAwaitOperation await:
+                return types.IsAwaitable(await.Type) && IsInnerTaskProducer(Unwrap(await.Operation), types, options);
+            case IConditionalAccessOperation conditionalAccess:
+                return IsFreshTask(conditionalAccess.WhenNotNull, types, options);
+            case IConditionalOperation conditional:
+                return (conditional.WhenTrue is { } whenTrue && IsFreshTask(whenTrue, types, options))
+                    || (conditional.WhenFalse is { } whenFalse && IsFreshTask(whenFalse, types, options));
+            case ICoalesceOperation coalesce:
+                return IsFreshTask(coalesce.Value, types, options) || IsFreshTask(coalesce.WhenNull, types, options);
+            case ISwitchExpressionOperation switchExpression:
+                foreach (var arm in switchExpression.Arms)
+                {
+                    if (IsFreshTask(arm.Value, types, options))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// True for <c>tasks.ToList()</c>, <c>ToArray()</c> and the like over a sequence of awaitables: materializing a
+    /// lazy <c>Select(x => SendAsync(x))</c> starts every task.
+    /// </summary>
+    public static bool IsMaterializedTasks(IOperation operation, KnownTypes types)
+    {
+        operation = Unwrap(operation);
+        if (operation is not IInvocationOperation invocation
+            || invocation.TargetMethod.Name is not ("ToList" or "ToArray" or "ToHashSet" or "ToImmutableArray" or "ToImmutableList"))
+        {
+            return false;
+        }
+
+        return types.IsAwaitable(ElementType(invocation.Type));
+    }
+
+    /// <summary>The element type of an array or of a generic collection type with one type argument.</summary>
+    public static ITypeSymbol? ElementType(ITypeSymbol? type) => type switch
+    {
+        IArrayTypeSymbol array => array.ElementType,
+        INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named => named.TypeArguments[0],
+        _ => null,
+    };
+
+    /// <summary>A readable name for the task-producing expression, used in messages.</summary>
+    public static string Describe(IOperation operation)
+    {
+        operation = Unwrap(operation);
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is { } target)
+                {
+                    return Shorten(target.Syntax.ToString());
+                }
+
+                return invocation.TargetMethod.Name;
+            case IObjectCreationOperation creation:
+                return "new " + (creation.Type?.Name ?? "?");
+            case IAwaitOperation await:
+                return "await " + Describe(await.Operation);
+            case IConditionalAccessOperation conditionalAccess:
+                return Describe(conditionalAccess.WhenNotNull);
+            default:
+                return Shorten(operation.Syntax.ToString());
+        }
+    }
+
+    /// <summary>True when the method is an owner that takes the task over: Session.Run/Own, TaskExtensions.Forget, configured ones.</summary>
+    public static bool IsOwnerMethod(IMethodSymbol method, KnownTypes types, FireAndForgetOptions options)
+    {
+        var original = (method.ReducedFrom ?? method).OriginalDefinition;
+        var containing = original.ContainingType;
+        if (containing is not null)
+        {
+            if (KnownTypes.Same(containing, types.Session) && (original.Name == "Run" || original.Name == "Own"))
+            {
+                return true;
+            }
+
+            if (KnownTypes.Same(containing, types.TaskExtensions) && original.Name == "Forget")
+            {
+                return true;
+            }
+        }
+
+        return options.IsOwnerMethod(original);
+    }
+
+    private static bool IsFreshInvocation(IInvocationOperation invocation, KnownTypes types, FireAndForgetOptions options)
+    {
+        var method = invocation.TargetMethod;
+        var original = method.OriginalDefinition;
+        var containing = original.ContainingType;
+
+        // Already-completed tasks carry nothing to observe.
+        if ((KnownTypes.Same(containing, types.Task) || KnownTypes.Same(containing, types.ValueTask))
+            && original.Name is "FromResult" or "FromException" or "FromCanceled")
+        {
+            return false;
+        }
+
+        if (IsOwnerMethod(method, types, options))
+        {
+            return false;
+        }
+
+        // A container or Interlocked hands back a task it (or its caller) already owns.
+        if (original.ReturnType.TypeKind == TypeKind.TypeParameter && original.MethodKind != MethodKind.DelegateInvoke
+            && containing is not null
+            && (KnownTypes.Same(containing, types.Interlocked) || KnownTypes.Same(containing, types.Volatile) || Implements(containing, types.IEnumerable)))
+        {
+            return false;
+        }
+
+        // NSubstitute: sub.Received().SendAsync() checks a call, it starts nothing.
+        if (invocation.Instance is IInvocationOperation { TargetMethod.Name: "Received" or "DidNotReceive" or "ReceivedWithAnyArgs" or "DidNotReceiveWithAnyArgs" })
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>True when awaiting <paramref name="awaited"/> yields a task that was started by it and still runs.</summary>
+    internal static bool IsInnerTaskProducer(IOperation awaited, KnownTypes types, FireAndForgetOptions options)
+    {
+        if (awaited is IInvocationOperation invocation)
+        {
+            var original = invocation.TargetMethod.OriginalDefinition;
+            // Task.WhenAny hands back one of the tasks it was given: those are owned by whoever passed them.
+            if (original.Name == "WhenAny" && (KnownTypes.Same(original.ContainingType, types.Task) || KnownTypes.Same(original.ContainingType, types.ValueTask)))
+            {
+                return false;
+            }
+
+            return IsFreshInvocation(invocation, types, options);
+        }
+
+        // var outer = Task.Factory.StartNew(async () => ...); await outer; drops the inner task too.
+        return awaited is IObjectCreationOperation or ILocalReferenceOperation;
+    }
+
+    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
+    {
+        if (@interface is null)
+        {
+            return false;
+        }
+
+        foreach (var i in type.AllInterfaces)
+        {
+            if (KnownTypes.Same(i, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Shorten(string text)
+    {
+        text = text.Replace("\r", string.Empty).Replace("\n", " ");
+        return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
+    }
+}

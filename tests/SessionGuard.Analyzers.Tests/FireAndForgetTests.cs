@@ -1,0 +1,1075 @@
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace SessionGuard.Analyzers.Tests;
+
+public class FireAndForgetTests
+{
+    // Each positive case marks every expected SG1001 with {|SG1001:...|}; each negative case must stay silent.
+    public static TheoryData<string, string> Positive => new()
+    {
+        { "expression statement in a sync method", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync()|}; }
+            }
+            """ },
+        { "expression statement in an async method", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M() { {|SG1001:SendAsync()|}; await Task.Yield(); }
+            }
+            """ },
+        { "discard", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { _ = {|SG1001:SendAsync()|}; }
+            }
+            """ },
+        { "Task.Run dropped", """
+            class C
+            {
+                void M() { {|SG1001:Task.Run(() => Console.WriteLine())|}; }
+            }
+            """ },
+        { "Task.Factory.StartNew dropped", """
+            class C
+            {
+                void M() { {|SG1001:Task.Factory.StartNew(() => Console.WriteLine())|}; }
+            }
+            """ },
+        { "ContinueWith dropped", """
+            class C
+            {
+                void M(Task t) { {|SG1001:t.ContinueWith(x => Console.WriteLine(x.Status))|}; }
+            }
+            """ },
+        { "Task.WhenAll result dropped", """
+            class C
+            {
+                void M(Task a, Task b) { {|SG1001:Task.WhenAll(a, b)|}; }
+            }
+            """ },
+        { "Task.WhenAny result dropped", """
+            class C
+            {
+                void M(Task a, Task b) { {|SG1001:Task.WhenAny(a, b)|}; }
+            }
+            """ },
+        { "ValueTask dropped", """
+            class C
+            {
+                ValueTask WriteAsync() => default;
+                void M() { {|SG1001:WriteAsync()|}; }
+            }
+            """ },
+        { "ValueTask of T dropped through a channel", """
+            class C
+            {
+                void M(ChannelWriter<int> writer) { {|SG1001:writer.WriteAsync(1)|}; }
+            }
+            """ },
+        { "custom awaitable (GetAwaiter pattern) dropped", """
+            using System.Runtime.CompilerServices;
+            sealed class Op
+            {
+                public Awaiter GetAwaiter() => new Awaiter();
+                public sealed class Awaiter : INotifyCompletion
+                {
+                    public bool IsCompleted => true;
+                    public void GetResult() { }
+                    public void OnCompleted(Action continuation) => continuation();
+                }
+            }
+            class C
+            {
+                Op Start() => new Op();
+                void M() { {|SG1001:Start()|}; }
+            }
+            """ },
+        { "local never awaited", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { var t = {|SG1001:SendAsync()|}; Console.WriteLine("sent"); }
+            }
+            """ },
+        { "local observed on only some paths", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(bool wait)
+                {
+                    var t = {|SG1001:SendAsync()|};
+                    if (wait)
+                    {
+                        await t;
+                    }
+                }
+            }
+            """ },
+        { "local not observed on an early return", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task<int> M(CancellationToken ct)
+                {
+                    var t = {|SG1001:SendAsync()|};
+                    if (ct.IsCancellationRequested)
+                    {
+                        return 0;
+                    }
+
+                    await t;
+                    return 1;
+                }
+            }
+            """ },
+        { "local overwritten before it is awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M()
+                {
+                    var t = {|SG1001:SendAsync(1)|};
+                    t = SendAsync(2);
+                    await t;
+                }
+            }
+            """ },
+        { "tasks created in a loop and never awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items)
+                {
+                    foreach (var i in items)
+                    {
+                        {|SG1001:SendAsync(i)|};
+                    }
+                }
+            }
+            """ },
+        { "loop local overwritten on every iteration", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items)
+                {
+                    Task last = Task.CompletedTask;
+                    foreach (var i in items)
+                    {
+                        last = {|SG1001:SendAsync(i)|};
+                    }
+
+                    await last;
+                }
+            }
+            """ },
+        { "tasks added to a list that is never awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items)
+                {
+                    var tasks = new List<Task>();
+                    foreach (var i in items)
+                    {
+                        tasks.Add({|SG1001:SendAsync(i)|});
+                    }
+
+                    Console.WriteLine(tasks.Count);
+                }
+            }
+            """ },
+        { "await Task.Factory.StartNew(async ...) awaits only the outer task", """
+            class C
+            {
+                async Task M()
+                {
+                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10))|};
+                }
+            }
+            """ },
+        { "in a constructor", """
+            class C
+            {
+                public C() { {|SG1001:Task.Run(LoopAsync)|}; }
+                Task LoopAsync() => Task.CompletedTask;
+            }
+            """ },
+        { "in a property setter", """
+            class C
+            {
+                Task SaveAsync(string v) => Task.CompletedTask;
+                public string Name { set { {|SG1001:SaveAsync(value)|}; } }
+            }
+            """ },
+        { "in a non-async lambda converted to Action", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(List<int> items) { items.ForEach(i => {|SG1001:SendAsync(i)|}); }
+            }
+            """ },
+        { "in a local function", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M()
+                {
+                    Local();
+                    void Local() { {|SG1001:SendAsync()|}; }
+                }
+            }
+            """ },
+        { "in Dispose", """
+            class C : IDisposable
+            {
+                private readonly Stream _stream = Stream.Null;
+                public void Dispose() { {|SG1001:_stream.DisposeAsync()|}; }
+            }
+            """ },
+        { "disconnect handler cancels but never awaits", """
+            class C
+            {
+                private readonly ConcurrentDictionary<string, CancellationTokenSource> _cts = new();
+                public void HandleDisconnect(string clientUid)
+                {
+                    if (_cts.TryRemove(clientUid, out var cts))
+                    {
+                        {|SG1001:cts.CancelAsync()|};
+                    }
+                }
+            }
+            """ },
+        { "conditional access call dropped", """
+            class C
+            {
+                private Stream? _stream;
+                void M() { {|SG1001:_stream?.FlushAsync()|}; }
+            }
+            """ },
+        { "Func<Task> delegate invoked and dropped", """
+            class C
+            {
+                void M(Func<Task> handler) { {|SG1001:handler()|}; }
+            }
+            """ },
+        { "discarded local with an explicit discard of the local", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { var t = {|SG1001:SendAsync()|}; _ = t; }
+            }
+            """ },
+        { "local only compared and logged as object", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(ILogger logger)
+                {
+                    var t = {|SG1001:SendAsync()|};
+                    if (t != null) Console.WriteLine(t);
+                }
+            }
+            """ },
+        { "await of ContinueWith(async ...) drops the inner task", """
+            class C
+            {
+                async Task M(Task t)
+                {
+                    {|SG1001:await t.ContinueWith(async _ => await Task.Delay(1))|};
+                }
+            }
+            """ },
+        { "Task.Delay dropped", """
+            class C
+            {
+                void M() { {|SG1001:Task.Delay(100)|}; }
+            }
+            """ },
+        { "SemaphoreSlim.WaitAsync dropped", """
+            class C
+            {
+                private readonly SemaphoreSlim _gate = new(1);
+                void M() { {|SG1001:_gate.WaitAsync()|}; }
+            }
+            """ },
+        { "task created per proxied message", """
+            class ProxyMessageQueue
+            {
+                Task ForwardMessageAsync(string message, string senderId) => Task.CompletedTask;
+                public void OnMessage(string message, string senderId)
+                {
+                    _ = {|SG1001:Task.Run(() => ForwardMessageAsync(message, senderId))|};
+                }
+            }
+            """ },
+        { "local assigned in both branches, awaited in one", """
+            class C
+            {
+                Task A() => Task.CompletedTask;
+                Task B() => Task.CompletedTask;
+                async Task M(bool c)
+                {
+                    Task t;
+                    if (c) { t = A(); await t; }
+                    else { t = {|SG1001:B()|}; }
+                }
+            }
+            """ },
+        { "array of tasks filled and never awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M()
+                {
+                    var tasks = new Task[3];
+                    for (int i = 0; i < tasks.Length; i++)
+                    {
+                        tasks[i] = {|SG1001:SendAsync(i)|};
+                    }
+                }
+            }
+            """ },
+        { "top-level lambda local", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                Func<Task> M() => async () =>
+                {
+                    var t = {|SG1001:SendAsync()|};
+                    await Task.Yield();
+                };
+            }
+            """ },
+        { "Select(...).ToList() starts every task and drops them", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items) { {|SG1001:items.Select(i => SendAsync(i)).ToList()|}; }
+            }
+            """ },
+        { "materialized task list never awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                void M(int[] items) { var tasks = {|SG1001:items.Select(SendAsync).ToArray()|}; Console.WriteLine(tasks.Length); }
+            }
+            """ },
+        { "new Task(...).Start() dropped", """
+            class C
+            {
+                void M() { {|SG1001:new Task(() => Console.WriteLine()).Start()|}; }
+            }
+            """ },
+        { "local task started but never observed", """
+            class C
+            {
+                void M() { var t = {|SG1001:new Task(() => Console.WriteLine())|}; t.Start(); }
+            }
+            """ },
+        { "outer task from a local awaited, inner dropped", """
+            class C
+            {
+                async Task M()
+                {
+                    var outer = Task.Factory.StartNew(async () => await Task.Delay(10));
+                    {|SG1001:await outer|};
+                }
+            }
+            """ },
+        { "event of Func<Task> invoked with ?.Invoke", """
+            class C
+            {
+                public event Func<string, Task>? MessageReceived;
+                void OnMessage(string m) { {|SG1001:MessageReceived?.Invoke(m)|}; }
+            }
+            """ },
+        { "task taken out of a dictionary on disconnect, cancelled but never awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
+                private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancellations = new();
+                public void HandleDisconnect(string clientUid)
+                {
+                    if (_cancellations.TryRemove(clientUid, out var cts))
+                    {
+                        cts.Cancel();
+                    }
+
+                    if ({|SG1001:_conversationTasks.TryRemove(clientUid, out var task)|})
+                    {
+                        Console.WriteLine($"cancelled {task.Id}");
+                    }
+                }
+            }
+            """ },
+        { "task taken with TryDequeue and dropped", """
+            class C
+            {
+                private readonly ConcurrentQueue<Task> _pending = new();
+                void M() { {|SG1001:_pending.TryDequeue(out var next)|}; }
+            }
+            """ },
+        { "conditional access returning ValueTask? dropped", """
+            class C
+            {
+                private ChannelWriter<int>? _writer;
+                void M() { {|SG1001:_writer?.WriteAsync(1)|}; }
+            }
+            """ },
+        { "StartNew(async ...) stored as a plain Task keeps only the outer task", """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start() { _loop = {|SG1001:Task.Factory.StartNew(async () => await LoopAsync(), TaskCreationOptions.LongRunning)|}; }
+            }
+            """ },
+        { "StartNew(async ...) returned as a plain Task", """
+            class C
+            {
+                Task LoopAsync() => Task.CompletedTask;
+                Task Start() { return {|SG1001:Task.Factory.StartNew(() => LoopAsync())|}; }
+            }
+            """ },
+        { "tuple entry taken on disconnect: cancelled, its task never awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
+                public void HandleDisconnect(string clientUid)
+                {
+                    if ({|SG1001:_conversations.TryRemove(clientUid, out var entry)|})
+                    {
+                        entry.Cts.Cancel();
+                        Console.WriteLine($"cancelled {entry.Task.Id}");
+                    }
+                }
+            }
+            """ },
+        { "record entry taken, only its token source used", """
+            sealed record Running(CancellationTokenSource Cts, Task Work);
+            class C
+            {
+                private readonly Dictionary<string, Running> _running = new();
+                void Stop(string sessionId)
+                {
+                    if ({|SG1001:_running.Remove(sessionId, out var running)|})
+                    {
+                        running.Cts.Cancel();
+                        running.Cts.Dispose();
+                    }
+                }
+            }
+            """ },
+    };
+
+    public static TheoryData<string, string> Negative => new()
+    {
+        { "awaited", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M() { await SendAsync(); }
+            }
+            """ },
+        { "awaited with ConfigureAwait", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M() { await SendAsync().ConfigureAwait(false); }
+            }
+            """ },
+        { "returned", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                Task M() { return SendAsync(); }
+            }
+            """ },
+        { "assigned to a field", """
+            class C
+            {
+                private Task? _loop;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start() { _loop = LoopAsync(); }
+            }
+            """ },
+        { "assigned to a property", """
+            class C
+            {
+                public Task? Loop { get; private set; }
+                void Start() { Loop = Task.Run(() => { }); }
+            }
+            """ },
+        { "stored in a collection", """
+            class C
+            {
+                private readonly List<Task> _running = new();
+                Task SendAsync() => Task.CompletedTask;
+                void M() { _running.Add(SendAsync()); }
+            }
+            """ },
+        { "assigned to an out parameter", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(out Task t) { t = SendAsync(); }
+            }
+            """ },
+        { "passed as an argument", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void Track(Task t) { }
+                void M() { Track(SendAsync()); }
+            }
+            """ },
+        { "blocked on with Wait", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { SendAsync().Wait(); }
+            }
+            """ },
+        { "blocked on with Result", """
+            class C
+            {
+                Task<int> CountAsync() => Task.FromResult(1);
+                int M() { return CountAsync().Result; }
+            }
+            """ },
+        { "blocked on with GetAwaiter().GetResult()", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { SendAsync().GetAwaiter().GetResult(); }
+            }
+            """ },
+        { "Task.CompletedTask and FromResult", """
+            class C
+            {
+                void M() { _ = Task.CompletedTask; Task.FromResult(1); var t = Task.FromResult(2); }
+            }
+            """ },
+        { "Forget with a logger", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(ILogger logger) { SendAsync().Forget(logger); }
+            }
+            """ },
+        { "session.Run owns the task", """
+            class C
+            {
+                Task SendAsync(CancellationToken ct) => Task.CompletedTask;
+                void M(Session session) { session.Run(ct => SendAsync(ct)); }
+            }
+            """ },
+        { "local awaited later", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M() { var t = SendAsync(); Console.WriteLine(); await t; }
+            }
+            """ },
+        { "local awaited on every path", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(bool c)
+                {
+                    var t = SendAsync();
+                    if (c) { await t; return; }
+                    t.Wait();
+                }
+            }
+            """ },
+        { "local null-checked before await", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(bool c)
+                {
+                    Task? t = null;
+                    if (c) t = SendAsync();
+                    Console.WriteLine();
+                    if (t != null) await t;
+                }
+            }
+            """ },
+        { "local null-checked with is not null", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(bool c)
+                {
+                    Task? t = c ? SendAsync() : null;
+                    if (t is not null)
+                    {
+                        await t;
+                    }
+                }
+            }
+            """ },
+        { "tasks from a loop awaited with WhenAll", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items)
+                {
+                    var tasks = new List<Task>();
+                    foreach (var i in items) tasks.Add(SendAsync(i));
+                    await Task.WhenAll(tasks);
+                }
+            }
+            """ },
+        { "tasks from a loop awaited one by one", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items)
+                {
+                    var tasks = new Task[items.Length];
+                    for (int i = 0; i < items.Length; i++) tasks[i] = SendAsync(i);
+                    foreach (var t in tasks) await t;
+                }
+            }
+            """ },
+        { "await Task.WhenAny result is one of the given tasks", """
+            class C
+            {
+                async Task M(Task work)
+                {
+                    await Task.WhenAny(work, Task.Delay(1000));
+                    var winner = await Task.WhenAny(work, Task.Delay(5));
+                    Console.WriteLine(winner == work);
+                }
+            }
+            """ },
+        { "await Task.Factory.StartNew(...).Unwrap()", """
+            class C
+            {
+                async Task M() { await Task.Factory.StartNew(async () => await Task.Delay(10)).Unwrap(); }
+            }
+            """ },
+        { "async lambda returned as Func<Task>", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                Func<Task> M() => () => SendAsync();
+                void N() { Func<Task> f = () => SendAsync(); Run(f); }
+                void Run(Func<Task> f) { }
+            }
+            """ },
+        { "Task.Run awaited", """
+            class C
+            {
+                async Task<int> M() => await Task.Run(() => 42);
+            }
+            """ },
+        { "chained continuation stays observed", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items)
+                {
+                    Task last = Task.CompletedTask;
+                    foreach (var i in items)
+                    {
+                        var n = i;
+                        last = last.ContinueWith(_ => SendAsync(n)).Unwrap();
+                    }
+
+                    await last;
+                }
+            }
+            """ },
+        { "pending operation pattern with a timeout", """
+            class C
+            {
+                Task<string> ReadAsync() => Task.FromResult("x");
+                async Task<string?> M()
+                {
+                    var read = ReadAsync();
+                    if (await Task.WhenAny(read, Task.Delay(5000)) != read)
+                    {
+                        return null;
+                    }
+
+                    return await read;
+                }
+            }
+            """ },
+        { "task stored in a dictionary with GetOrAdd", """
+            class C
+            {
+                private readonly ConcurrentDictionary<string, Task<int>> _inflight = new();
+                Task<int> LoadAsync(string k) => Task.FromResult(1);
+                void M(string key) { _inflight.GetOrAdd(key, k => LoadAsync(k)); }
+            }
+            """ },
+        { "Interlocked.Exchange returns the old task", """
+            class C
+            {
+                private Task _current = Task.CompletedTask;
+                void M() { Interlocked.Exchange(ref _current, Task.CompletedTask); }
+            }
+            """ },
+        { "fast path checks IsCompleted then awaits", """
+            class C
+            {
+                ValueTask<int> ReadAsync() => new(1);
+                async ValueTask<int> M()
+                {
+                    var t = ReadAsync();
+                    if (t.IsCompletedSuccessfully) return t.Result;
+                    return await t;
+                }
+            }
+            """ },
+        { "local captured by an awaited lambda", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    var t = SendAsync();
+                    Func<Task> f = async () => await t;
+                    await f();
+                }
+            }
+            """ },
+        { "task returned from a switch expression", """
+            class C
+            {
+                Task A() => Task.CompletedTask;
+                Task B() => Task.CompletedTask;
+                Task M(int i) { var t = i switch { 0 => A(), _ => B() }; return t; }
+            }
+            """ },
+        { "await in a using and try/finally", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(IDisposable d)
+                {
+                    var t = SendAsync();
+                    try
+                    {
+                        using (d) { await t; }
+                    }
+                    finally
+                    {
+                        Console.WriteLine();
+                    }
+                }
+            }
+            """ },
+        { "task awaited in finally", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    var t = SendAsync();
+                    try { Console.WriteLine(); }
+                    finally { await t; }
+                }
+            }
+            """ },
+        { "thrown path is not a leak", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M(bool bad)
+                {
+                    var t = SendAsync();
+                    if (bad) throw new InvalidOperationException();
+                    await t;
+                }
+            }
+            """ },
+        { "void calls and non-task values", """
+            class C
+            {
+                int Count() => 1;
+                void M(List<int> l) { Count(); l.Add(1); Console.WriteLine(); }
+            }
+            """ },
+        { "passing the task to a local collection that is returned", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                List<Task> M(int[] items)
+                {
+                    var tasks = new List<Task>();
+                    foreach (var i in items) tasks.Add(SendAsync(i));
+                    return tasks;
+                }
+            }
+            """ },
+        { "disconnect handler cancels and awaits", """
+            class C
+            {
+                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _running = new();
+                public async Task HandleDisconnectAsync(string clientUid)
+                {
+                    if (_running.TryRemove(clientUid, out var entry))
+                    {
+                        await entry.Cts.CancelAsync();
+                        try { await entry.Task.WaitAsync(TimeSpan.FromSeconds(2)); }
+                        catch (OperationCanceledException) { }
+                        catch (TimeoutException) { }
+                    }
+                }
+            }
+            """ },
+        { "ValueTask awaited via AsTask", """
+            class C
+            {
+                ValueTask WriteAsync() => default;
+                Task M() => WriteAsync().AsTask();
+            }
+            """ },
+        { "materialized task list awaited", """
+            class C
+            {
+                Task SendAsync(int i) => Task.CompletedTask;
+                async Task M(int[] items) { var tasks = items.Select(SendAsync).ToList(); await Task.WhenAll(tasks); }
+            }
+            """ },
+        { "lazy Select of results that are not tasks", """
+            class C
+            {
+                void M(int[] items) { var list = items.Select(i => i * 2).ToList(); items.Select(i => i + 1).ToArray(); }
+            }
+            """ },
+        { "task taken out of a dictionary and awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
+                public async Task HandleDisconnectAsync(string clientUid, CancellationTokenSource cts)
+                {
+                    if (_conversationTasks.TryRemove(clientUid, out var task))
+                    {
+                        cts.Cancel();
+                        try { await task; } catch (OperationCanceledException) { }
+                    }
+                }
+            }
+            """ },
+        { "task taken with a negated TryRemove and early return", """
+            class C
+            {
+                private readonly Dictionary<int, Task> _tasks = new();
+                async Task M(int id)
+                {
+                    if (!_tasks.Remove(id, out var task)) return;
+                    await task;
+                }
+            }
+            """ },
+        { "TryGetValue leaves the task with its collection", """
+            class C
+            {
+                private readonly Dictionary<int, Task> _tasks = new();
+                void M(int id) { if (_tasks.TryGetValue(id, out var task)) Console.WriteLine(task.Id); }
+            }
+            """ },
+        { "StartNew(async ...).Unwrap() stored, StartNew of an action stored", """
+            class C
+            {
+                private Task _loop = Task.CompletedTask;
+                private Task _other = Task.CompletedTask;
+                Task LoopAsync() => Task.CompletedTask;
+                void Start()
+                {
+                    _loop = Task.Factory.StartNew(async () => await LoopAsync()).Unwrap();
+                    _other = Task.Factory.StartNew(() => Console.WriteLine());
+                }
+            }
+            """ },
+        { "Task.WhenAny result as a plain Task", """
+            class C
+            {
+                Task M(Task a, Task b) { Task any = Task.WhenAny(a, b); return any; }
+            }
+            """ },
+        { "Task<Task> kept as such and awaited twice", """
+            class C
+            {
+                async Task M() { Task<Task> outer = Task.Factory.StartNew(async () => await Task.Yield()); await await outer; }
+            }
+            """ },
+        { "NSubstitute When(...) names a call, Received() checks one", """
+            public interface ISender { Task SendAsync(string m); }
+            public static class SubstituteExtensions
+            {
+                public static T Received<T>(this T sub) => sub;
+                public static WhenCalled<T> When<T>(this T sub, Action<T> call) => new();
+            }
+            public sealed class WhenCalled<T> { public void Do(Action<object> a) { } }
+            class C
+            {
+                void M(ISender sender)
+                {
+                    sender.When(x => x.SendAsync("a")).Do(_ => { });
+                    sender.Received().SendAsync("a");
+                }
+            }
+            """ },
+        { "tuple entry taken on disconnect: cancelled and awaited", """
+            class WebSocketHandler
+            {
+                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
+                public async Task HandleDisconnectAsync(string clientUid)
+                {
+                    if (_conversations.TryRemove(clientUid, out var entry))
+                    {
+                        await entry.Cts.CancelAsync();
+                        try { await entry.Task.WaitAsync(TimeSpan.FromSeconds(2)); }
+                        catch (OperationCanceledException) { }
+                        catch (TimeoutException) { }
+                    }
+                }
+            }
+            """ },
+        { "record entry taken and handed on", """
+            sealed record Running(CancellationTokenSource Cts, Task Work);
+            class C
+            {
+                private readonly Dictionary<string, Running> _running = new();
+                private readonly List<Running> _stopping = new();
+                void Stop(string sessionId)
+                {
+                    if (_running.Remove(sessionId, out var running))
+                    {
+                        running.Cts.Cancel();
+                        _stopping.Add(running);
+                    }
+                }
+            }
+            """ },
+        { "entry without a task taken out", """
+            class C
+            {
+                private readonly Dictionary<string, (CancellationTokenSource Cts, int Count)> _running = new();
+                void Stop(string sessionId) { if (_running.Remove(sessionId, out var e)) e.Cts.Cancel(); }
+            }
+            """ },
+        { "nameof and expression tree", """
+            using System.Linq.Expressions;
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { Expression<Func<C, Task>> e = c => c.SendAsync(); Console.WriteLine(nameof(SendAsync)); }
+            }
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(Positive))]
+    public Task Reports(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
+    }
+
+    [Theory]
+    [MemberData(nameof(Negative))]
+    public Task Stays_quiet(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
+    }
+
+    [Fact]
+    public Task Discards_are_not_reported_when_report_discards_is_false() =>
+        Verify.Analyzer<FireAndForgetAnalyzer>(
+            Sources.Wrap("""
+                class C
+                {
+                    Task SendAsync() => Task.CompletedTask;
+                    void M() { _ = SendAsync(); _ = Task.Run(() => { }); {|SG1001:SendAsync()|}; }
+                }
+                """),
+            "sessionguard.SG1001.report_discards = false");
+
+    [Theory]
+    [InlineData("Enqueue")]
+    [InlineData("BackgroundQueue.Enqueue")]
+    [InlineData("MyApp.BackgroundQueue.Enqueue")]
+    [InlineData("Other.Thing, MyApp.BackgroundQueue.Enqueue ; Foo")]
+    public Task Configured_owner_methods_own_the_task_they_return(string ownerMethods) =>
+        Verify.Analyzer<FireAndForgetAnalyzer>(
+            Sources.Wrap("""
+                namespace MyApp
+                {
+                    class BackgroundQueue
+                    {
+                        public Task Enqueue(Func<Task> work) => work();
+                        public Task Other(Func<Task> work) => work();
+                    }
+
+                    class C
+                    {
+                        void M(BackgroundQueue q) { q.Enqueue(() => Task.CompletedTask); {|SG1001:q.Other(() => Task.CompletedTask)|}; }
+                    }
+                }
+                """),
+            "sessionguard.SG1001.owner_methods = " + ownerMethods);
+
+    [Fact]
+    public Task Owner_methods_that_do_not_match_the_type_do_not_apply() =>
+        Verify.Analyzer<FireAndForgetAnalyzer>(
+            Sources.Wrap("""
+                namespace MyApp
+                {
+                    class BackgroundQueue { public Task Enqueue(Func<Task> work) => work(); }
+                    class C { void M(BackgroundQueue q) { {|SG1001:q.Enqueue(() => Task.CompletedTask)|}; } }
+                }
+                """),
+            "sessionguard.SG1001.owner_methods = OtherQueue.Enqueue");
+
+    [Fact]
+    public Task Generated_code_is_skipped() =>
+        Verify.Analyzer<FireAndForgetAnalyzer>("// <auto-generated/>\n" + Sources.Wrap("""
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { SendAsync(); }
+            }
+            """));
+
+    [Fact]
+    public Task Messages_say_what_happened_to_the_task() =>
+        Verify.Analyzer<FireAndForgetAnalyzer>(
+            Sources.Wrap("""
+                class C
+                {
+                    Task SendAsync() => Task.CompletedTask;
+                    async Task M(bool c)
+                    {
+                        {|#0:SendAsync()|};
+                        _ = {|#1:SendAsync()|};
+                        var a = {|#2:SendAsync()|};
+                        var b = {|#3:SendAsync()|};
+                        if (c) await b;
+                        var d = {|#4:SendAsync()|};
+                        d = null!;
+                    }
+                }
+                """),
+            null,
+            Verify.Diagnostic("SG1001").WithLocation(0).WithArguments("SendAsync", "dropped"),
+            Verify.Diagnostic("SG1001").WithLocation(1).WithArguments("SendAsync", "discarded with '_ ='"),
+            Verify.Diagnostic("SG1001").WithLocation(2).WithArguments("SendAsync", "stored in 'a' and never observed"),
+            Verify.Diagnostic("SG1001").WithLocation(3).WithArguments("SendAsync", "stored in 'b' and not observed on every path"),
+            Verify.Diagnostic("SG1001").WithLocation(4).WithArguments("SendAsync", "stored in 'd' and overwritten before it is observed"));
+}
