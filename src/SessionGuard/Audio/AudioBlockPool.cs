@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
+using System.Threading;
 
 namespace SessionGuard.Audio;
 
@@ -35,11 +36,17 @@ public sealed class AudioBlockPool : IDisposable
     private static readonly object s_poolsLock = new();
     private static readonly List<WeakReference<AudioBlockPool>> s_pools = new();
     private static readonly Meter s_meter = CreateMeter();
-    private static readonly Lazy<AudioBlockPool> s_shared = new(() => new AudioBlockPool(DefaultBlockSize, DefaultBlocksPerSlab, DefaultMaxBytes, "shared"));
+
+    static AudioBlockPool()
+    {
+        GC.KeepAlive(s_meter);
+    }
+    private static readonly Lazy<AudioBlockPool> s_shared = new(CreateShared);
 
     private readonly object _lock = new();
     private readonly Stack<AudioBlock> _free = new();
     private readonly List<Slab> _slabs = new();
+    private ITimer? _trimTimer;
     private long _allocatedBlocks;
     private long _rentedBlocks;
     private bool _disposed;
@@ -79,7 +86,7 @@ public sealed class AudioBlockPool : IDisposable
         }
     }
 
-    /// <summary>The process-wide pool (4 KB blocks, 1 GB budget).</summary>
+    /// <summary>The process-wide pool (4 KB blocks, 1 GB budget); it calls <see cref="TrimIdle"/> every minute.</summary>
     public static AudioBlockPool Shared => s_shared.Value;
 
     /// <summary>Bytes per block.</summary>
@@ -190,6 +197,30 @@ public sealed class AudioBlockPool : IDisposable
         }
     }
 
+    /// <summary>Calls <see cref="TrimIdle"/> every <paramref name="interval"/>, so a slab left free for a whole
+    /// interval is released. Replaces a previous schedule.</summary>
+    /// <param name="interval">Positive.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is not positive.</exception>
+    public void StartTrimming(TimeSpan interval, TimeProvider? timeProvider = null)
+    {
+        if (interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, "interval must be positive.");
+        }
+
+        ITimer timer = (timeProvider ?? TimeProvider.System).CreateTimer(static s => ((AudioBlockPool)s!).TrimIdle(), this, interval, interval);
+        ITimer? previous;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            previous = _trimTimer;
+            _trimTimer = timer;
+        }
+
+        previous?.Dispose();
+    }
+
     /// <summary>Stops serving blocks and drops every free slab; blocks still rented are released when returned.</summary>
     public void Dispose()
     {
@@ -201,6 +232,8 @@ public sealed class AudioBlockPool : IDisposable
             }
 
             _disposed = true;
+            _trimTimer?.Dispose();
+            _trimTimer = null;
             _free.Clear();
             _slabs.Clear();
             _allocatedBlocks = _rentedBlocks;
@@ -276,6 +309,13 @@ public sealed class AudioBlockPool : IDisposable
         return true;
     }
 
+    private static AudioBlockPool CreateShared()
+    {
+        var pool = new AudioBlockPool(DefaultBlockSize, DefaultBlocksPerSlab, DefaultMaxBytes, "shared");
+        pool.StartTrimming(TimeSpan.FromMinutes(1));
+        return pool;
+    }
+
     private static Meter CreateMeter()
     {
         var meter = new Meter(SessionGuardMetrics.MeterName);
@@ -301,9 +341,6 @@ public sealed class AudioBlockPool : IDisposable
 
         return result;
     }
-
-    /// <summary>Ensures the meter exists (its instruments observe every live pool).</summary>
-    internal static Meter Meter => s_meter;
 
     internal sealed class Slab
     {

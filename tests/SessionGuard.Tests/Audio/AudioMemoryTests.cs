@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using SessionGuard.Audio;
 
 namespace SessionGuard.Tests.Audio;
@@ -143,6 +144,42 @@ public class AudioMemoryTests
         Drain(ring);
         Assert.Equal(0, pool.TrimIdle());
         Assert.Equal(2, pool.AllocatedBlocks);
+    }
+
+    [Fact]
+    public void A_trimming_schedule_releases_slabs_left_free_for_a_whole_interval()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new AudioBlockPool(64, 2, name: "schedule");
+        pool.StartTrimming(TimeSpan.FromMinutes(1), time);
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 128 });
+        ring.Write(new byte[128]);
+        time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(2, pool.AllocatedBlocks);
+        Drain(ring);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, pool.AllocatedBlocks);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, pool.AllocatedBlocks);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.StartTrimming(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void An_idle_ring_costs_less_than_1_KB()
+    {
+        using var pool = new AudioBlockPool(4096, 16, name: "idle");
+        var options = new AudioRingBufferOptions { Pool = pool };
+        GC.KeepAlive(new AudioRingBuffer(options));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ring = new AudioRingBuffer(options);
+        long size = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.InRange(size, 1, 1024);
+
+        // Written and drained, it holds no block and no chunk table.
+        ring.Write(new byte[640]);
+        Drain(ring);
+        Assert.Equal(0, ring.GetStatistics().RentedBlocks);
+        Assert.Equal(0, pool.RentedBlocks);
     }
 
     [Fact]
