@@ -74,6 +74,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private CancellationTokenRegistration _pendingRegistration;
     private CancellationToken _pendingToken;
     private bool _cancelNext;
+    private Exception? _pendingError;
 
     private bool _readerCompleted;
     private bool _writerCompleted;
@@ -575,9 +576,19 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private bool TryTakePendingResult(out ReadResult result)
     {
         result = default;
-        if (!_pending || !TryTakeResult(_pendingMinimum, out result))
+        if (!_pending || !IsReady(_pendingMinimum))
         {
             return false;
+        }
+
+        if (FailedWriter() is not null)
+        {
+            // The producer failed: the waiting reader gets its exception (thrown by GetResult), not the producer.
+            _pendingError = _writerError!.SourceException;
+        }
+        else
+        {
+            TryTakeResult(_pendingMinimum, out result);
         }
 
         _pending = false;
@@ -587,23 +598,35 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         return true;
     }
 
-    private void CompletePending(ReadResult result) => _source.SetResult(result);
+    private void CompletePending(ReadResult result)
+    {
+        Exception? error = _pendingError;
+        if (error is not null)
+        {
+            _pendingError = null;
+            _source.SetException(error);
+        }
+        else
+        {
+            _source.SetResult(result);
+        }
+    }
+
+    private bool IsReady(int minimum) => _cancelNext || _writerCompleted || (_buffered >= Math.Max(1, minimum) && !_waitForNew);
+
+    private ExceptionDispatchInfo? FailedWriter() => _writerCompleted && !_cancelNext ? _writerError : null;
 
     /// <summary>Hands the buffered data to the reader when a read can complete now.</summary>
     private bool TryTakeResult(int minimum, out ReadResult result)
     {
         bool cancelled = _cancelNext;
-        bool ready = cancelled || _writerCompleted || (_buffered >= Math.Max(1, minimum) && !_waitForNew);
-        if (!ready)
+        if (!IsReady(minimum))
         {
             result = default;
             return false;
         }
 
-        if (_writerCompleted && !cancelled && _writerError is not null)
-        {
-            _writerError.Throw();
-        }
+        FailedWriter()?.Throw();
 
         _cancelNext = false;
         _holding = true;

@@ -200,6 +200,14 @@ public class PipeReaderConformanceTests
     });
 
     [Fact]
+    public void Writer_failing_while_a_read_waits_fails_that_read() => Same(s =>
+    {
+        ValueTask<ReadResult> pending = s.Reader.ReadAsync();
+        string complete = Outcome(() => s.CompleteWriter(new InvalidDataException("mic failed")));
+        return complete + " | " + Outcome(() => pending.AsTask().GetAwaiter().GetResult().Buffer.Length.ToString());
+    });
+
+    [Fact]
     public void Negative_minimum_throws() => Same(s => Outcome(() => s.Reader.ReadAtLeastAsync(-1)));
 
     [Fact]
