@@ -232,6 +232,19 @@ public class AudioMemoryTests
     }
 
     [Fact]
+    public async Task DisposeAsync_completes_a_waiting_read_instead_of_leaving_it_hanging()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "dispose-pending");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 100 });
+        ValueTask<ReadResult> waiting = ring.ReadAsync();
+        Assert.False(waiting.IsCompleted);
+        await ring.DisposeAsync();
+        ReadResult result = await waiting;
+        Assert.True(result.IsCompleted);
+        Assert.True(result.Buffer.IsEmpty);
+    }
+
+    [Fact]
     public async Task A_session_owns_its_ring_and_teardown_returns_its_blocks()
     {
         using var pool = new AudioBlockPool(64, 4, name: "session");
