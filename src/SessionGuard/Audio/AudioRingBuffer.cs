@@ -1,0 +1,1028 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace SessionGuard.Audio;
+
+/// <summary>
+/// Per-session audio under a chunk cap and a byte cap that never blocks its producer: when a cap would be
+/// exceeded, <see cref="Write(ReadOnlySpan{byte})"/> evicts the oldest whole chunks not yet handed to the reader.
+/// The consumer side is a <see cref="PipeReader"/> with <see cref="Pipe"/>'s reader semantics; a returned
+/// <see cref="ReadOnlySequence{T}"/> spans the buffer's blocks without copying and stays valid until the next
+/// <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>.
+/// </summary>
+/// <remarks>
+/// <para>Memory comes in fixed-size blocks from an <see cref="AudioBlockPool"/>; chunks are packed into them.
+/// A drained buffer holds no block; <see cref="DisposeAsync"/> completes both ends and returns every block.</para>
+/// <para>Data handed to the reader is never evicted under it. If audio was evicted (or an incoming chunk dropped)
+/// while the reader held a view, the unconsumed rest of that view is dropped at <c>AdvanceTo</c> and counted, so a
+/// read never has a hole in its middle; <see cref="LastGapOffset"/> tells where the last discontinuity is.</para>
+/// <para>Invariant at every moment: <c>ConsumedBytes + DroppedBytes + BufferedBytes + HeldBytes == WrittenBytes</c>.</para>
+/// <para>One producer at a time; the producer and the reader may run on different threads.</para>
+/// </remarks>
+public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSource<ReadResult>
+{
+    private const string AlreadyReading = "Reading is already in progress.";
+    private const string NoReadingAfterComplete = "Reading is not allowed after reader was completed.";
+    private const string NoReadToComplete = "No reading operation to complete.";
+    private const string AlreadyAdvancedPast = "The PipeReader has already advanced past the provided position.";
+    private const string ExaminedBeforeConsumed = "The examined position must be greater than or equal to the consumed position.";
+    private const string PositionBeyondView = "The position is not within the data returned by the last read.";
+
+    private readonly object _lock = new();
+    private readonly AudioBlockPool _pool;
+    private readonly int _blockSize;
+    private readonly int _maxChunks;
+    private readonly long _maxBytes;
+    private readonly int _maxChunkBytes;
+    private readonly OversizeChunkPolicy _oversize;
+    private readonly AudioBlock?[] _rentScratch;
+
+    // Blocks: a chain from _head to _tail. Addresses are virtual: a block's RunningIndex.
+    private AudioBlock? _head;
+    private AudioBlock? _tail;
+    private long _tailAddr;
+
+    // Chunk records, oldest first: _heldChunks held by the reader, then the buffered ones.
+    private Chunk[] _chunks = Array.Empty<Chunk>();
+    private int _chunkHead;
+    private int _chunkCount;
+    private int _heldChunks;
+
+    // Buffered (not yet handed) region start.
+    private long _unheldStart;
+    private AudioBlock? _unheldBlock;
+
+    // The view handed to the reader.
+    private bool _holding;
+    private long _viewStart;
+    private long _viewEnd;
+    private AudioBlock? _viewEndBlock;
+    private bool _gapDuringHold;
+    private bool _writtenSinceRead;
+    private bool _waitForNew;
+    private bool _tentative;
+
+    // Pending read.
+    private ManualResetValueTaskSourceCore<ReadResult> _source;
+    private bool _pending;
+    private int _pendingMinimum;
+    private CancellationTokenRegistration _pendingRegistration;
+    private CancellationToken _pendingToken;
+    private bool _cancelNext;
+    private Exception? _pendingError;
+
+    private bool _readerCompleted;
+    private bool _writerCompleted;
+    private ExceptionDispatchInfo? _writerError;
+
+    private long _written;
+    private long _consumed;
+    private long _dropped;
+    private long _droppedChunks;
+    private long _buffered;
+    private long _held;
+    private long _lastGap = -1;
+    private int _rentedBlocks;
+
+    /// <summary>Creates a buffer with the default caps (1000 chunks, 10 MB, 64 KB chunks) on <see cref="AudioBlockPool.Shared"/>.</summary>
+    public AudioRingBuffer()
+        : this(new AudioRingBufferOptions())
+    {
+    }
+
+    /// <summary>Creates a buffer.</summary>
+    /// <param name="options">Caps and pool; validated and copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid; the exception names it.</exception>
+    public AudioRingBuffer(AudioRingBufferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _pool = options.Pool ?? AudioBlockPool.Shared;
+        _blockSize = _pool.BlockSize;
+        _maxChunks = options.MaxChunks;
+        _maxBytes = options.MaxBytes;
+        _maxChunkBytes = options.MaxChunkBytes;
+        _oversize = options.OversizeChunk;
+        _rentScratch = new AudioBlock?[(_maxChunkBytes / _blockSize) + 2];
+        _source.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>Chunks buffered and not yet handed to the reader (a partly consumed chunk counts as one).</summary>
+    public int BufferedChunks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _chunkCount - _heldChunks;
+            }
+        }
+    }
+
+    /// <summary>Bytes buffered and not yet handed to the reader.</summary>
+    public long BufferedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _buffered;
+            }
+        }
+    }
+
+    /// <summary>Bytes of the view the reader holds now (returned by a read, not yet advanced past).</summary>
+    public long HeldBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held;
+            }
+        }
+    }
+
+    /// <summary>Chunks evicted, dropped on arrival, dropped from a view at <c>AdvanceTo</c> or at completion.</summary>
+    public long DroppedChunks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _droppedChunks;
+            }
+        }
+    }
+
+    /// <summary>Bytes lost the same ways as <see cref="DroppedChunks"/>.</summary>
+    public long DroppedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _dropped;
+            }
+        }
+    }
+
+    /// <summary>Bytes given to <see cref="Write(ReadOnlySpan{byte})"/>, after truncation of oversize chunks.</summary>
+    public long WrittenBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _written;
+            }
+        }
+    }
+
+    /// <summary>Bytes the reader consumed with <c>AdvanceTo</c>: the reader's offset in the stream it has seen.</summary>
+    public long ConsumedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _consumed;
+            }
+        }
+    }
+
+    /// <summary>The reader-stream offset (in <see cref="ConsumedBytes"/> terms) of the last discontinuity: the byte
+    /// the reader reads at this offset does not follow the one before it. -1 when audio was never lost.</summary>
+    public long LastGapOffset
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastGap;
+            }
+        }
+    }
+
+    /// <summary>All counters at one moment.</summary>
+    public AudioRingBufferStatistics GetStatistics()
+    {
+        lock (_lock)
+        {
+            return new AudioRingBufferStatistics(_written, _consumed, _dropped, _droppedChunks, _buffered,
+                _chunkCount - _heldChunks, _held, _heldChunks, _lastGap, _rentedBlocks);
+        }
+    }
+
+    /// <summary>Appends one chunk of audio. Never blocks and never waits for the reader: evicts the oldest whole
+    /// chunks not yet handed to the reader until both caps (and the pool's budget) fit; if that is not possible
+    /// the chunk is dropped and counted. A zero-length chunk does nothing.</summary>
+    /// <param name="chunk">The audio; copied.</param>
+    /// <returns>What happened.</returns>
+    /// <exception cref="InvalidOperationException">The writer was completed (<see cref="CompleteWriter"/> or disposal).</exception>
+    /// <exception cref="ArgumentException">The chunk is longer than <see cref="AudioRingBufferOptions.MaxChunkBytes"/>
+    /// under <see cref="OversizeChunkPolicy.Reject"/>; nothing is written.</exception>
+    public AudioWriteResult Write(ReadOnlySpan<byte> chunk)
+    {
+        int truncated = 0;
+        bool complete = false;
+        ReadResult result = default;
+        int evictedChunks = 0;
+        long evictedBytes = 0;
+        bool dropped = false;
+        lock (_lock)
+        {
+            if (_writerCompleted)
+            {
+                throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+            }
+
+            if (chunk.Length > _maxChunkBytes)
+            {
+                if (_oversize == OversizeChunkPolicy.Reject)
+                {
+                    throw new ArgumentException($"The chunk has {chunk.Length} bytes, more than MaxChunkBytes ({_maxChunkBytes}).", nameof(chunk));
+                }
+
+                truncated = chunk.Length - _maxChunkBytes;
+                chunk = chunk.Slice(0, _maxChunkBytes);
+            }
+
+            if (chunk.Length == 0)
+            {
+                return new AudioWriteResult(0, 0, 0, false, truncated);
+            }
+
+            int length = chunk.Length;
+            _written += length;
+            if (_readerCompleted)
+            {
+                _dropped += length;
+                _droppedChunks++;
+                return new AudioWriteResult(0, 0, 0, true, truncated);
+            }
+
+            // Caps: held + buffered, counted in chunks and bytes.
+            while (_chunkCount + 1 > _maxChunks || _held + _buffered + length > _maxBytes)
+            {
+                if (_chunkCount == _heldChunks)
+                {
+                    dropped = true;
+                    break;
+                }
+
+                evictedBytes += EvictOldestBuffered();
+                evictedChunks++;
+            }
+
+            int rented = 0;
+            if (!dropped)
+            {
+                // Blocks: rent what the chunk needs beyond the tail's free space; under budget pressure evict our own.
+                while (true)
+                {
+                    long space = _tail is null ? 0 : _tail.RunningIndex + _blockSize - _tailAddr;
+                    long need = length - space;
+                    int blocksNeeded = need <= 0 ? 0 : (int)((need + _blockSize - 1) / _blockSize);
+                    while (rented < blocksNeeded)
+                    {
+                        AudioBlock? block = _pool.TryRent();
+                        if (block is null)
+                        {
+                            break;
+                        }
+
+                        _rentScratch[rented++] = block;
+                    }
+
+                    if (rented >= blocksNeeded)
+                    {
+                        break;
+                    }
+
+                    if (_chunkCount == _heldChunks)
+                    {
+                        dropped = true;
+                        break;
+                    }
+
+                    evictedBytes += EvictOldestBuffered();
+                    evictedChunks++;
+                }
+            }
+
+            if (dropped)
+            {
+                for (int i = 0; i < rented; i++)
+                {
+                    _pool.Return(_rentScratch[i]!);
+                    _rentScratch[i] = null;
+                }
+
+                _dropped += length;
+                _droppedChunks++;
+                NoteLoss();
+            }
+            else
+            {
+                Append(chunk, rented);
+                _writtenSinceRead = true;
+                _waitForNew = false;
+                complete = TryTakePendingResult(out result);
+            }
+        }
+
+        if (complete)
+        {
+            CompletePending(result);
+        }
+
+        return new AudioWriteResult(dropped ? 0 : chunk.Length, evictedChunks, evictedBytes, dropped, truncated);
+    }
+
+    /// <summary>Marks the end of the audio: the reader drains what is buffered, then sees <see cref="ReadResult.IsCompleted"/>;
+    /// later writes throw. With <paramref name="error"/>, reads throw it instead (as <see cref="Pipe"/> does).</summary>
+    /// <param name="error">The producer's failure, or null.</param>
+    public void CompleteWriter(Exception? error = null)
+    {
+        bool complete;
+        ReadResult result;
+        lock (_lock)
+        {
+            if (_writerCompleted)
+            {
+                return;
+            }
+
+            _writerCompleted = true;
+            _writerError = error is null ? null : ExceptionDispatchInfo.Capture(error);
+            complete = TryTakePendingResult(out result);
+        }
+
+        if (complete)
+        {
+            CompletePending(result);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadCore(0, cancellationToken);
+
+    /// <summary>Reads once at least <paramref name="minimumSize"/> bytes are buffered (or the writer completed, or
+    /// the read was cancelled): a recognizer can wake once per 100 ms frame rather than once per 20 ms chunk.</summary>
+    /// <param name="minimumSize">The fewest bytes to wait for; at most <see cref="AudioRingBufferOptions.MaxBytes"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The read.</returns>
+    protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken)
+    {
+        if (minimumSize > _maxBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(minimumSize), minimumSize, $"minimumSize cannot exceed MaxBytes ({_maxBytes}): the buffer never holds more.");
+        }
+
+        return ReadCore(minimumSize, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public override bool TryRead(out ReadResult result)
+    {
+        lock (_lock)
+        {
+            ThrowIfCannotRead();
+            _tentative = false;
+            if (TryTakeResult(0, out result))
+            {
+                return true;
+            }
+
+            _tentative = true;
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    /// <inheritdoc/>
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        lock (_lock)
+        {
+            if (_readerCompleted)
+            {
+                throw new InvalidOperationException(NoReadingAfterComplete);
+            }
+
+            if (!_holding)
+            {
+                if (_tentative)
+                {
+                    _tentative = false;
+                    return;
+                }
+
+                throw new InvalidOperationException(NoReadToComplete);
+            }
+
+            long consumedAddr = Resolve(consumed);
+            long examinedAddr = Resolve(examined);
+            if (examinedAddr < consumedAddr)
+            {
+                throw new InvalidOperationException(ExaminedBeforeConsumed);
+            }
+
+            AdvanceCore(consumedAddr, examinedAddr);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void CancelPendingRead()
+    {
+        bool complete = false;
+        ReadResult result = default;
+        lock (_lock)
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _cancelNext = true;
+            complete = TryTakePendingResult(out result);
+        }
+
+        if (complete)
+        {
+            CompletePending(result);
+        }
+    }
+
+    /// <summary>Completes the reader: everything buffered or held is dropped (counted) and every block returned;
+    /// later writes are dropped and counted.</summary>
+    /// <param name="exception">Ignored; accepted for <see cref="PipeReader"/> compatibility.</param>
+    public override void Complete(Exception? exception = null)
+    {
+        lock (_lock)
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _readerCompleted = true;
+            _holding = false;
+            _tentative = false;
+            _dropped += _buffered + _held;
+            _droppedChunks += _chunkCount;
+            _buffered = 0;
+            _held = 0;
+            _chunkCount = 0;
+            _heldChunks = 0;
+            _chunkHead = 0;
+            _viewEndBlock = null;
+            ReleaseAllBlocks();
+            if (_chunks.Length > 0)
+            {
+                ArrayPool<Chunk>.Shared.Return(_chunks);
+                _chunks = Array.Empty<Chunk>();
+            }
+        }
+    }
+
+    /// <summary>Completes both ends (see <see cref="CompleteWriter"/> and <see cref="Complete"/>) and returns every block.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        CompleteWriter();
+        Complete();
+        return ValueTask.CompletedTask;
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _source.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _source.OnCompleted(continuation, state, token, flags);
+
+    private ValueTask<ReadResult> ReadCore(int minimum, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            ThrowIfCannotRead();
+            _tentative = false;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            }
+
+            if (TryTakeResult(minimum, out ReadResult result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            _source.Reset();
+            _pending = true;
+            _pendingMinimum = minimum;
+            _pendingToken = cancellationToken;
+            short version = _source.Version;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _pendingRegistration = cancellationToken.UnsafeRegister(static s => ((AudioRingBuffer)s!).OnReadCancelled(), this);
+            }
+
+            return new ValueTask<ReadResult>(this, version);
+        }
+    }
+
+    private void OnReadCancelled()
+    {
+        CancellationToken token;
+        lock (_lock)
+        {
+            if (!_pending)
+            {
+                return;
+            }
+
+            _pending = false;
+            token = _pendingToken;
+            _pendingToken = default;
+            _pendingRegistration = default;
+        }
+
+        _source.SetException(new OperationCanceledException(token));
+    }
+
+    private void ThrowIfCannotRead()
+    {
+        if (_readerCompleted)
+        {
+            throw new InvalidOperationException(NoReadingAfterComplete);
+        }
+
+        if (_holding || _pending)
+        {
+            throw new InvalidOperationException(AlreadyReading);
+        }
+    }
+
+    private bool TryTakePendingResult(out ReadResult result)
+    {
+        result = default;
+        if (!_pending || !IsReady(_pendingMinimum))
+        {
+            return false;
+        }
+
+        if (FailedWriter() is not null)
+        {
+            // The producer failed: the waiting reader gets its exception (thrown by GetResult), not the producer.
+            _pendingError = _writerError!.SourceException;
+        }
+        else
+        {
+            TryTakeResult(_pendingMinimum, out result);
+        }
+
+        _pending = false;
+        _pendingRegistration.Unregister();
+        _pendingRegistration = default;
+        _pendingToken = default;
+        return true;
+    }
+
+    private void CompletePending(ReadResult result)
+    {
+        Exception? error = _pendingError;
+        if (error is not null)
+        {
+            _pendingError = null;
+            _source.SetException(error);
+        }
+        else
+        {
+            _source.SetResult(result);
+        }
+    }
+
+    private bool IsReady(int minimum) => _cancelNext || _writerCompleted || (_buffered >= Math.Max(1, minimum) && !_waitForNew);
+
+    private ExceptionDispatchInfo? FailedWriter() => _writerCompleted && !_cancelNext ? _writerError : null;
+
+    /// <summary>Hands the buffered data to the reader when a read can complete now.</summary>
+    private bool TryTakeResult(int minimum, out ReadResult result)
+    {
+        bool cancelled = _cancelNext;
+        if (!IsReady(minimum))
+        {
+            result = default;
+            return false;
+        }
+
+        FailedWriter()?.Throw();
+
+        _cancelNext = false;
+        _holding = true;
+        _writtenSinceRead = false;
+        _gapDuringHold = false;
+        _heldChunks = _chunkCount;
+        _held = _buffered;
+        _buffered = 0;
+        ReadOnlySequence<byte> buffer;
+        if (_held == 0)
+        {
+            buffer = default;
+            _viewEndBlock = null;
+            _viewStart = _viewEnd = _unheldStart;
+        }
+        else
+        {
+            AudioBlock start = _unheldBlock!;
+            _viewStart = _unheldStart;
+            _viewEnd = _tailAddr;
+            _viewEndBlock = _tail;
+            buffer = new ReadOnlySequence<byte>(start, (int)(_viewStart - start.RunningIndex), _tail!, (int)(_tailAddr - _tail!.RunningIndex));
+            _unheldStart = _tailAddr;
+            _unheldBlock = null;
+        }
+
+        result = new ReadResult(buffer, cancelled, _writerCompleted);
+        return true;
+    }
+
+    private long Resolve(SequencePosition position)
+    {
+        object? obj = position.GetObject();
+        if (obj is null)
+        {
+            return _viewStart;
+        }
+
+        var block = (AudioBlock)obj;
+        long addr = block.RunningIndex + position.GetInteger();
+        if (_viewEndBlock is null || !ReferenceEquals(block.Owner, this) || addr > _viewEnd)
+        {
+            if (ReferenceEquals(block.Owner, this) && addr < _viewStart)
+            {
+                throw new InvalidOperationException(AlreadyAdvancedPast);
+            }
+
+            throw new InvalidOperationException(PositionBeyondView);
+        }
+
+        if (addr < _viewStart)
+        {
+            throw new InvalidOperationException(AlreadyAdvancedPast);
+        }
+
+        return addr;
+    }
+
+    private void AdvanceCore(long consumedAddr, long examinedAddr)
+    {
+        long consumedBytes = consumedAddr - _viewStart;
+        _consumed += consumedBytes;
+
+        // Pop held chunks consumed entirely; shorten a partly consumed one.
+        while (_heldChunks > 0)
+        {
+            ref Chunk c = ref _chunks[_chunkHead];
+            long end = c.Start + c.Length;
+            if (end <= consumedAddr)
+            {
+                PopHead();
+                _heldChunks--;
+            }
+            else
+            {
+                if (c.Start < consumedAddr)
+                {
+                    c.Length -= (int)(consumedAddr - c.Start);
+                    c.Start = consumedAddr;
+                }
+
+                break;
+            }
+        }
+
+        long rest = _held - consumedBytes;
+        bool examinedAll = examinedAddr == _viewEnd && !_writtenSinceRead;
+        if (_gapDuringHold)
+        {
+            _dropped += rest;
+            _droppedChunks += _heldChunks;
+            for (int i = _heldChunks; i > 0; i--)
+            {
+                PopHead();
+            }
+
+            _lastGap = _consumed;
+        }
+        else
+        {
+            _buffered += rest;
+            if (rest > 0)
+            {
+                AudioBlock block = _viewEndBlock!;
+                if (consumedAddr >= block.RunningIndex)
+                {
+                    _unheldBlock = block;
+                }
+                else
+                {
+                    AudioBlock b = _head!;
+                    while (b.RunningIndex + _blockSize <= consumedAddr)
+                    {
+                        b = b.NextBlock!;
+                    }
+
+                    _unheldBlock = b;
+                }
+
+                _unheldStart = consumedAddr;
+            }
+        }
+
+        _heldChunks = 0;
+        _held = 0;
+        _holding = false;
+        _viewEndBlock = null;
+        _waitForNew = examinedAll;
+        ReleaseLeadingBlocks();
+    }
+
+    /// <summary>Evicts the oldest chunk not handed to the reader. Returns its (remaining) bytes.</summary>
+    private long EvictOldestBuffered()
+    {
+        int index = (_chunkHead + _heldChunks) % _chunks.Length;
+        Chunk victim = _chunks[index];
+
+        // Remove the record at position _heldChunks: shift the held records one place towards the tail.
+        for (int i = _heldChunks; i > 0; i--)
+        {
+            int to = (_chunkHead + i) % _chunks.Length;
+            int from = (_chunkHead + i - 1) % _chunks.Length;
+            _chunks[to] = _chunks[from];
+        }
+
+        _chunkHead = (_chunkHead + 1) % _chunks.Length;
+        _chunkCount--;
+        _buffered -= victim.Length;
+        _dropped += victim.Length;
+        _droppedChunks++;
+
+        long next = _chunkCount > _heldChunks ? _chunks[(_chunkHead + _heldChunks) % _chunks.Length].Start : _tailAddr;
+        if (_holding && _viewEndBlock is not null)
+        {
+            _gapDuringHold = true;
+            AdvanceUnheldStart(next);
+            ReleaseGapBlocks();
+        }
+        else
+        {
+            AdvanceUnheldStart(next);
+            NoteLoss();
+            ReleaseLeadingBlocks();
+        }
+
+        return victim.Length;
+    }
+
+    private void NoteLoss()
+    {
+        if (_holding && _viewEndBlock is not null)
+        {
+            _gapDuringHold = true;
+        }
+        else
+        {
+            _lastGap = _consumed;
+        }
+    }
+
+    private void AdvanceUnheldStart(long next)
+    {
+        _unheldStart = next;
+        if (_chunkCount == _heldChunks)
+        {
+            _unheldBlock = null;
+            return;
+        }
+
+        AudioBlock b = _unheldBlock!;
+        while (b.RunningIndex + _blockSize <= next)
+        {
+            b = b.NextBlock!;
+        }
+
+        _unheldBlock = b;
+    }
+
+    /// <summary>Not holding a view: returns the blocks before the first buffered byte, or all when nothing is buffered.</summary>
+    private void ReleaseLeadingBlocks()
+    {
+        if (_holding && _viewEndBlock is not null)
+        {
+            return;
+        }
+
+        if (_chunkCount == 0)
+        {
+            ReleaseAllBlocks();
+            return;
+        }
+
+        while (!ReferenceEquals(_head, _unheldBlock))
+        {
+            AudioBlock b = _head!;
+            _head = b.NextBlock;
+            ReturnBlock(b);
+        }
+    }
+
+    /// <summary>Holding a view after an eviction: returns the blocks wholly between the view and the buffered data.</summary>
+    private void ReleaseGapBlocks()
+    {
+        AudioBlock viewEnd = _viewEndBlock!;
+        if (ReferenceEquals(viewEnd, _unheldBlock))
+        {
+            return;
+        }
+
+        AudioBlock? b = viewEnd.NextBlock;
+        while (b is not null && !ReferenceEquals(b, _unheldBlock))
+        {
+            AudioBlock next = b.NextBlock!;
+            if (ReferenceEquals(b, _tail))
+            {
+                next = null!;
+            }
+
+            ReturnBlock(b);
+            b = next;
+        }
+
+        viewEnd.SetNext(_unheldBlock);
+        if (_unheldBlock is null)
+        {
+            if (!ReferenceEquals(_tail, viewEnd))
+            {
+                _tail = viewEnd;
+                _tailAddr = viewEnd.RunningIndex + _blockSize;
+            }
+        }
+    }
+
+    private void ReleaseAllBlocks()
+    {
+        AudioBlock? b = _head;
+        while (b is not null)
+        {
+            AudioBlock? next = ReferenceEquals(b, _tail) ? null : b.NextBlock;
+            ReturnBlock(b);
+            b = next;
+        }
+
+        if (_tail is not null)
+        {
+            _tailAddr = _tail.RunningIndex + _blockSize;
+        }
+
+        _head = null;
+        _tail = null;
+        _unheldBlock = null;
+        _unheldStart = _tailAddr;
+        _viewStart = _viewEnd = _tailAddr;
+        if (_chunkCount == 0 && _chunks.Length > 0 && !_readerCompleted)
+        {
+            ArrayPool<Chunk>.Shared.Return(_chunks);
+            _chunks = Array.Empty<Chunk>();
+            _chunkHead = 0;
+        }
+    }
+
+    private void ReturnBlock(AudioBlock block)
+    {
+        _rentedBlocks--;
+        _pool.Return(block);
+    }
+
+    private void PopHead()
+    {
+        _chunkHead = (_chunkHead + 1) % _chunks.Length;
+        _chunkCount--;
+    }
+
+    private void Append(ReadOnlySpan<byte> chunk, int rented)
+    {
+        if (_chunkCount == _chunks.Length)
+        {
+            GrowChunks();
+        }
+
+        long start = _tailAddr;
+        AudioBlock startBlock;
+        int from = 0;
+        if (_tail is null)
+        {
+            // Empty: _tailAddr is block-aligned (the end of the last block released).
+            AudioBlock first = _rentScratch[0]!;
+            _rentScratch[0] = null;
+            first.SetRunningIndex(start);
+            first.Owner = this;
+            first.SetNext(null);
+            _head = _tail = first;
+            _rentedBlocks++;
+            startBlock = first;
+            from = 1;
+        }
+        else if (_tailAddr == _tail.RunningIndex + _blockSize)
+        {
+            // The tail is full: the chunk starts in the first new block, whose address is _tailAddr.
+            startBlock = _rentScratch[0]!;
+        }
+        else
+        {
+            startBlock = _tail;
+        }
+
+        for (int i = from; i < rented; i++)
+        {
+            AudioBlock block = _rentScratch[i]!;
+            _rentScratch[i] = null;
+            block.SetRunningIndex(_tail!.RunningIndex + _blockSize);
+            block.Owner = this;
+            block.SetNext(null);
+            _tail.SetNext(block);
+            _tail = block;
+            _rentedBlocks++;
+        }
+
+        AudioBlock current = startBlock;
+        long addr = start;
+        ReadOnlySpan<byte> rest = chunk;
+        while (!rest.IsEmpty)
+        {
+            int offset = (int)(addr - current.RunningIndex);
+            if (offset == _blockSize)
+            {
+                current = current.NextBlock!;
+                continue;
+            }
+
+            int n = Math.Min(_blockSize - offset, rest.Length);
+            rest.Slice(0, n).CopyTo(current.Array.AsSpan(current.Offset + offset, n));
+            rest = rest.Slice(n);
+            addr += n;
+        }
+
+        _tailAddr = addr;
+        if (_chunkCount == _heldChunks)
+        {
+            _unheldStart = start;
+            _unheldBlock = startBlock;
+        }
+
+        int index = (_chunkHead + _chunkCount) % _chunks.Length;
+        _chunks[index] = new Chunk(start, chunk.Length);
+        _chunkCount++;
+        _buffered += chunk.Length;
+    }
+
+    private void GrowChunks()
+    {
+        int size = Math.Min(Math.Max(16, _chunks.Length * 2), Math.Max(16, _maxChunks));
+        Chunk[] bigger = ArrayPool<Chunk>.Shared.Rent(size);
+        for (int i = 0; i < _chunkCount; i++)
+        {
+            bigger[i] = _chunks[(_chunkHead + i) % _chunks.Length];
+        }
+
+        if (_chunks.Length > 0)
+        {
+            ArrayPool<Chunk>.Shared.Return(_chunks);
+        }
+
+        _chunks = bigger;
+        _chunkHead = 0;
+    }
+
+    private struct Chunk
+    {
+        public long Start;
+        public int Length;
+
+        public Chunk(long start, int length)
+        {
+            Start = start;
+            Length = length;
+        }
+    }
+}

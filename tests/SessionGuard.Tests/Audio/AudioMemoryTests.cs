@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.IO.Pipelines;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
+using SessionGuard.Audio;
+
+namespace SessionGuard.Tests.Audio;
+
+public class AudioMemoryTests
+{
+    private static void Drain(AudioRingBuffer ring)
+    {
+        while (ring.TryRead(out ReadResult read))
+        {
+            ring.AdvanceTo(read.Buffer.End);
+        }
+    }
+
+    [Fact]
+    public void Two_thousand_rings_written_then_drained_hold_no_block()
+    {
+        using var pool = new AudioBlockPool(4096, 16, name: "rings");
+        var rings = new List<AudioRingBuffer>();
+        var chunk = new byte[640];
+        for (int i = 0; i < 2000; i++)
+        {
+            var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool });
+            rings.Add(ring);
+            for (int c = 0; c < 10; c++)
+            {
+                ring.Write(chunk);
+            }
+
+            Assert.True(pool.RentedBlocks > 0);
+        }
+
+        Assert.Equal(2000 * 2, pool.RentedBlocks);
+        foreach (AudioRingBuffer ring in rings)
+        {
+            Drain(ring);
+        }
+
+        Assert.Equal(0, pool.RentedBlocks);
+        foreach (AudioRingBuffer ring in rings)
+        {
+            Assert.Equal(0, ring.GetStatistics().RentedBlocks);
+            Assert.Equal(6400, ring.ConsumedBytes);
+        }
+
+        // Everything is free; a trim gives it all back.
+        Assert.Equal(pool.AllocatedBlocks, pool.FreeBlocks);
+        Assert.Equal(pool.AllocatedBlocks, pool.Trim());
+        Assert.Equal(0, pool.AllocatedBlocks);
+        GC.KeepAlive(rings);
+    }
+
+    [Theory]
+    [InlineData(640, 5, 1000)]     // write a batch, read it
+    [InlineData(3200, 64, 16)]     // evicting: cap 16, batch 64
+    [InlineData(640, 256, 1000)]   // 256 chunks outstanding
+    [InlineData(32 * 1024, 8, 1000)]
+    public void Steady_state_allocates_nothing_per_chunk(int chunkBytes, int batch, int maxChunks)
+    {
+        using var pool = new AudioBlockPool(4096, 16, name: "alloc");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunks = maxChunks });
+        var chunk = new byte[chunkBytes];
+
+        void Round()
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                ring.Write(chunk);
+            }
+
+            ValueTask<ReadResult> read = ring.ReadAsync();
+            ReadResult result = read.Result;
+            ring.AdvanceTo(result.Buffer.End);
+        }
+
+        for (int i = 0; i < 50; i++)
+        {
+            Round();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 500; i++)
+        {
+            Round();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(550L * batch * chunkBytes, ring.WrittenBytes);
+    }
+
+    [Fact]
+    public void An_exhausted_budget_evicts_the_writers_own_audio_then_drops()
+    {
+        // Budget: one slab of 4 blocks of 64 bytes.
+        using var pool = new AudioBlockPool(64, 4, maxBytes: 256, name: "budget");
+        var a = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 64 });
+        var b = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 64 });
+        var chunk = new byte[64];
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(64, a.Write(chunk).Written);
+        }
+
+        // b has nothing to evict: its chunk is dropped and counted.
+        AudioWriteResult dropped = b.Write(chunk);
+        Assert.True(dropped.Dropped);
+        Assert.Equal(64, b.DroppedBytes);
+        Assert.Equal(1, b.DroppedChunks);
+        Assert.Equal(0, b.LastGapOffset);
+
+        // a evicts its own oldest chunk to make room.
+        AudioWriteResult evicting = a.Write(chunk);
+        Assert.Equal(new AudioWriteResult(64, 1, 64, false, 0), evicting);
+        Assert.Equal(4, a.BufferedChunks);
+        Assert.Equal(4, pool.RentedBlocks);
+
+        Drain(a);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(64, b.Write(chunk).Written);
+    }
+
+    [Fact]
+    public void TrimIdle_releases_slabs_free_since_the_previous_call()
+    {
+        using var pool = new AudioBlockPool(64, 2, name: "trim");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 256 });
+        ring.Write(new byte[256]);
+        Assert.Equal(4, pool.AllocatedBlocks);
+        Drain(ring);
+        Assert.Equal(4, pool.FreeBlocks);
+        Assert.Equal(0, pool.TrimIdle());
+        Assert.Equal(4, pool.TrimIdle());
+        Assert.Equal(0, pool.AllocatedBlocks);
+
+        // Used again after one idle tick: not released at the next.
+        ring.Write(new byte[100]);
+        Drain(ring);
+        Assert.Equal(0, pool.TrimIdle());
+        Assert.Equal(2, pool.AllocatedBlocks);
+    }
+
+    [Fact]
+    public void A_trimming_schedule_releases_slabs_left_free_for_a_whole_interval()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new AudioBlockPool(64, 2, name: "schedule");
+        pool.StartTrimming(TimeSpan.FromMinutes(1), time);
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 128 });
+        ring.Write(new byte[128]);
+        time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(2, pool.AllocatedBlocks);
+        Drain(ring);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, pool.AllocatedBlocks);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, pool.AllocatedBlocks);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.StartTrimming(TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void An_idle_ring_costs_less_than_1_KB()
+    {
+        using var pool = new AudioBlockPool(4096, 16, name: "idle");
+        var options = new AudioRingBufferOptions { Pool = pool };
+        GC.KeepAlive(new AudioRingBuffer(options));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ring = new AudioRingBuffer(options);
+        long size = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.InRange(size, 1, 1024);
+
+        // Written and drained, it holds no block and no chunk table.
+        ring.Write(new byte[640]);
+        Drain(ring);
+        Assert.Equal(0, ring.GetStatistics().RentedBlocks);
+        Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Fact]
+    public void Pool_metrics_report_rented_free_and_allocated_blocks()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "metrics-" + Guid.NewGuid().ToString("N"));
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 200 });
+        ring.Write(new byte[130]);
+        var seen = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SessionGuardMetrics.MeterName && instrument.Name.StartsWith("sessionguard.audio.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "pool" && (string?)tag.Value == pool.Name)
+                {
+                    seen[instrument.Name] = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(3, seen[AudioBlockPool.BlocksRentedMetric]);
+        Assert.Equal(1, seen[AudioBlockPool.BlocksFreeMetric]);
+        Assert.Equal(4, seen[AudioBlockPool.BlocksAllocatedMetric]);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_completes_both_ends_and_returns_every_block()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "dispose");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 100 });
+        ring.Write(new byte[100]);
+        ReadResult held = await ring.ReadAsync();
+        ring.Write(new byte[50]);
+        Assert.Equal(3, pool.RentedBlocks);
+        await ring.DisposeAsync();
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(150, ring.DroppedBytes);
+        Assert.Throws<InvalidOperationException>(() => ring.Write(new byte[1]));
+        Assert.Throws<InvalidOperationException>(() => ring.TryRead(out _));
+        GC.KeepAlive(held);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_completes_a_waiting_read_instead_of_leaving_it_hanging()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "dispose-pending");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 100 });
+        ValueTask<ReadResult> waiting = ring.ReadAsync();
+        Assert.False(waiting.IsCompleted);
+        await ring.DisposeAsync();
+        ReadResult result = await waiting;
+        Assert.True(result.IsCompleted);
+        Assert.True(result.Buffer.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_session_owns_its_ring_and_teardown_returns_its_blocks()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "session");
+        await using var registry = new SessionRegistry();
+        Session session = registry.GetOrOpen(SessionId.Parse("call-1"));
+        AudioRingBuffer ring = session.Own(new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 640 }));
+        ring.Write(new byte[640]);
+        Assert.True(pool.RentedBlocks > 0);
+        await registry.EndAsync(session.Id);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Throws<InvalidOperationException>(() => ring.Write(new byte[1]));
+    }
+}

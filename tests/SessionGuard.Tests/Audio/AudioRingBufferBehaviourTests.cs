@@ -1,0 +1,181 @@
+using System;
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Linq;
+using System.Threading.Tasks;
+using SessionGuard.Audio;
+
+namespace SessionGuard.Tests.Audio;
+
+public class AudioRingBufferBehaviourTests
+{
+    private static AudioRingBuffer Ring(int maxChunks = 1000, long maxBytes = 10 << 20, int maxChunkBytes = 1024, OversizeChunkPolicy policy = OversizeChunkPolicy.Reject)
+        => new(new AudioRingBufferOptions { MaxChunks = maxChunks, MaxBytes = maxBytes, MaxChunkBytes = maxChunkBytes, OversizeChunk = policy, Pool = new AudioBlockPool(64, 8, name: "behaviour") });
+
+    private static byte[] Chunk(byte value, int length) => Enumerable.Repeat(value, length).ToArray();
+
+    [Theory]
+    [InlineData(0, 100, 10, "MaxChunks")]
+    [InlineData(10, 100, 0, "MaxChunkBytes")]
+    [InlineData(10, 5, 10, "MaxBytes")]
+    public void Invalid_options_throw_naming_the_option(int maxChunks, long maxBytes, int maxChunkBytes, string option)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = maxChunks, MaxBytes = maxBytes, MaxChunkBytes = maxChunkBytes }));
+        Assert.Equal(option, e.ParamName);
+    }
+
+    [Fact]
+    public void An_invalid_policy_throws_naming_it()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AudioRingBuffer(new AudioRingBufferOptions { OversizeChunk = (OversizeChunkPolicy)7 }));
+        Assert.Equal("OversizeChunk", e.ParamName);
+    }
+
+    [Theory]
+    [InlineData(63, 4, 1L << 20, "blockSize")]
+    [InlineData(64, 0, 1L << 20, "blocksPerSlab")]
+    [InlineData(64, 4, 255, "maxBytes")]
+    public void Invalid_pool_arguments_throw_naming_them(int blockSize, int blocksPerSlab, long maxBytes, string name)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AudioBlockPool(blockSize, blocksPerSlab, maxBytes));
+        Assert.Equal(name, e.ParamName);
+    }
+
+    [Fact]
+    public void Defaults_are_1000_chunks_10_MB_64_KB_reject_and_the_shared_pool()
+    {
+        var options = new AudioRingBufferOptions();
+        Assert.Equal(1000, options.MaxChunks);
+        Assert.Equal(10L * 1024 * 1024, options.MaxBytes);
+        Assert.Equal(64 * 1024, options.MaxChunkBytes);
+        Assert.Equal(OversizeChunkPolicy.Reject, options.OversizeChunk);
+        Assert.Null(options.Pool);
+        Assert.Same(AudioBlockPool.Shared, AudioBlockPool.Shared);
+    }
+
+    [Fact]
+    public void An_oversize_chunk_is_rejected_and_nothing_is_lost()
+    {
+        var ring = Ring(maxChunkBytes: 100);
+        ring.Write(Chunk(1, 50));
+        var e = Assert.Throws<ArgumentException>(() => ring.Write(Chunk(2, 101)));
+        Assert.Equal("chunk", e.ParamName);
+        Assert.Contains("MaxChunkBytes", e.Message, StringComparison.Ordinal);
+        Assert.Equal(50, ring.WrittenBytes);
+        Assert.Equal(50, ring.BufferedBytes);
+        Assert.Equal(0, ring.DroppedBytes);
+    }
+
+    [Fact]
+    public void An_oversize_chunk_is_truncated_under_Truncate()
+    {
+        var ring = Ring(maxChunkBytes: 100, policy: OversizeChunkPolicy.Truncate);
+        Assert.Equal(new AudioWriteResult(100, 0, 0, false, 30), ring.Write(Chunk(2, 130)));
+        Assert.True(ring.TryRead(out ReadResult r));
+        Assert.Equal(Chunk(2, 100), r.Buffer.ToArray());
+    }
+
+    [Fact]
+    public void The_chunk_cap_evicts_the_oldest_whole_chunks()
+    {
+        var ring = Ring(maxChunks: 3);
+        for (byte i = 1; i <= 5; i++)
+        {
+            ring.Write(Chunk(i, 10));
+        }
+
+        Assert.Equal(3, ring.BufferedChunks);
+        Assert.Equal(2, ring.DroppedChunks);
+        Assert.True(ring.TryRead(out ReadResult r));
+        Assert.Equal(Chunk(3, 10).Concat(Chunk(4, 10)).Concat(Chunk(5, 10)), r.Buffer.ToArray());
+        Assert.Equal(0, ring.LastGapOffset);
+    }
+
+    [Fact]
+    public void The_byte_cap_evicts_until_the_new_chunk_fits()
+    {
+        var ring = Ring(maxBytes: 1024, maxChunkBytes: 1024);
+        ring.Write(Chunk(1, 400));
+        ring.Write(Chunk(2, 400));
+        AudioWriteResult result = ring.Write(Chunk(3, 1000));
+        Assert.Equal(new AudioWriteResult(1000, 2, 800, false, 0), result);
+        Assert.Equal(1000, ring.BufferedBytes);
+    }
+
+    [Fact]
+    public void Audio_held_by_the_reader_is_not_evicted_and_the_rest_of_the_view_is_dropped_at_AdvanceTo()
+    {
+        var ring = Ring(maxChunks: 3);
+        ring.Write(Chunk(1, 10));
+        ring.Write(Chunk(2, 10));
+        Assert.True(ring.TryRead(out ReadResult view));
+
+        // Two more chunks: the cap (3) forces an eviction, which must take chunk 3, not the held 1 and 2.
+        ring.Write(Chunk(3, 10));
+        AudioWriteResult result = ring.Write(Chunk(4, 10));
+        Assert.Equal(new AudioWriteResult(10, 1, 10, false, 0), result);
+        Assert.Equal(Chunk(1, 10).Concat(Chunk(2, 10)), view.Buffer.ToArray());
+
+        // Consume 5 bytes: the other 15 of the view are dropped, so the next read is not a hole in the middle.
+        ring.AdvanceTo(view.Buffer.GetPosition(5));
+        Assert.Equal(5, ring.ConsumedBytes);
+        Assert.Equal(25, ring.DroppedBytes);
+        Assert.Equal(3, ring.DroppedChunks);
+        Assert.Equal(5, ring.LastGapOffset);
+        Assert.True(ring.TryRead(out ReadResult next));
+        Assert.Equal(Chunk(4, 10), next.Buffer.ToArray());
+    }
+
+    [Fact]
+    public void A_chunk_is_dropped_when_the_reader_holds_everything_the_caps_allow()
+    {
+        var ring = Ring(maxChunks: 2);
+        ring.Write(Chunk(1, 10));
+        ring.Write(Chunk(2, 10));
+        Assert.True(ring.TryRead(out ReadResult view));
+        AudioWriteResult result = ring.Write(Chunk(3, 10));
+        Assert.True(result.Dropped);
+        Assert.Equal(0, result.Written);
+        ring.AdvanceTo(view.Buffer.End);
+        Assert.Equal(20, ring.ConsumedBytes);
+        Assert.Equal(10, ring.DroppedBytes);
+        Assert.Equal(20, ring.LastGapOffset);
+    }
+
+    [Fact]
+    public void Writing_after_CompleteWriter_throws()
+    {
+        var ring = Ring();
+        ring.CompleteWriter();
+        Assert.Throws<InvalidOperationException>(() => ring.Write(Chunk(1, 1)));
+    }
+
+    [Fact]
+    public void Writing_after_the_reader_completed_drops_and_counts()
+    {
+        var ring = Ring();
+        ring.Write(Chunk(1, 10));
+        ring.Complete();
+        Assert.True(ring.Write(Chunk(1, 10)).Dropped);
+        Assert.Equal(20, ring.DroppedBytes);
+        Assert.Equal(20, ring.WrittenBytes);
+    }
+
+    [Fact]
+    public async Task ReadAtLeastAsync_wakes_once_per_frame_not_per_chunk()
+    {
+        var ring = Ring();
+        ValueTask<ReadResult> frame = ring.ReadAtLeastAsync(3200);
+        for (int i = 0; i < 4; i++)
+        {
+            ring.Write(Chunk((byte)i, 640));
+            Assert.False(frame.IsCompleted);
+        }
+
+        ring.Write(Chunk(4, 640));
+        ReadResult r = await frame;
+        Assert.Equal(3200, r.Buffer.Length);
+        Assert.False(r.Buffer.IsSingleSegment);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ring.ReadAtLeastAsync(11 << 20));
+    }
+}

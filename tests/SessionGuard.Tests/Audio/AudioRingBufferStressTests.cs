@@ -1,0 +1,222 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Threading;
+using SessionGuard.Audio;
+
+namespace SessionGuard.Tests.Audio;
+
+public class AudioRingBufferStressTests
+{
+    private const int HeaderBytes = 8;
+
+    /// <summary>One producer thread and one reader thread (dedicated threads: no pool thread ever blocks). Every
+    /// chunk carries its sequence number and length, and a payload derived from them, so the reader verifies every
+    /// byte it consumes; a sequence jump is allowed only where the buffer reports a gap.</summary>
+    [Theory]
+    [InlineData(11, 32, 16 * 1024, 256)]
+    [InlineData(12, 1000, 256 * 1024, 4096)]
+    public void Producer_and_reader_on_two_threads_keep_content_and_invariant(int seed, int maxChunks, long maxBytes, int blockSize)
+    {
+        const int Chunks = 60_000;
+        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, name: "stress-" + seed);
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = maxChunks, MaxBytes = maxBytes, MaxChunkBytes = 2048, Pool = pool });
+        Exception? producerError = null;
+        Exception? readerError = null;
+        long evictions = 0;
+        var parser = new ChunkParser();
+        long heldViews = 0;
+
+        var producer = new Thread(() =>
+        {
+            try
+            {
+                var random = new Random(seed);
+                var chunk = new byte[2048];
+                for (int seq = 0; seq < Chunks; seq++)
+                {
+                    int length = random.Next(HeaderBytes + 1, chunk.Length + 1);
+                    Fill(chunk.AsSpan(0, length), seq);
+                    AudioWriteResult result = ring.Write(chunk.AsSpan(0, length));
+                    evictions += result.EvictedChunks;
+                    if (seq % 500 == 0)
+                    {
+                        AssertInvariant(ring.GetStatistics());
+                    }
+
+                    if (random.Next(64) == 0)
+                    {
+                        Thread.Yield();
+                    }
+                }
+
+                ring.CompleteWriter();
+            }
+            catch (Exception e)
+            {
+                producerError = e;
+                ring.CompleteWriter(e);
+            }
+        }) { IsBackground = true, Name = "audio-producer" };
+
+        var reader = new Thread(() =>
+        {
+            try
+            {
+                var random = new Random(seed + 1000);
+                long consumed = 0;
+                while (true)
+                {
+                    ReadResult read = random.Next(4) == 0
+                        ? ring.ReadAtLeastAsync(random.Next(1, 8192)).AsTask().GetAwaiter().GetResult()
+                        : ring.ReadAsync().AsTask().GetAwaiter().GetResult();
+
+                    // A gap recorded at our offset means the view starts on a chunk boundary after lost audio.
+                    if (ring.LastGapOffset == consumed)
+                    {
+                        parser.Gap();
+                    }
+
+                    ReadOnlySequence<byte> buffer = read.Buffer;
+                    long take = buffer.Length;
+                    int mode = random.Next(8);
+                    if (mode == 0)
+                    {
+                        // Hold the view for a while so the producer evicts behind it.
+                        heldViews++;
+                        Thread.SpinWait(random.Next(2000, 20000));
+                    }
+                    else if (mode == 1)
+                    {
+                        take = random.NextInt64(buffer.Length + 1);
+                    }
+
+                    foreach (ReadOnlyMemory<byte> segment in buffer.Slice(0, take))
+                    {
+                        parser.Feed(segment.Span);
+                    }
+
+                    consumed += take;
+                    if (random.Next(50) == 0)
+                    {
+                        AssertInvariant(ring.GetStatistics());
+                    }
+
+                    bool done = read.IsCompleted && take == buffer.Length;
+                    ring.AdvanceTo(buffer.GetPosition(take), buffer.End);
+                    if (done)
+                    {
+                        break;
+                    }
+                }
+
+                Assert.Equal(consumed, ring.ConsumedBytes);
+            }
+            catch (Exception e)
+            {
+                readerError = e;
+            }
+        }) { IsBackground = true, Name = "audio-reader" };
+
+        producer.Start();
+        reader.Start();
+        Assert.True(producer.Join(TimeSpan.FromMinutes(2)), "producer did not finish");
+        Assert.True(reader.Join(TimeSpan.FromMinutes(2)), "reader did not finish");
+        Assert.Null(producerError);
+        Assert.Null(readerError);
+
+        AudioRingBufferStatistics s = ring.GetStatistics();
+        AssertInvariant(s);
+        Assert.Equal(0, s.BufferedBytes);
+        Assert.Equal(0, s.HeldBytes);
+        Assert.Equal(s.WrittenBytes, s.ConsumedBytes + s.DroppedBytes);
+        Assert.Equal(0, s.RentedBlocks);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.True(parser.Chunks > 0);
+        Assert.True(parser.LastSeq == Chunks - 1 || s.DroppedChunks > 0);
+        if (maxChunks == 32)
+        {
+            // The small configuration must have exercised eviction (the reader holds views on purpose).
+            Assert.True(evictions > 0);
+            Assert.True(heldViews > 0);
+            Assert.True(s.DroppedChunks > 0);
+            Assert.True(s.LastGapOffset >= 0);
+        }
+    }
+
+    private static void AssertInvariant(AudioRingBufferStatistics s)
+    {
+        Assert.Equal(s.WrittenBytes, s.ConsumedBytes + s.DroppedBytes + s.BufferedBytes + s.HeldBytes);
+    }
+
+    internal static void Fill(Span<byte> chunk, int seq)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(chunk, seq);
+        BinaryPrimitives.WriteInt32LittleEndian(chunk.Slice(4), chunk.Length);
+        for (int i = HeaderBytes; i < chunk.Length; i++)
+        {
+            chunk[i] = Payload(seq, i);
+        }
+    }
+
+    private static byte Payload(int seq, int i) => (byte)((seq * 7) + (i * 13) + (i >> 8));
+
+    /// <summary>Verifies a stream of self-describing chunks byte by byte.</summary>
+    private sealed class ChunkParser
+    {
+        private readonly byte[] _header = new byte[HeaderBytes];
+        private int _pos;
+        private int _seq;
+        private int _length;
+        private bool _afterGap = true;
+
+        public int LastSeq { get; private set; } = -1;
+
+        public long Chunks { get; private set; }
+
+        public void Gap()
+        {
+            _pos = 0;
+            _afterGap = true;
+        }
+
+        public void Feed(ReadOnlySpan<byte> bytes)
+        {
+            foreach (byte b in bytes)
+            {
+                if (_pos < HeaderBytes)
+                {
+                    _header[_pos++] = b;
+                    if (_pos == HeaderBytes)
+                    {
+                        _seq = BinaryPrimitives.ReadInt32LittleEndian(_header);
+                        _length = BinaryPrimitives.ReadInt32LittleEndian(_header.AsSpan(4));
+                        Assert.InRange(_length, HeaderBytes + 1, 2048);
+                        if (_afterGap)
+                        {
+                            Assert.True(_seq > LastSeq, $"sequence went back from {LastSeq} to {_seq}");
+                        }
+                        else
+                        {
+                            Assert.Equal(LastSeq + 1, _seq);
+                        }
+
+                        _afterGap = false;
+                    }
+
+                    continue;
+                }
+
+                Assert.Equal(Payload(_seq, _pos), b);
+                _pos++;
+                if (_pos == _length)
+                {
+                    LastSeq = _seq;
+                    Chunks++;
+                    _pos = 0;
+                }
+            }
+        }
+    }
+}
