@@ -10,6 +10,9 @@ namespace SessionGuard;
 /// The sanctioned, greppable way to let a task run without awaiting it. The SessionGuard analyzer (SG1001)
 /// treats a task handed to <c>Forget</c> as observed.
 /// </summary>
+// RS0026: the overloads differ by the awaitable's type; the optional parameter is filled by the compiler
+// ([CallerArgumentExpression]), never by callers, so no call can become ambiguous.
+#pragma warning disable RS0026
 public static class TaskExtensions
 {
     private static readonly Action<ILogger, string, Exception?> LogFault = LoggerMessage.Define<string>(

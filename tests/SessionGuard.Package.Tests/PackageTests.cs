@@ -1,0 +1,92 @@
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Xml.Linq;
+
+namespace SessionGuard.Package.Tests;
+
+[Collection(PackageCollection.Name)]
+public class PackageTests
+{
+    private readonly PackageFixture _fixture;
+
+    public PackageTests(PackageFixture fixture) => _fixture = fixture;
+
+    [Fact]
+    public void The_package_holds_the_runtime_for_both_targets_and_the_analyzers_without_Roslyn()
+    {
+        using var zip = ZipFile.OpenRead(_fixture.PackagePath);
+        var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+        Assert.Contains("lib/net8.0/SessionGuard.dll", entries);
+        Assert.Contains("lib/net8.0/SessionGuard.xml", entries);
+        Assert.Contains("lib/net10.0/SessionGuard.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/SessionGuard.Generators.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/SessionGuard.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/SessionGuard.CodeFixes.dll", entries);
+        Assert.DoesNotContain(entries, e => e.Contains("Microsoft.CodeAnalysis", System.StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(3, entries.Count(e => e.StartsWith("analyzers/", System.StringComparison.Ordinal) && e.EndsWith(".dll", System.StringComparison.Ordinal)));
+        Assert.True(File.Exists(Path.ChangeExtension(_fixture.PackagePath, ".snupkg")), "no symbol package");
+    }
+
+    [Fact]
+    public void The_nuspec_has_the_metadata_users_see_and_no_Roslyn_dependency()
+    {
+        using var zip = ZipFile.OpenRead(_fixture.PackagePath);
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", System.StringComparison.Ordinal));
+        using var stream = nuspecEntry.Open();
+        var nuspec = XDocument.Load(stream);
+        XNamespace ns = nuspec.Root!.GetDefaultNamespace();
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        Assert.Equal("SessionGuard", metadata.Element(ns + "id")!.Value);
+        Assert.Equal(_fixture.Version, metadata.Element(ns + "version")!.Value);
+        Assert.Equal("MIT", metadata.Element(ns + "license")!.Value);
+        Assert.Equal("expression", metadata.Element(ns + "license")!.Attribute("type")!.Value);
+        Assert.Equal("README.md", metadata.Element(ns + "readme")!.Value);
+        Assert.Contains("leak", metadata.Element(ns + "tags")!.Value);
+        Assert.False(string.IsNullOrWhiteSpace(metadata.Element(ns + "releaseNotes")?.Value));
+        Assert.StartsWith("https://", metadata.Element(ns + "repository")!.Attribute("url")!.Value);
+        Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+        var groups = metadata.Element(ns + "dependencies")!.Elements(ns + "group").ToList();
+        Assert.Equal(new[] { "net10.0", "net8.0" }, groups.Select(g => g.Attribute("targetFramework")!.Value).OrderByDescending(x => x.Length).ThenBy(x => x));
+        var dependencies = groups.SelectMany(g => g.Elements(ns + "dependency")).Select(d => d.Attribute("id")!.Value).Distinct().ToList();
+        // The runtime's own dependencies only (System.IO.Pipelines is in the shared framework from .NET 9 on, a package before).
+        Assert.All(dependencies, id => Assert.True(id.StartsWith("Microsoft.Extensions.", System.StringComparison.Ordinal) || id == "System.IO.Pipelines", id));
+        Assert.DoesNotContain(dependencies, id => id.StartsWith("Microsoft.CodeAnalysis", System.StringComparison.Ordinal));
+        var net10 = groups.Single(g => g.Attribute("targetFramework")!.Value == "net10.0").Elements(ns + "dependency").Select(d => d.Attribute("id")!.Value);
+        Assert.DoesNotContain("System.IO.Pipelines", net10);
+    }
+
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0")]
+    public void A_consumer_builds_with_the_package_alone(string tfm)
+    {
+        var run = _fixture.Runs[tfm];
+        Assert.True(run.Build.ExitCode == 0, run.Build.Output);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Severity == "error");
+    }
+
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0")]
+    public void The_consumer_build_reports_the_fire_and_forget_and_the_leaky_map(string tfm)
+    {
+        var run = _fixture.Runs[tfm];
+        Assert.Contains(new BuildDiagnostic("SG1001", _fixture.LineOf("// FIRE-AND-FORGET"), "warning"), run.Diagnostics);
+        Assert.Contains(new BuildDiagnostic("SG2001", _fixture.LineOf("// LEAKY-MAP"), "warning"), run.Diagnostics);
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id.StartsWith("SG", System.StringComparison.Ordinal) && d.Line == _fixture.LineOf("[SessionScoped]"));
+    }
+
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0")]
+    public void The_generated_release_really_empties_the_collection_when_sessions_end(string tfm)
+    {
+        var run = _fixture.Runs[tfm];
+        Assert.NotNull(run.Run);
+        Assert.True(run.Run!.ExitCode == 0, run.Run.Output);
+        Assert.Contains("after end: 1 entries, removed 1, residual clean before last end: False", run.Run.Output);
+        Assert.Contains("after all ended: 0 entries, residual clean: True", run.Run.Output);
+        Assert.Contains(run.Generated.Values, source => source.Contains("DedupStage") && source.Contains("ReleaseSessionAsync"));
+    }
+}
