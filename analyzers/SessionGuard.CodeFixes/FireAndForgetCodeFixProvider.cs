@@ -298,7 +298,31 @@ public sealed class FireAndForgetCodeFixProvider : CodeFixProvider
         var run = InvocationExpression(
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(session), IdentifierName("Run")),
             ArgumentList(SingletonSeparatedList(Argument(lambda))));
-        var newStatement = statement.WithExpression(run.WithTriviaFrom(statement.Expression)).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
+        // In an async function a dropped Task draws the compiler's CS4014: discard the (session-owned) task explicitly.
+        ExpressionSyntax replacement = IsInAsyncFunction(statement)
+            ? AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName("_"), run)
+            : run;
+        var newStatement = statement.WithExpression(replacement.WithTriviaFrom(statement.Expression)).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
         return document.WithSyntaxRoot(root.ReplaceNode(statement, newStatement));
+    }
+
+    private static bool IsInAsyncFunction(SyntaxNode node)
+    {
+        foreach (var ancestor in node.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case AnonymousFunctionExpressionSyntax lambda:
+                    return lambda.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword);
+                case LocalFunctionStatementSyntax local:
+                    return local.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case MethodDeclarationSyntax method:
+                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
+                case BaseMethodDeclarationSyntax or AccessorDeclarationSyntax:
+                    return false;
+            }
+        }
+
+        return false;
     }
 }

@@ -182,6 +182,30 @@ public class CodeFixTests
             """, codeActionIndex: 1, equivalenceKey: FireAndForgetCodeFixProvider.SessionRunKey);
 
     [Fact]
+    public Task Session_run_in_an_async_method_discards_the_owned_task_so_CS4014_stays_quiet() =>
+        Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
+            class C
+            {
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                public async Task OnMessageAsync(Session session, string message)
+                {
+                    await Task.Yield();
+                    {|SG1001:ForwardAsync(message, CancellationToken.None)|};
+                }
+            }
+            """, Header + """
+            class C
+            {
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                public async Task OnMessageAsync(Session session, string message)
+                {
+                    await Task.Yield();
+                    _ = session.Run(ct => ForwardAsync(message, ct));
+                }
+            }
+            """, codeActionIndex: 1, equivalenceKey: FireAndForgetCodeFixProvider.SessionRunKey);
+
+    [Fact]
     public Task Session_run_from_a_field_for_a_discarded_ValueTask_in_a_constructor() =>
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
