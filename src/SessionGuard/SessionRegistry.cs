@@ -26,7 +26,9 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     private readonly ITimer? _sweepTimer;
     private OwnerSet _owners = OwnerSet.Empty;
     private SessionReleaseContext? _spareContext;
+    private readonly object _deferredGate = new();
     private Func<IEnumerable<ISessionScoped>>? _deferredOwners;
+    private int _resolvingOwnersThread;
     private int _activeCount;
     private int _openCount;
     private int _sweeping;
@@ -293,10 +295,10 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     /// <summary>Owners resolved lazily (from dependency injection), so that owners may themselves depend on the registry.</summary>
     internal void AddDeferredOwners(Func<IEnumerable<ISessionScoped>> owners)
     {
-        lock (_ownersGate)
+        lock (_deferredGate)
         {
             var previous = _deferredOwners;
-            _deferredOwners = previous is null ? owners : () => Concat(previous(), owners());
+            Volatile.Write(ref _deferredOwners, previous is null ? owners : () => Concat(previous(), owners()));
         }
 
         static IEnumerable<ISessionScoped> Concat(IEnumerable<ISessionScoped> a, IEnumerable<ISessionScoped> b)
@@ -713,29 +715,40 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
             return;
         }
 
-        Func<IEnumerable<ISessionScoped>>? deferred;
-        lock (_ownersGate)
+        // Every caller waits until the owners are registered: a session opened before that would end without being
+        // released from them.
+        lock (_deferredGate)
         {
-            deferred = _deferredOwners;
-            _deferredOwners = null;
-        }
-
-        if (deferred is null)
-        {
-            return;
-        }
-
-        foreach (var owner in deferred())
-        {
-            lock (_ownersGate)
+            var deferred = _deferredOwners;
+            if (deferred is null || _resolvingOwnersThread == Environment.CurrentManagedThreadId)
             {
-                if (Array.IndexOf(_owners.Owners, owner) >= 0)
-                {
-                    continue;
-                }
+                // Done, or re-entered by an owner's constructor that uses the registry while it is being resolved.
+                return;
             }
 
-            Register(owner);
+            _resolvingOwnersThread = Environment.CurrentManagedThreadId;
+            try
+            {
+                foreach (var owner in deferred())
+                {
+                    bool known;
+                    lock (_ownersGate)
+                    {
+                        known = Array.IndexOf(_owners.Owners, owner) >= 0;
+                    }
+
+                    if (!known)
+                    {
+                        Register(owner);
+                    }
+                }
+
+                Volatile.Write(ref _deferredOwners, null);
+            }
+            finally
+            {
+                _resolvingOwnersThread = 0;
+            }
         }
     }
 
