@@ -80,12 +80,21 @@ public class AudioRingBufferStressTests
 
                     ReadOnlySequence<byte> buffer = read.Buffer;
                     long take = buffer.Length;
-                    int mode = random.Next(8);
+                    // The first view is always held until the producer has lost audio under the caps, so the run
+                    // exercises loss while a view is held whatever the thread timing; later views are held at random.
+                    int mode = heldViews == 0 ? 0 : random.Next(8);
                     if (mode == 0)
                     {
                         // Hold the view for a while so the producer evicts behind it.
                         heldViews++;
-                        Thread.SpinWait(random.Next(2000, 20000));
+                        if (heldViews == 1)
+                        {
+                            SpinWait.SpinUntil(() => ring.DroppedChunks > 0, TimeSpan.FromSeconds(30));
+                        }
+                        else
+                        {
+                            Thread.SpinWait(random.Next(2000, 20000));
+                        }
                     }
                     else if (mode == 1)
                     {
@@ -137,10 +146,12 @@ public class AudioRingBufferStressTests
         Assert.True(parser.LastSeq == Chunks - 1 || s.DroppedChunks > 0);
         if (maxChunks == 32)
         {
-            // The small configuration must have exercised eviction (the reader holds views on purpose).
-            Assert.True(evictions > 0);
+            // The small configuration must have lost audio under the caps (the reader holds views on purpose). Whether
+            // a loss is an eviction or a drop of the incoming chunk (when the reader holds every stored chunk) depends on
+            // thread timing, so only their sum is required here; the seeded model check covers each path exactly.
             Assert.True(heldViews > 0);
             Assert.True(s.DroppedChunks > 0);
+            Assert.True(s.DroppedChunks >= evictions);
             Assert.True(s.LastGapOffset >= 0);
         }
     }
