@@ -214,9 +214,9 @@ public sealed class Session
     /// <exception cref="ObjectDisposedException">The session is ending or has ended.</exception>
     public string CreateTempFile(string extension)
     {
-        TempFiles.NormalizeExtension(extension);
+        string ext = TempFiles.NormalizeExtension(extension);
         ThrowIfNotActiveLocked();
-        string path = _registry.TempFiles.Create(extension);
+        string path = _registry.TempFiles.Create(ext);
         lock (_gate)
         {
             if (_state == StateActive)

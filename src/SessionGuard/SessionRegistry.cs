@@ -113,17 +113,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
             throw AlreadyOpen(existing);
         }
 
-        ReserveSlot(id);
-        var session = new Session(this, id, Time.GetUtcNow());
-        if (!_sessions.TryAdd(id, session))
-        {
-            Interlocked.Decrement(ref _activeCount);
-            session.DiscardUnpublished();
-            throw AlreadyOpen(_sessions.TryGetValue(id, out existing) ? existing : null);
-        }
-
-        Published(session);
-        return session;
+        return TryOpenNew(id) ?? throw AlreadyOpen(_sessions.TryGetValue(id, out existing) ? existing : null);
     }
 
     /// <summary>Returns the active session with this id, opening it if there is none. Concurrent callers for one id get the same session.</summary>
@@ -143,16 +133,10 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
                 return existing.IsActive ? existing : throw AlreadyOpen(existing);
             }
 
-            ReserveSlot(id);
-            var session = new Session(this, id, Time.GetUtcNow());
-            if (_sessions.TryAdd(id, session))
+            if (TryOpenNew(id) is { } session)
             {
-                Published(session);
                 return session;
             }
-
-            Interlocked.Decrement(ref _activeCount);
-            session.DiscardUnpublished();
         }
     }
 
@@ -195,7 +179,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
             return new ValueTask<SessionTeardownReport?>((SessionTeardownReport?)null);
         }
 
-        var teardown = EndSessionAsync(session, reason);
+        var teardown = StartTeardown(session, reason, out _);
         if (teardown.IsCompletedSuccessfully)
         {
             return new ValueTask<SessionTeardownReport?>(teardown.Result);
@@ -575,6 +559,22 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
             _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw new TimeoutException($"Timed out after {timeout.TotalMilliseconds} ms {what}.");
         }
+    }
+
+    /// <summary>Takes a slot and publishes a new session; null (slot given back) when another caller added the id first.</summary>
+    private Session? TryOpenNew(SessionId id)
+    {
+        ReserveSlot(id);
+        var session = new Session(this, id, Time.GetUtcNow());
+        if (!_sessions.TryAdd(id, session))
+        {
+            Interlocked.Decrement(ref _activeCount);
+            session.DiscardUnpublished();
+            return null;
+        }
+
+        Published(session);
+        return session;
     }
 
     private void ReserveSlot(SessionId id)

@@ -17,9 +17,9 @@ internal sealed class TempFiles
 
     public string Folder => _folder;
 
-    public string Create(string extension)
+    /// <summary>Creates an empty owner-only file; <paramref name="ext"/> comes from <see cref="NormalizeExtension"/>.</summary>
+    public string Create(string ext)
     {
-        string ext = NormalizeExtension(extension);
         EnsureFolder();
         string path = Path.Combine(_folder, RandomToken(12) + ext);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
