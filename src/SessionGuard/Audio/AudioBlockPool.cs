@@ -3,6 +3,11 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Threading;
+#if NET9_0_OR_GREATER
+using Gate = System.Threading.Lock;
+#else
+using Gate = System.Object;
+#endif
 
 namespace SessionGuard.Audio;
 
@@ -43,7 +48,7 @@ public sealed class AudioBlockPool : IDisposable
     }
     private static readonly Lazy<AudioBlockPool> s_shared = new(CreateShared);
 
-    private readonly object _lock = new();
+    private readonly Gate _lock = new();
     private readonly Stack<AudioBlock> _free = new();
     private readonly List<Slab> _slabs = new();
     private ITimer? _trimTimer;
@@ -137,42 +142,58 @@ public sealed class AudioBlockPool : IDisposable
         }
     }
 
-    /// <summary>Rents a block, allocating a slab when none is free and the budget allows.</summary>
-    /// <returns>The block, or null when the budget is exhausted (or memory could not be allocated).</returns>
-    internal AudioBlock? TryRent()
+    /// <summary>Rents up to <paramref name="into"/>'s length in blocks, in one call, allocating slabs while none is
+    /// free and the budget allows.</summary>
+    /// <returns>How many blocks were put into <paramref name="into"/>; fewer when the budget is exhausted (or memory
+    /// could not be allocated).</returns>
+    internal int TryRent(Span<AudioBlock?> into)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_free.Count == 0 && !TryAllocateSlab())
+            int count = 0;
+            while (count < into.Length)
             {
-                return null;
+                if (_free.Count == 0 && !TryAllocateSlab())
+                {
+                    break;
+                }
+
+                AudioBlock block = _free.Pop();
+                block.Slab.FreeCount--;
+                into[count++] = block;
             }
 
-            AudioBlock block = _free.Pop();
-            block.Slab.FreeCount--;
-            _rentedBlocks++;
-            return block;
+            _rentedBlocks += count;
+            return count;
         }
     }
 
-    /// <summary>Returns a block rented from this pool.</summary>
-    internal void Return(AudioBlock block)
+    /// <summary>Returns <paramref name="count"/> blocks rented from this pool, linked from <paramref name="first"/>
+    /// by <c>Next</c>, in one call.</summary>
+    internal void Return(AudioBlock first, int count)
     {
-        block.ResetLinks();
         lock (_lock)
         {
-            _rentedBlocks--;
-            if (_disposed)
+            _rentedBlocks -= count;
+            AudioBlock? block = first;
+            for (int i = 0; i < count; i++)
             {
+                AudioBlock next = block!.NextBlock!;
+                block.ResetLinks();
                 block.Slab.FreeCount++;
-                _allocatedBlocks--;
-                return;
-            }
+                if (_disposed)
+                {
+                    _allocatedBlocks--;
+                }
+                else
+                {
+                    block.Slab.IdleSinceTrim = false;
+                    _free.Push(block);
+                }
 
-            block.Slab.FreeCount++;
-            block.Slab.IdleSinceTrim = false;
-            _free.Push(block);
+                block = next;
+            }
         }
     }
 

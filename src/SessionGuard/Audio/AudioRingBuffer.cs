@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Numerics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -33,7 +34,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private const string ExaminedBeforeConsumed = "The examined position must be greater than or equal to the consumed position.";
     private const string PositionBeyondView = "The position is not within the data returned by the last read.";
 
-    private readonly object _lock = new();
+    // Every operation is short and bounded (at most one chunk's copy), and a voice server calls Write and the reader
+    // methods tens of times per second per session: a spin lock that takes one atomic instruction to enter and none
+    // to exit costs half what Monitor or Lock cost (both take two), which is a third of a small write (see
+    // benchmarks/README.md). No thread-owner tracking, so exit is a plain release store.
+    private SpinLock _gate = new(enableThreadOwnerTracking: false);
     private readonly AudioBlockPool _pool;
     private readonly int _blockSize;
     private readonly int _maxChunks;
@@ -47,8 +52,20 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private AudioBlock? _tail;
     private long _tailAddr;
 
-    // Chunk records, oldest first: _heldChunks held by the reader, then the buffered ones.
+    // Spare blocks: released by the reader's progress and kept (linked by Next, Owner still this) for the next write,
+    // at most about one chunk's worth; returned to the pool when the buffer drains, so an idle buffer holds none.
+    private AudioBlock? _spare;
+    private int _spareCount;
+    private int _spareLimit;
+
+    // Blocks released under the lock, returned to the pool once it is released.
+    private AudioBlock? _returning;
+    private int _returningCount;
+
+    // Chunk records, oldest first: _heldChunks held by the reader, then the buffered ones. The table's length is a
+    // power of two (or zero): _chunkMask is length - 1.
     private Chunk[] _chunks = Array.Empty<Chunk>();
+    private int _chunkMask;
     private int _chunkHead;
     private int _chunkCount;
     private int _heldChunks;
@@ -118,7 +135,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _chunkCount - _heldChunks;
             }
@@ -130,7 +147,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _buffered;
             }
@@ -142,7 +159,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _held;
             }
@@ -154,7 +171,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _droppedChunks;
             }
@@ -166,7 +183,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _dropped;
             }
@@ -178,7 +195,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _written;
             }
@@ -190,7 +207,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _consumed;
             }
@@ -203,7 +220,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         get
         {
-            lock (_lock)
+            using (Enter())
             {
                 return _lastGap;
             }
@@ -213,7 +230,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <summary>All counters at one moment.</summary>
     public AudioRingBufferStatistics GetStatistics()
     {
-        lock (_lock)
+        using (Enter())
         {
             return new AudioRingBufferStatistics(_written, _consumed, _dropped, _droppedChunks, _buffered,
                 _chunkCount - _heldChunks, _held, _heldChunks, _lastGap, _rentedBlocks);
@@ -236,7 +253,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         int evictedChunks = 0;
         long evictedBytes = 0;
         bool dropped = false;
-        lock (_lock)
+        using (Enter())
         {
             if (_writerCompleted)
             {
@@ -284,21 +301,18 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             int rented = 0;
             if (!dropped)
             {
-                // Blocks: rent what the chunk needs beyond the tail's free space; under budget pressure evict our own.
+                // Blocks: rent what the chunk needs beyond the tail's free space (spares first, then the pool in one
+                // call); under budget pressure evict our own oldest audio, whose blocks become spares.
                 while (true)
                 {
                     long space = _tail is null ? 0 : _tail.RunningIndex + _blockSize - _tailAddr;
                     long need = length - space;
                     int blocksNeeded = need <= 0 ? 0 : (int)((need + _blockSize - 1) / _blockSize);
-                    while (rented < blocksNeeded)
+                    if (rented < blocksNeeded)
                     {
-                        AudioBlock? block = _pool.TryRent();
-                        if (block is null)
-                        {
-                            break;
-                        }
-
-                        _rentScratch[rented++] = block;
+                        // Keep about what a write needs as spares: an active buffer holds at most one chunk more.
+                        _spareLimit = blocksNeeded + 1;
+                        rented += RentBlocks(rented, blocksNeeded - rented);
                     }
 
                     if (rented >= blocksNeeded)
@@ -321,8 +335,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             {
                 for (int i = 0; i < rented; i++)
                 {
-                    _pool.Return(_rentScratch[i]!);
+                    AudioBlock block = _rentScratch[i]!;
                     _rentScratch[i] = null;
+                    Recycle(block, block, 1);
                 }
 
                 _dropped += length;
@@ -353,7 +368,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         bool complete;
         ReadResult result;
-        lock (_lock)
+        using (Enter())
         {
             if (_writerCompleted)
             {
@@ -392,7 +407,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <inheritdoc/>
     public override bool TryRead(out ReadResult result)
     {
-        lock (_lock)
+        using (Enter())
         {
             ThrowIfCannotRead();
             _tentative = false;
@@ -412,7 +427,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <inheritdoc/>
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        lock (_lock)
+        using (Enter())
         {
             if (_readerCompleted)
             {
@@ -446,7 +461,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         bool complete = false;
         ReadResult result = default;
-        lock (_lock)
+        using (Enter())
         {
             if (_readerCompleted)
             {
@@ -468,7 +483,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <param name="exception">Ignored; accepted for <see cref="PipeReader"/> compatibility.</param>
     public override void Complete(Exception? exception = null)
     {
-        lock (_lock)
+        using (Enter())
         {
             if (_readerCompleted)
             {
@@ -491,6 +506,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             {
                 ArrayPool<Chunk>.Shared.Return(_chunks);
                 _chunks = Array.Empty<Chunk>();
+                _chunkMask = 0;
             }
         }
     }
@@ -513,7 +529,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     private ValueTask<ReadResult> ReadCore(int minimum, CancellationToken cancellationToken)
     {
-        lock (_lock)
+        using (Enter())
         {
             ThrowIfCannotRead();
             _tentative = false;
@@ -544,7 +560,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private void OnReadCancelled()
     {
         CancellationToken token;
-        lock (_lock)
+        using (Enter())
         {
             if (!_pending)
             {
@@ -761,24 +777,24 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <summary>Evicts the oldest chunk not handed to the reader. Returns its (remaining) bytes.</summary>
     private long EvictOldestBuffered()
     {
-        int index = (_chunkHead + _heldChunks) % _chunks.Length;
+        int index = (_chunkHead + _heldChunks) & _chunkMask;
         Chunk victim = _chunks[index];
 
         // Remove the record at position _heldChunks: shift the held records one place towards the tail.
         for (int i = _heldChunks; i > 0; i--)
         {
-            int to = (_chunkHead + i) % _chunks.Length;
-            int from = (_chunkHead + i - 1) % _chunks.Length;
+            int to = (_chunkHead + i) & _chunkMask;
+            int from = (_chunkHead + i - 1) & _chunkMask;
             _chunks[to] = _chunks[from];
         }
 
-        _chunkHead = (_chunkHead + 1) % _chunks.Length;
+        _chunkHead = (_chunkHead + 1) & _chunkMask;
         _chunkCount--;
         _buffered -= victim.Length;
         _dropped += victim.Length;
         _droppedChunks++;
 
-        long next = _chunkCount > _heldChunks ? _chunks[(_chunkHead + _heldChunks) % _chunks.Length].Start : _tailAddr;
+        long next = _chunkCount > _heldChunks ? _chunks[(_chunkHead + _heldChunks) & _chunkMask].Start : _tailAddr;
         if (_holding && _viewEndBlock is not null)
         {
             _gapDuringHold = true;
@@ -825,7 +841,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _unheldBlock = b;
     }
 
-    /// <summary>Not holding a view: returns the blocks before the first buffered byte, or all when nothing is buffered.</summary>
+    /// <summary>Not holding a view: releases the blocks before the first buffered byte, or all when nothing is buffered.</summary>
     private void ReleaseLeadingBlocks()
     {
         if (_holding && _viewEndBlock is not null)
@@ -839,15 +855,25 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             return;
         }
 
-        while (!ReferenceEquals(_head, _unheldBlock))
+        if (ReferenceEquals(_head, _unheldBlock))
         {
-            AudioBlock b = _head!;
-            _head = b.NextBlock;
-            ReturnBlock(b);
+            return;
         }
+
+        AudioBlock first = _head!;
+        AudioBlock last = first;
+        int count = 1;
+        while (!ReferenceEquals(last.NextBlock, _unheldBlock))
+        {
+            last = last.NextBlock!;
+            count++;
+        }
+
+        _head = _unheldBlock;
+        Recycle(first, last, count);
     }
 
-    /// <summary>Holding a view after an eviction: returns the blocks wholly between the view and the buffered data.</summary>
+    /// <summary>Holding a view after an eviction: releases the blocks wholly between the view and the buffered data.</summary>
     private void ReleaseGapBlocks()
     {
         AudioBlock viewEnd = _viewEndBlock!;
@@ -856,17 +882,18 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             return;
         }
 
-        AudioBlock? b = viewEnd.NextBlock;
-        while (b is not null && !ReferenceEquals(b, _unheldBlock))
+        AudioBlock? first = ReferenceEquals(viewEnd, _tail) ? null : viewEnd.NextBlock;
+        if (first is not null && !ReferenceEquals(first, _unheldBlock))
         {
-            AudioBlock next = b.NextBlock!;
-            if (ReferenceEquals(b, _tail))
+            AudioBlock last = first;
+            int count = 1;
+            while (!ReferenceEquals(last, _tail) && !ReferenceEquals(last.NextBlock, _unheldBlock))
             {
-                next = null!;
+                last = last.NextBlock!;
+                count++;
             }
 
-            ReturnBlock(b);
-            b = next;
+            Recycle(first, last, count);
         }
 
         viewEnd.SetNext(_unheldBlock);
@@ -880,14 +907,28 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
     }
 
+    /// <summary>Returns every block, the spares included, to the pool.</summary>
     private void ReleaseAllBlocks()
     {
-        AudioBlock? b = _head;
-        while (b is not null)
+        if (_head is not null)
         {
-            AudioBlock? next = ReferenceEquals(b, _tail) ? null : b.NextBlock;
-            ReturnBlock(b);
-            b = next;
+            int count = 1;
+            for (AudioBlock b = _head; !ReferenceEquals(b, _tail); b = b.NextBlock!)
+            {
+                count++;
+            }
+
+            _tail!.SetNext(null);
+            _rentedBlocks -= count;
+            DeferReturn(_head, count);
+        }
+
+        if (_spare is not null)
+        {
+            _rentedBlocks -= _spareCount;
+            DeferReturn(_spare, _spareCount);
+            _spare = null;
+            _spareCount = 0;
         }
 
         if (_tail is not null)
@@ -904,19 +945,66 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         {
             ArrayPool<Chunk>.Shared.Return(_chunks);
             _chunks = Array.Empty<Chunk>();
+            _chunkMask = 0;
             _chunkHead = 0;
         }
     }
 
-    private void ReturnBlock(AudioBlock block)
+    /// <summary>Takes blocks no longer in the chain (<paramref name="first"/> to <paramref name="last"/>, linked by
+    /// Next): keeps them as spares up to the limit, returns the rest to the pool in one call.</summary>
+    private void Recycle(AudioBlock first, AudioBlock last, int count)
     {
-        _rentedBlocks--;
-        _pool.Return(block);
+        int keep = Math.Min(count, _spareLimit - _spareCount);
+        AudioBlock? rest = first;
+        for (int i = 0; i < keep; i++)
+        {
+            AudioBlock block = rest!;
+            rest = ReferenceEquals(block, last) ? null : block.NextBlock;
+            block.SetNext(_spare);
+            _spare = block;
+        }
+
+        _spareCount += Math.Max(keep, 0);
+        if (rest is not null)
+        {
+            int returned = count - Math.Max(keep, 0);
+            last.SetNext(null);
+            _rentedBlocks -= returned;
+            DeferReturn(rest, returned);
+        }
+    }
+
+    /// <summary>Puts up to <paramref name="count"/> blocks into the rent scratch from <paramref name="at"/>: spares
+    /// first, then the pool. Returns how many; fewer when the pool's budget is exhausted.</summary>
+    private int RentBlocks(int at, int count)
+    {
+        int got = 0;
+        while (got < count && _spare is not null)
+        {
+            AudioBlock block = _spare;
+            _spare = block.NextBlock;
+            _spareCount--;
+            _rentScratch[at + got++] = block;
+        }
+
+        if (got < count)
+        {
+            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, count - got));
+            for (int i = 0; i < rented; i++)
+            {
+                _rentScratch[at + got + i]!.Owner = this;
+            }
+
+            got += rented;
+            _rentedBlocks += rented;
+        }
+
+        return got;
     }
 
     private void PopHead()
     {
-        _chunkHead = (_chunkHead + 1) % _chunks.Length;
+        _chunkHead = (_chunkHead + 1) & _chunkMask;
         _chunkCount--;
     }
 
@@ -936,10 +1024,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             AudioBlock first = _rentScratch[0]!;
             _rentScratch[0] = null;
             first.SetRunningIndex(start);
-            first.Owner = this;
             first.SetNext(null);
             _head = _tail = first;
-            _rentedBlocks++;
             startBlock = first;
             from = 1;
         }
@@ -958,11 +1044,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             AudioBlock block = _rentScratch[i]!;
             _rentScratch[i] = null;
             block.SetRunningIndex(_tail!.RunningIndex + _blockSize);
-            block.Owner = this;
             block.SetNext(null);
             _tail.SetNext(block);
             _tail = block;
-            _rentedBlocks++;
         }
 
         AudioBlock current = startBlock;
@@ -990,7 +1074,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _unheldBlock = startBlock;
         }
 
-        int index = (_chunkHead + _chunkCount) % _chunks.Length;
+        int index = (_chunkHead + _chunkCount) & _chunkMask;
         _chunks[index] = new Chunk(start, chunk.Length);
         _chunkCount++;
         _buffered += chunk.Length;
@@ -998,11 +1082,17 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     private void GrowChunks()
     {
-        int size = Math.Min(Math.Max(16, _chunks.Length * 2), Math.Max(16, _maxChunks));
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(Math.Max(16, _chunks.Length * 2), Math.Max(16, _maxChunks)));
         Chunk[] bigger = ArrayPool<Chunk>.Shared.Rent(size);
+        if (!BitOperations.IsPow2(bigger.Length))
+        {
+            ArrayPool<Chunk>.Shared.Return(bigger);
+            bigger = new Chunk[size];
+        }
+
         for (int i = 0; i < _chunkCount; i++)
         {
-            bigger[i] = _chunks[(_chunkHead + i) % _chunks.Length];
+            bigger[i] = _chunks[(_chunkHead + i) & _chunkMask];
         }
 
         if (_chunks.Length > 0)
@@ -1011,7 +1101,55 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
 
         _chunks = bigger;
+        _chunkMask = bigger.Length - 1;
         _chunkHead = 0;
+    }
+
+    /// <summary>Queues blocks (linked by Next, the last one's Next null) for the pool; they are returned when the
+    /// lock is released, so the pool's lock is never taken while this buffer's is held.</summary>
+    private void DeferReturn(AudioBlock first, int count)
+    {
+        AudioBlock last = first;
+        for (int i = 1; i < count; i++)
+        {
+            last = last.NextBlock!;
+        }
+
+        last.SetNext(_returning);
+        _returning = first;
+        _returningCount += count;
+    }
+
+    private GateScope Enter() => new(this);
+
+    /// <summary>Holds the spin lock for a <c>using</c> block; on exit returns the blocks released meanwhile.</summary>
+    private readonly ref struct GateScope
+    {
+        private readonly AudioRingBuffer _buffer;
+
+        public GateScope(AudioRingBuffer buffer)
+        {
+            _buffer = buffer;
+            bool taken = false;
+            buffer._gate.Enter(ref taken);
+        }
+
+        public void Dispose()
+        {
+            AudioRingBuffer buffer = _buffer;
+            AudioBlock? returning = buffer._returning;
+            if (returning is null)
+            {
+                buffer._gate.Exit(useMemoryBarrier: false);
+                return;
+            }
+
+            int count = buffer._returningCount;
+            buffer._returning = null;
+            buffer._returningCount = 0;
+            buffer._gate.Exit(useMemoryBarrier: false);
+            buffer._pool.Return(returning, count);
+        }
     }
 
     private struct Chunk

@@ -57,6 +57,39 @@ public class AudioMemoryTests
     }
 
     [Theory]
+    [InlineData(200, 8)]    // chunks smaller than a block
+    [InlineData(1000, 4)]   // chunks spanning several blocks
+    public void A_streaming_ring_keeps_at_most_one_chunk_of_spare_blocks_and_returns_them_when_drained(int chunkBytes, int outstanding)
+    {
+        // 64-byte blocks: a chunk of 1000 bytes needs 16 or 17 of them.
+        using var pool = new AudioBlockPool(64, 16, name: "spares");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 1024 });
+        var chunk = new byte[chunkBytes];
+        for (int i = 0; i < outstanding; i++)
+        {
+            ring.Write(chunk);
+        }
+
+        int blocksPerChunk = (chunkBytes + 63) / 64;
+        for (int i = 0; i < 1000; i++)
+        {
+            ring.Write(chunk);
+            Assert.True(ring.TryRead(out ReadResult read));
+            SequencePosition oneChunk = read.Buffer.GetPosition(chunkBytes);
+            ring.AdvanceTo(oneChunk, oneChunk);
+
+            AudioRingBufferStatistics s = ring.GetStatistics();
+            long dataBlocks = (s.BufferedBytes / 64) + 2; // the buffered bytes, plus a partly used block at each end
+            Assert.InRange(s.RentedBlocks, dataBlocks - 2, dataBlocks + blocksPerChunk + 1);
+            Assert.Equal(s.RentedBlocks, pool.RentedBlocks);
+        }
+
+        Drain(ring);
+        Assert.Equal(0, ring.GetStatistics().RentedBlocks);
+        Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Theory]
     [InlineData(640, 5, 1000)]     // write a batch, read it
     [InlineData(3200, 64, 16)]     // evicting: cap 16, batch 64
     [InlineData(640, 256, 1000)]   // 256 chunks outstanding
