@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -248,8 +250,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     public AudioWriteResult Write(ReadOnlySpan<byte> chunk)
     {
         int truncated = 0;
-        bool complete = false;
-        ReadResult result = default;
         int evictedChunks = 0;
         long evictedBytes = 0;
         bool dropped = false;
@@ -257,14 +257,14 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         {
             if (_writerCompleted)
             {
-                throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+                ThrowWriterCompleted();
             }
 
             if (chunk.Length > _maxChunkBytes)
             {
                 if (_oversize == OversizeChunkPolicy.Reject)
                 {
-                    throw new ArgumentException($"The chunk has {chunk.Length} bytes, more than MaxChunkBytes ({_maxChunkBytes}).", nameof(chunk));
+                    ThrowOversize(chunk.Length);
                 }
 
                 truncated = chunk.Length - _maxChunkBytes;
@@ -349,13 +349,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 Append(chunk, rented);
                 _writtenSinceRead = true;
                 _waitForNew = false;
-                complete = TryTakePendingResult(out result);
+                if (_pending)
+                {
+                    // Continuations run asynchronously, so completing the read under the lock runs no reader code here.
+                    CompletePendingIfReady();
+                }
             }
-        }
-
-        if (complete)
-        {
-            CompletePending(result);
         }
 
         return new AudioWriteResult(dropped ? 0 : chunk.Length, evictedChunks, evictedBytes, dropped, truncated);
@@ -613,6 +612,23 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _pendingToken = default;
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CompletePendingIfReady()
+    {
+        if (TryTakePendingResult(out ReadResult result))
+        {
+            CompletePending(result);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowWriterCompleted() =>
+        throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+
+    [DoesNotReturn]
+    private void ThrowOversize(int length) =>
+        throw new ArgumentException($"The chunk has {length} bytes, more than MaxChunkBytes ({_maxChunkBytes}).", "chunk");
 
     private void CompletePending(ReadResult result)
     {
