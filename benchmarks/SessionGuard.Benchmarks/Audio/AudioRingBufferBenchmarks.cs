@@ -35,6 +35,8 @@ public class AudioRingBufferBenchmarks
     private byte[] _memcpyTarget = Array.Empty<byte>();
     private int _memcpyOffset;
     private AudioRingBuffer _ring = null!;
+    private AudioBlockPool _largeBlocks = null!;
+    private AudioRingBuffer _largeBlockRing = null!;
     private Pipe _pipe = null!;
     private Channel<ArraySegment<byte>> _channel = null!;
     private long _sink;
@@ -62,6 +64,8 @@ public class AudioRingBufferBenchmarks
         new Random(1).NextBytes(_chunk);
         _memcpyTarget = new byte[ChunkBytes * 64];
         _ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = Cap, MaxBytes = 64L << 20, MaxChunkBytes = 64 * 1024 });
+        _largeBlocks = new AudioBlockPool(blockSize: 64 * 1024, blocksPerSlab: 16, name: "benchmark-64k");
+        _largeBlockRing = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = Cap, MaxBytes = 64L << 20, MaxChunkBytes = 64 * 1024, Pool = _largeBlocks });
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
         _channel = Channel.CreateBounded<ArraySegment<byte>>(
             new BoundedChannelOptions(Cap) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
@@ -71,6 +75,7 @@ public class AudioRingBufferBenchmarks
             for (int i = 0; i < Outstanding; i++)
             {
                 _ring.Write(_chunk);
+                _largeBlockRing.Write(_chunk);
                 WritePipe();
                 WriteChannel();
             }
@@ -81,6 +86,8 @@ public class AudioRingBufferBenchmarks
     public void Cleanup()
     {
         _ring.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _largeBlockRing.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _largeBlocks.Dispose();
         _pipe.Reader.Complete();
         _pipe.Writer.Complete();
         while (_channel.Reader.TryRead(out ArraySegment<byte> item))
@@ -108,11 +115,17 @@ public class AudioRingBufferBenchmarks
     }
 
     [Benchmark(Description = "AudioRingBuffer", OperationsPerInvoke = 1024)]
-    public long Ring()
+    public long Ring() => RunRing(_ring);
+
+    /// <summary>The same ring on a pool of 64 KB blocks, as an application with large chunks would configure it.</summary>
+    [Benchmark(Description = "AudioRingBuffer, 64 KB blocks", OperationsPerInvoke = 1024)]
+    public long RingLargeBlocks() => RunRing(_largeBlockRing);
+
+    private long RunRing(AudioRingBuffer ring)
     {
         if (Scenario == AudioScenario.TwoThreads)
         {
-            return TwoThreads(_ring, () => { for (int i = 0; i < 1024; i++) { _ring.Write(_chunk); } });
+            return TwoThreads(ring, () => { for (int i = 0; i < 1024; i++) { ring.Write(_chunk); } });
         }
 
         for (int round = 0; round < 1024 / Chunks; round++)
@@ -121,10 +134,10 @@ public class AudioRingBufferBenchmarks
             {
                 for (int i = 0; i < Chunks; i++)
                 {
-                    _ring.Write(_chunk);
-                    _ring.TryRead(out ReadResult one);
+                    ring.Write(_chunk);
+                    ring.TryRead(out ReadResult one);
                     _sink += one.Buffer.Length;
-                    _ring.AdvanceTo(one.Buffer.GetPosition(ChunkBytes), one.Buffer.GetPosition(ChunkBytes));
+                    ring.AdvanceTo(one.Buffer.GetPosition(ChunkBytes), one.Buffer.GetPosition(ChunkBytes));
                 }
 
                 continue;
@@ -132,12 +145,12 @@ public class AudioRingBufferBenchmarks
 
             for (int i = 0; i < Chunks; i++)
             {
-                _ring.Write(_chunk);
+                ring.Write(_chunk);
             }
 
-            _ring.TryRead(out ReadResult read);
+            ring.TryRead(out ReadResult read);
             _sink += Touch(read.Buffer);
-            _ring.AdvanceTo(read.Buffer.End);
+            ring.AdvanceTo(read.Buffer.End);
         }
 
         return _sink;
