@@ -256,7 +256,7 @@ internal static class Emitter
                 string remove = m.Collection == CollectionKind.Dictionary
                     ? $"__member.Remove({key}, out __value!)"
                     : $"__member.TryGetValue({key}, out __value!) && __member.Remove({key})";
-                w.WriteLine($"{m.ValueType} __value = default!;");
+                w.WriteLine($"var __value = {Prefix}NoValue(__member);");
                 w.WriteLine("bool __found;");
                 OpenLock(w, lockTarget);
                 w.WriteLine($"__found = {remove};");
@@ -279,14 +279,12 @@ internal static class Emitter
             default:
                 // A composite key on a plain dictionary or set: scan, then remove the matches (a plain collection
                 // must not change while it is enumerated), then dispose outside the lock.
-                bool isSet = !m.HasValues;
-                string item = isSet ? m.KeyType : $"global::System.Collections.Generic.KeyValuePair<{m.KeyType}, {m.ValueType}>";
-                string itemKey = isSet ? "__item" : "__item.Key";
-                w.WriteLine($"global::System.Collections.Generic.List<{item}>? __matches = null;");
+                string itemKey = m.HasValues ? "__item.Key" : "__item";
+                w.WriteLine($"var __matches = {Prefix}NoMatches(__member);");
                 OpenLock(w, lockTarget);
                 w.OpenBlock("foreach (var __item in __member)");
                 w.OpenBlock($"if ({Match(m, itemKey, "session")})");
-                w.WriteLine($"(__matches ??= new global::System.Collections.Generic.List<{item}>()).Add(__item);");
+                w.WriteLine("(__matches ??= new()).Add(__item);");
                 w.CloseBlock();
                 w.CloseBlock();
                 w.WriteLine();
@@ -362,6 +360,20 @@ internal static class Emitter
         bool needsSync = Needs(DisposalKind.Disposable);
         string failures = $"ref {FailureList}? failures";
         string pending = $"ref {PendingList}? pending";
+
+        // Typed by inference from the member, so that the model needs no type names. Type parameters start with "__"
+        // so that they cannot hide the owner's own.
+        if (owner.Members.Any(static m => m.Collection is CollectionKind.Dictionary or CollectionKind.IDictionary && m.Key != KeyKind.Composite))
+        {
+            w.WriteLine();
+            w.WriteLine($"private static __TValue {Prefix}NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;");
+        }
+
+        if (owner.Members.Any(static m => m.IsPlain && m.Key == KeyKind.Composite))
+        {
+            w.WriteLine();
+            w.WriteLine($"private static global::System.Collections.Generic.List<__TItem>? {Prefix}NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;");
+        }
 
         if (needsSync)
         {

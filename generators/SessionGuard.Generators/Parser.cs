@@ -30,6 +30,11 @@ internal static class Parser
     /// among the owner's members, and the member's model (null when the member is invalid, which makes the whole
     /// owner get no code: the analyzer says why).
     /// </summary>
+    /// <remarks>
+    /// Roslyn runs this for every attributed member whenever the compilation changes (an edit anywhere), so it stays
+    /// cheap: no <c>SymbolDisplay</c>, no LINQ, few allocations. Whatever can be derived from its output (the owner's
+    /// qualified name, its hint name) is derived after <c>Collect</c>, which only runs when some output changed.
+    /// </remarks>
     public static MemberResult? ParseMember(ISymbol member, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
     {
         if (member is not (IFieldSymbol or IPropertySymbol) || member.ContainingType is not { } owner)
@@ -44,45 +49,42 @@ internal static class Parser
 
     private static OwnerHeader Header(INamedTypeSymbol owner)
     {
-        // Built from names rather than SymbolDisplay: this runs for every member on every compilation change.
-        var containing = new List<TypeDeclarationModel>();
-        for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
+        EquatableArray<TypeDeclarationModel> containing = EquatableArray<TypeDeclarationModel>.Empty;
+        if (owner.ContainingType is not null)
         {
-            containing.Insert(0, Declaration(outer));
+            int depth = 0;
+            for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                depth++;
+            }
+
+            var outers = new TypeDeclarationModel[depth];
+            for (INamedTypeSymbol? outer = owner.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                outers[--depth] = Declaration(outer);
+            }
+
+            containing = new EquatableArray<TypeDeclarationModel>(outers);
         }
 
-        TypeDeclarationModel declaration = Declaration(owner);
-        string ns = NamespaceName(owner.ContainingNamespace);
-        var qualified = new StringBuilder(ns);
-        foreach (TypeDeclarationModel type in containing)
-        {
-            (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(type.NameWithTypeParameters);
-        }
-
-        (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(declaration.NameWithTypeParameters);
-        string qualifiedName = qualified.ToString();
-        return new OwnerHeader(
-            ns,
-            new EquatableArray<TypeDeclarationModel>(containing.ToArray()),
-            declaration,
-            "global::" + qualifiedName,
-            IsRegistrable(owner),
-            HintName(qualifiedName));
+        return new OwnerHeader(NamespaceName(owner.ContainingNamespace), containing, Declaration(owner), IsRegistrable(owner));
     }
 
     private static string NamespaceName(INamespaceSymbol? ns)
     {
-        var parts = new List<string>();
-        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        if (ns is null || ns.IsGlobalNamespace)
         {
-            parts.Insert(0, Escape(ns.Name));
+            return string.Empty;
         }
 
-        return string.Join(".", parts);
+        string name = Escape(ns.Name);
+        INamespaceSymbol? parent = ns.ContainingNamespace;
+        return parent is null || parent.IsGlobalNamespace ? name : NamespaceName(parent) + "." + name;
     }
 
+    /// <summary>Prefixes a keyword with <c>@</c> (every C# keyword starts with a lowercase ASCII letter).</summary>
     private static string Escape(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        name.Length > 0 && name[0] is >= 'a' and <= 'z' && SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>The <c>[SessionScoped]</c> attribute on <paramref name="member"/>, if any.</summary>
     public static AttributeData? FindAttribute(ISymbol member)
@@ -104,7 +106,9 @@ internal static class Parser
     /// </summary>
     public static MemberModel? AnalyzeMember(ISymbol member, AttributeData attribute, Compilation compilation, Action<Diagnostic>? report)
     {
-        Location location = member.Locations.FirstOrDefault() ?? Location.None;
+        // The generator calls this with report == null for every member on every compilation change: the messages
+        // (and their display strings) are only built when there is someone to report to.
+        Location location = report is null || member.Locations.IsEmpty ? Location.None : member.Locations[0];
         INamedTypeSymbol owner = member.ContainingType;
         bool valid = true;
 
@@ -114,9 +118,9 @@ internal static class Parser
             return null;
         }
 
-        for (INamedTypeSymbol? baseType = owner.BaseType; baseType is not null; baseType = baseType.BaseType)
+        for (INamedTypeSymbol? baseType = owner.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
         {
-            if (baseType.GetMembers().Any(static m => m is IFieldSymbol or IPropertySymbol && FindAttribute(m) is not null))
+            if (HasSessionScopedMember(baseType))
             {
                 report?.Invoke(Diagnostic.Create(SG0008OwnerDerivesFromOwner.Descriptor, location, member.Name, baseType.ToDisplayString(MessageFormat), owner.ToDisplayString(MessageFormat)));
                 return null;
@@ -140,14 +144,28 @@ internal static class Parser
             return null;
         }
 
-        ITypeSymbol memberType = member is IFieldSymbol field ? field.Type : ((IPropertySymbol)member).Type;
-        bool readOnly = member is IFieldSymbol f ? f.IsReadOnly : ((IPropertySymbol)member) is { SetMethod: null or { IsInitOnly: true } };
+        ITypeSymbol memberType;
+        bool readOnly;
+        bool withoutGetter = false;
+        if (member is IFieldSymbol field)
+        {
+            memberType = field.Type;
+            readOnly = field.IsReadOnly;
+        }
+        else
+        {
+            var property = (IPropertySymbol)member;
+            memberType = property.Type;
+            readOnly = property.SetMethod is null or { IsInitOnly: true };
+            withoutGetter = property.GetMethod is null || property.IsIndexer;
+        }
+
         if (!readOnly)
         {
             report?.Invoke(Diagnostic.Create(SG0004MemberNotReadOnly.Descriptor, location, member.Name));
         }
 
-        if (member is IPropertySymbol { GetMethod: null } or IPropertySymbol { IsIndexer: true })
+        if (withoutGetter)
         {
             report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString(MessageFormat) + " (a property without a getter)"));
             return null;
@@ -174,9 +192,10 @@ internal static class Parser
             }
         }
 
-        ITypeSymbol keyType = collection.TypeArguments[0];
+        ImmutableArray<ITypeSymbol> typeArguments = collection.TypeArguments;
+        ITypeSymbol keyType = typeArguments[0];
         ITypeSymbol? valueType = kind is CollectionKind.Dictionary or CollectionKind.IDictionary or CollectionKind.ConcurrentDictionary or CollectionKind.SessionMap
-            ? collection.TypeArguments[1]
+            ? typeArguments[1]
             : null;
 
         KeyKind keyKind;
@@ -229,35 +248,49 @@ internal static class Parser
             member.Name,
             kind.Value,
             keyKind,
-            keyType.ToDisplayString(TypeFormat),
             !keyType.IsValueType,
             accessor,
             accessorIsString,
-            valueType?.ToDisplayString(TypeFormat) ?? string.Empty,
             valueType is null ? DisposalKind.None : ClassifyDisposal(valueType),
             syncRoot ?? string.Empty,
             syncRootIsStatic);
     }
 
+    /// <summary>True when <paramref name="type"/> declares a <c>[SessionScoped]</c> field or property.</summary>
+    private static bool HasSessionScopedMember(INamedTypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member is IFieldSymbol or IPropertySymbol && FindAttribute(member) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static CollectionKind? ClassifyCollection(ITypeSymbol type)
     {
-        if (type is not INamedTypeSymbol { IsGenericType: true } named)
+        if (type is not INamedTypeSymbol named)
         {
             return null;
         }
 
+        // Name and arity rather than MetadataName, which composes a new string for every generic type.
         INamedTypeSymbol definition = named.OriginalDefinition;
-        return definition.MetadataName switch
+        (CollectionKind Kind, string Namespace)? candidate = (definition.Arity, definition.Name) switch
         {
-            "Dictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.Dictionary,
-            "IDictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.IDictionary,
-            "ConcurrentDictionary`2" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Concurrent") => CollectionKind.ConcurrentDictionary,
-            "HashSet`1" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.HashSet,
-            "ISet`1" when NamespaceIs(definition.ContainingNamespace, "System.Collections.Generic") => CollectionKind.ISet,
-            "PendingOperations`2" when NamespaceIs(definition.ContainingNamespace, "SessionGuard") => CollectionKind.PendingOperations,
-            "SessionMap`2" when NamespaceIs(definition.ContainingNamespace, "SessionGuard") => CollectionKind.SessionMap,
+            (2, "Dictionary") => (CollectionKind.Dictionary, "System.Collections.Generic"),
+            (2, "IDictionary") => (CollectionKind.IDictionary, "System.Collections.Generic"),
+            (2, "ConcurrentDictionary") => (CollectionKind.ConcurrentDictionary, "System.Collections.Concurrent"),
+            (1, "HashSet") => (CollectionKind.HashSet, "System.Collections.Generic"),
+            (1, "ISet") => (CollectionKind.ISet, "System.Collections.Generic"),
+            (2, "PendingOperations") => (CollectionKind.PendingOperations, "SessionGuard"),
+            (2, "SessionMap") => (CollectionKind.SessionMap, "SessionGuard"),
             _ => null,
         };
+        return candidate is { } found && NamespaceIs(definition.ContainingNamespace, found.Namespace) ? found.Kind : null;
     }
 
     /// <summary>Finds the key's member that holds the session; returns a problem text, or null when found.</summary>
@@ -325,7 +358,15 @@ internal static class Parser
             return $"has no accessible field, property or tuple element named '{sessionKey}' (SessionKey)";
         }
 
-        var sessionMembers = candidates.Where(c => IsSessionId(c.Type)).Select(c => c.Accessor).Distinct().ToList();
+        var sessionMembers = new List<string>();
+        foreach (var candidate in candidates)
+        {
+            if (IsSessionId(candidate.Type) && !sessionMembers.Contains(candidate.Accessor))
+            {
+                sessionMembers.Add(candidate.Accessor);
+            }
+        }
+
         if (sessionMembers.Count == 1)
         {
             accessor = sessionMembers[0];
@@ -364,8 +405,8 @@ internal static class Parser
         isStatic = false;
         for (INamedTypeSymbol? type = owner; type is not null; type = type.BaseType)
         {
-            ISymbol[] found = type.GetMembers(name).ToArray();
-            if (found.Length == 0)
+            ImmutableArray<ISymbol> found = type.GetMembers(name);
+            if (found.IsEmpty)
             {
                 continue;
             }
@@ -375,14 +416,16 @@ internal static class Parser
                 return $"names a {found[0].Kind.ToString().ToLowerInvariant()}, not a field";
             }
 
-            if (!compilation.IsSymbolAccessibleWithin(field, owner))
+            // The owner's own fields are always accessible to it.
+            if (!ReferenceEquals(type, owner) && !compilation.IsSymbolAccessibleWithin(field, owner))
             {
                 return "names a field that is not accessible here";
             }
 
-            if (field.Type.IsValueType || field.Type.TypeKind == TypeKind.TypeParameter && !field.Type.IsReferenceType)
+            ITypeSymbol fieldType = field.Type;
+            if (fieldType.IsValueType || fieldType.TypeKind == TypeKind.TypeParameter && !fieldType.IsReferenceType)
             {
-                return $"names a field of type '{field.Type.ToDisplayString(MessageFormat)}', which is not a reference type";
+                return $"names a field of type '{fieldType.ToDisplayString(MessageFormat)}', which is not a reference type";
             }
 
             isStatic = field.IsStatic;
@@ -395,19 +438,21 @@ internal static class Parser
     private static DisposalKind ClassifyDisposal(ITypeSymbol type)
     {
         if (type.TypeKind is TypeKind.Array or TypeKind.Delegate or TypeKind.Enum or TypeKind.Pointer or TypeKind.FunctionPointer
-            || type.SpecialType == SpecialType.System_String)
+            || type.SpecialType is (>= SpecialType.System_Boolean and <= SpecialType.System_UIntPtr) or SpecialType.System_DateTime)
         {
+            // Arrays, delegates, enums, pointers, string and the primitives are never disposable (and the numeric
+            // types' generic-math interface lists are long: not worth walking).
             return DisposalKind.None;
         }
 
-        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        for (ITypeSymbol? t = type; t is not null && t.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); t = t.BaseType)
         {
-            if (IsType(t, "System.Threading", "CancellationTokenSource"))
+            if (IsType(t, "System.Threading", "CancellationTokenSource", 0))
             {
                 return DisposalKind.CancellationTokenSource;
             }
 
-            if (IsType(t, "System.Threading.Tasks", "Task") || IsType(t, "System.Threading.Tasks", "Task`1"))
+            if (IsType(t, "System.Threading.Tasks", "Task", 0) || IsType(t, "System.Threading.Tasks", "Task", 1))
             {
                 // Tasks must not be disposed (Dispose throws while they run); they are left to the GC.
                 return DisposalKind.None;
@@ -421,17 +466,18 @@ internal static class Parser
             return DisposalKind.Runtime;
         }
 
-        if (type.AllInterfaces.Any(i => IsType(i, "System", "IAsyncDisposable")))
+        bool disposable = false;
+        foreach (INamedTypeSymbol implemented in type.AllInterfaces)
         {
-            return DisposalKind.AsyncDisposable;
+            if (IsType(implemented, "System", "IAsyncDisposable", 0))
+            {
+                return DisposalKind.AsyncDisposable;
+            }
+
+            disposable |= IsType(implemented, "System", "IDisposable", 0);
         }
 
-        if (type.AllInterfaces.Any(i => IsType(i, "System", "IDisposable")))
-        {
-            return DisposalKind.Disposable;
-        }
-
-        return DisposalKind.None;
+        return disposable ? DisposalKind.Disposable : DisposalKind.None;
     }
 
     private static bool IsPartial(INamedTypeSymbol type)
@@ -481,31 +527,31 @@ internal static class Parser
             _ => "class",
         };
         string name = Escape(type.Name);
-        if (type.TypeParameters.Length > 0)
+        ImmutableArray<ITypeParameterSymbol> typeParameters = type.TypeParameters;
+        if (typeParameters.Length > 0)
         {
-            name += "<" + string.Join(", ", type.TypeParameters.Select(static p => Escape(p.Name))) + ">";
+            var builder = new StringBuilder(name).Append('<');
+            for (int i = 0; i < typeParameters.Length; i++)
+            {
+                (i > 0 ? builder.Append(", ") : builder).Append(Escape(typeParameters[i].Name));
+            }
+
+            name = builder.Append('>').ToString();
         }
 
         return new TypeDeclarationModel(keyword, name);
     }
 
-    private static string HintName(string qualifiedName)
-    {
-        var builder = new StringBuilder(qualifiedName.Length + 20);
-        foreach (char c in qualifiedName)
-        {
-            builder.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
-        }
-
-        return builder.Append(".SessionScoped.g.cs").ToString();
-    }
-
-    public static bool IsSessionId(ITypeSymbol type) => IsType(type, "SessionGuard", "SessionId");
+    public static bool IsSessionId(ITypeSymbol type) => IsType(type, "SessionGuard", "SessionId", 0);
 
     private static bool IsInSessionGuard(INamedTypeSymbol type) => NamespaceIs(type.ContainingNamespace, "SessionGuard");
 
-    private static bool IsType(ITypeSymbol type, string ns, string metadataName) =>
-        type.MetadataName == metadataName && NamespaceIs(type.ContainingNamespace, ns);
+    /// <summary>By name and arity (MetadataName would compose a new string for every generic type).</summary>
+    private static bool IsType(ITypeSymbol type, string ns, string name, int arity) =>
+        type.Name == name
+        && (type is INamedTypeSymbol named ? named.Arity : 0) == arity
+        && type.ContainingType is null
+        && NamespaceIs(type.ContainingNamespace, ns);
 
     /// <summary>True when <paramref name="ns"/> is exactly the dotted namespace <paramref name="dotted"/> (no allocation).</summary>
     private static bool NamespaceIs(INamespaceSymbol? ns, string dotted)

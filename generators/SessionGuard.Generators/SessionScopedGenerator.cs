@@ -37,9 +37,7 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(owners, static (spc, owner) => spc.AddSource(owner.HintName, Emitter.EmitOwner(owner)));
 
         IncrementalValueProvider<RegistrationTarget> target = context.CompilationProvider
-            .Select(static (compilation, _) => new RegistrationTarget(
-                compilation.ReferencedAssemblyNames.Any(static a => a.Name == "Microsoft.Extensions.DependencyInjection.Abstractions"),
-                Identifier(compilation.AssemblyName ?? "Assembly")))
+            .Select(static (compilation, _) => new RegistrationTarget(ReferencesDependencyInjection(compilation), Identifier(compilation.AssemblyName ?? "Assembly")))
             .WithTrackingName(TrackingNames.RegistrationTarget);
 
         IncrementalValueProvider<RegistrationModel?> registration = owners
@@ -64,40 +62,120 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
 
     private static ImmutableArray<OwnerModel> GroupByOwner(ImmutableArray<MemberResult> all)
     {
-        // One owner per hint name, in first-seen order; its members in declaration order. An owner with any invalid
-        // member gets no code (the analyzer reports why).
-        var order = new List<string>();
-        var groups = new Dictionary<string, List<MemberResult>>(StringComparer.Ordinal);
+        // One owner per header, in first-seen order; its members in declaration order. An owner with any invalid
+        // member gets no code (the analyzer reports why). This runs only when some member's result changed.
+        var order = new List<OwnerHeader>();
+        var groups = new Dictionary<OwnerHeader, List<MemberResult>>();
         foreach (MemberResult result in all)
         {
-            if (!groups.TryGetValue(result.Owner.HintName, out var group))
+            if (!groups.TryGetValue(result.Owner, out var group))
             {
-                groups.Add(result.Owner.HintName, group = new List<MemberResult>());
-                order.Add(result.Owner.HintName);
+                groups.Add(result.Owner, group = new List<MemberResult>());
+                order.Add(result.Owner);
             }
 
             group.Add(result);
         }
 
         var owners = ImmutableArray.CreateBuilder<OwnerModel>(order.Count);
-        foreach (string hintName in order)
+        var hintNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (OwnerHeader header in order)
         {
-            List<MemberResult> group = groups[hintName];
-            if (group.Any(static r => r.Member is null))
+            List<MemberResult> group = groups[header];
+            if (!TryOrderMembers(group, out MemberModel[] members))
             {
                 continue;
             }
 
-            MemberModel[] members = group
-                .GroupBy(static r => r.Order)
-                .OrderBy(static g => g.Key)
-                .Select(static g => g.First().Member!)
-                .ToArray();
-            OwnerHeader header = group[0].Owner;
-            owners.Add(new OwnerModel(header.Namespace, header.ContainingTypes, header.Type, header.FullyQualifiedName, header.IsRegistrable, header.HintName, new EquatableArray<MemberModel>(members)));
+            string qualifiedName = QualifiedName(header);
+            string hintName = HintName(qualifiedName, hintNames);
+            owners.Add(new OwnerModel(header.Namespace, header.ContainingTypes, header.Type, "global::" + qualifiedName, header.IsRegistrable, hintName, new EquatableArray<MemberModel>(members)));
         }
 
         return owners.ToImmutable();
+    }
+
+    /// <summary>The members by <see cref="MemberResult.Order"/>, each once (the first seen); false when one is invalid.</summary>
+    private static bool TryOrderMembers(List<MemberResult> group, out MemberModel[] members)
+    {
+        members = Array.Empty<MemberModel>();
+        foreach (MemberResult result in group)
+        {
+            if (result.Member is null)
+            {
+                return false;
+            }
+        }
+
+        // A stable insertion sort: groups are small, and the first of equal orders must stay first.
+        var sorted = new List<MemberResult>(group.Count);
+        foreach (MemberResult result in group)
+        {
+            int at = sorted.Count;
+            while (at > 0 && sorted[at - 1].Order > result.Order)
+            {
+                at--;
+            }
+
+            if (at > 0 && sorted[at - 1].Order == result.Order)
+            {
+                continue; // the same member seen twice
+            }
+
+            sorted.Insert(at, result);
+        }
+
+        members = new MemberModel[sorted.Count];
+        for (int i = 0; i < members.Length; i++)
+        {
+            members[i] = sorted[i].Member!;
+        }
+
+        return true;
+    }
+
+    private static string QualifiedName(OwnerHeader header)
+    {
+        var qualified = new StringBuilder(header.Namespace);
+        foreach (TypeDeclarationModel type in header.ContainingTypes)
+        {
+            (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(type.NameWithTypeParameters);
+        }
+
+        (qualified.Length > 0 ? qualified.Append('.') : qualified).Append(header.Type.NameWithTypeParameters);
+        return qualified.ToString();
+    }
+
+    /// <summary>A file name from the qualified name; a suffix keeps it unique when two owners map to the same name.</summary>
+    private static string HintName(string qualifiedName, HashSet<string> used)
+    {
+        var builder = new StringBuilder(qualifiedName.Length + 20);
+        foreach (char c in qualifiedName)
+        {
+            builder.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+        }
+
+        string stem = builder.ToString();
+        string hintName = stem + ".SessionScoped.g.cs";
+        for (int n = 2; !used.Add(hintName); n++)
+        {
+            hintName = stem + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".SessionScoped.g.cs";
+        }
+
+        return hintName;
+    }
+
+    private static bool ReferencesDependencyInjection(Compilation compilation)
+    {
+        foreach (AssemblyIdentity assembly in compilation.ReferencedAssemblyNames)
+        {
+            if (assembly.Name == "Microsoft.Extensions.DependencyInjection.Abstractions")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The assembly name as an identifier fragment: <c>My.App-1</c> becomes <c>My_App_1</c>.</summary>

@@ -49,7 +49,7 @@ namespace Demo
                 var __member = this._byValue;
                 if (__member is not null)
                 {
-                    int __value = default!;
+                    var __value = __SessionGuard_NoValue(__member);
                     bool __found;
                     __found = __member.TryGetValue(session.Value, out __value!) && __member.Remove(session.Value);
                     if (__found)
@@ -68,12 +68,12 @@ namespace Demo
                 var __member = this._byTurn;
                 if (__member is not null)
                 {
-                    global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<global::Demo.TurnKey, global::Demo.Tracker>>? __matches = null;
+                    var __matches = __SessionGuard_NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item.Key.Session == session)
                         {
-                            (__matches ??= new global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<global::Demo.TurnKey, global::Demo.Tracker>>()).Add(__item);
+                            (__matches ??= new()).Add(__item);
                         }
                     }
 
@@ -107,12 +107,12 @@ namespace Demo
                 var __member = this._byName;
                 if (__member is not null)
                 {
-                    global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(string Owner, string Lang), object>>? __matches = null;
+                    var __matches = __SessionGuard_NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (string.Equals(__item.Key.Item1, session.Value, global::System.StringComparison.Ordinal))
                         {
-                            (__matches ??= new global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(string Owner, string Lang), object>>()).Add(__item);
+                            (__matches ??= new()).Add(__item);
                         }
                     }
 
@@ -146,7 +146,7 @@ namespace Demo
                 var __member = this.Trackers;
                 if (__member is not null)
                 {
-                    global::Demo.Tracker __value = default!;
+                    var __value = __SessionGuard_NoValue(__member);
                     bool __found;
                     __found = __member.TryGetValue(session, out __value!) && __member.Remove(session);
                     if (__found)
@@ -172,6 +172,10 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
+
+        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
+
+        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
 
         private static void __SessionGuard_Dispose<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
             where TDisposable : global::System.IDisposable

@@ -45,7 +45,7 @@ namespace Demo
                 var __member = this._values;
                 if (__member is not null)
                 {
-                    TValue __value = default!;
+                    var __value = __SessionGuard_NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
@@ -84,6 +84,8 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
+
+        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
 
         private static void __SessionGuard_DisposeAsync<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
             where TDisposable : global::System.IAsyncDisposable

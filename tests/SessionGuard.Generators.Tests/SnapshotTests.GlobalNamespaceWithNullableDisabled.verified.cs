@@ -43,7 +43,7 @@ partial struct Counter : global::SessionGuard.ISessionScoped
             var __member = this._names;
             if (__member is not null)
             {
-                string __value = default!;
+                var __value = __SessionGuard_NoValue(__member);
                 bool __found;
                 __found = __member.Remove(session, out __value!);
                 if (__found)
@@ -62,12 +62,12 @@ partial struct Counter : global::SessionGuard.ISessionScoped
             var __member = this._lists;
             if (__member is not null)
             {
-                global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(global::SessionGuard.SessionId, int), global::System.Collections.Generic.List<string>>>? __matches = null;
+                var __matches = __SessionGuard_NoMatches(__member);
                 foreach (var __item in __member)
                 {
                     if (__item.Key.Item1 == session)
                     {
-                        (__matches ??= new global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(global::SessionGuard.SessionId, int), global::System.Collections.Generic.List<string>>>()).Add(__item);
+                        (__matches ??= new()).Add(__item);
                     }
                 }
 
@@ -107,6 +107,10 @@ partial struct Counter : global::SessionGuard.ISessionScoped
 
         return new global::System.Threading.Tasks.ValueTask<int>(__total);
     }
+
+    private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
+
+    private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
 
     private static void __SessionGuard_DisposeAsync<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
         where TDisposable : global::System.IAsyncDisposable

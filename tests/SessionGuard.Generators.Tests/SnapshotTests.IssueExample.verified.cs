@@ -63,7 +63,7 @@ namespace Demo
                 var __member = this._audio;
                 if (__member is not null)
                 {
-                    global::Demo.AudioState __value = default!;
+                    var __value = __SessionGuard_NoValue(__member);
                     bool __found;
                     lock (this._gate)
                     {
@@ -117,5 +117,7 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
+
+        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
     }
 }

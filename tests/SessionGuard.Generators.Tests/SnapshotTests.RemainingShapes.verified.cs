@@ -64,14 +64,14 @@ namespace Demo
                 var __member = this._handles;
                 if (__member is not null)
                 {
-                    global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(global::SessionGuard.SessionId Session, int N), global::Demo.Handle>>? __matches = null;
+                    var __matches = __SessionGuard_NoMatches(__member);
                     lock (this._gate)
                     {
                         foreach (var __item in __member)
                         {
                             if (__item.Key.Item1 == session)
                             {
-                                (__matches ??= new global::System.Collections.Generic.List<global::System.Collections.Generic.KeyValuePair<(global::SessionGuard.SessionId Session, int N), global::Demo.Handle>>()).Add(__item);
+                                (__matches ??= new()).Add(__item);
                             }
                         }
 
@@ -106,12 +106,12 @@ namespace Demo
                 var __member = this._turns;
                 if (__member is not null)
                 {
-                    global::System.Collections.Generic.List<global::Demo.TurnRef>? __matches = null;
+                    var __matches = __SessionGuard_NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item is not null && __item.Session == session)
                         {
-                            (__matches ??= new global::System.Collections.Generic.List<global::Demo.TurnRef>()).Add(__item);
+                            (__matches ??= new()).Add(__item);
                         }
                     }
 
@@ -137,7 +137,7 @@ namespace Demo
                 var __member = this.Optional;
                 if (__member is not null)
                 {
-                    global::Demo.Handle? __value = default!;
+                    var __value = __SessionGuard_NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
@@ -158,6 +158,10 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
+
+        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
+
+        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
 
         private static void __SessionGuard_Dispose<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
             where TDisposable : global::System.IDisposable

@@ -80,12 +80,12 @@ namespace Demo
                 var __member = this._turns;
                 if (__member is not null)
                 {
-                    global::System.Collections.Generic.List<(global::SessionGuard.SessionId Session, int Turn)>? __matches = null;
+                    var __matches = __SessionGuard_NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item.Item1 == session)
                         {
-                            (__matches ??= new global::System.Collections.Generic.List<(global::SessionGuard.SessionId Session, int Turn)>()).Add(__item);
+                            (__matches ??= new()).Add(__item);
                         }
                     }
 
@@ -107,5 +107,7 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
+
+        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
     }
 }

@@ -47,15 +47,16 @@ internal enum DisposalKind
     Runtime,
 }
 
-/// <summary>One <c>[SessionScoped]</c> member.</summary>
+/// <summary>
+/// One <c>[SessionScoped]</c> member. It names no types: the generated code lets the compiler infer the key and
+/// value types from the member, so the transform never needs <c>SymbolDisplay</c>.
+/// </summary>
 /// <param name="Name">The member's name as written (without <c>@</c>).</param>
 /// <param name="Collection">The collection kind.</param>
 /// <param name="Key">How a key tells its session.</param>
-/// <param name="KeyType">The key type, <c>global::</c>-qualified.</param>
 /// <param name="KeyIsReferenceType">The key type may be null (sets may hold a null element).</param>
 /// <param name="KeyAccessor">For <see cref="KeyKind.Composite"/>: the key's member holding the session (tuple elements as <c>ItemN</c>).</param>
 /// <param name="KeyAccessorIsString">For <see cref="KeyKind.Composite"/>: the accessor is a string holding the id's value.</param>
-/// <param name="ValueType">The value type, <c>global::</c>-qualified; empty for sets and pending operations.</param>
 /// <param name="Disposal">What to do with a removed value.</param>
 /// <param name="SyncRoot">The lock field's name, empty when none.</param>
 /// <param name="SyncRootIsStatic">The lock field is static.</param>
@@ -63,11 +64,9 @@ internal sealed record MemberModel(
     string Name,
     CollectionKind Collection,
     KeyKind Key,
-    string KeyType,
     bool KeyIsReferenceType,
     string KeyAccessor,
     bool KeyAccessorIsString,
-    string ValueType,
     DisposalKind Disposal,
     string SyncRoot,
     bool SyncRootIsStatic)

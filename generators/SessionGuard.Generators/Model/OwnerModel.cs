@@ -26,14 +26,15 @@ internal sealed record RegistrationTarget(bool ReferencesDependencyInjection, st
 /// <summary>The owners one registration method registers.</summary>
 internal sealed record RegistrationModel(string AssemblyIdentifier, EquatableArray<string> OwnerTypeNames);
 
-/// <summary>What every member of one owner shares: where and how the owner is declared.</summary>
+/// <summary>
+/// What every member of one owner shares: where and how the owner is declared. Also the owner's identity when the
+/// members are grouped (the names derived from it are built then, once per owner).
+/// </summary>
 internal sealed record OwnerHeader(
     string Namespace,
     EquatableArray<TypeDeclarationModel> ContainingTypes,
     TypeDeclarationModel Type,
-    string FullyQualifiedName,
-    bool IsRegistrable,
-    string HintName);
+    bool IsRegistrable);
 
 /// <summary>The transform's output for one member: its owner, its position among the owner's members, its model (null when invalid).</summary>
 internal sealed record MemberResult(OwnerHeader Owner, int Order, MemberModel? Member);
