@@ -378,9 +378,9 @@ internal static class Emitter
         if (needsSync)
         {
             w.WriteLine();
-            w.WriteLine($"private static void {Prefix}Dispose<TDisposable>(TDisposable value, string member, {ContextType}? context, {failures})");
+            w.WriteLine($"private static void {Prefix}Dispose<__TDisposable>(__TDisposable value, string member, {ContextType}? context, {failures})");
             w.Indent();
-            w.WriteLine("where TDisposable : global::System.IDisposable");
+            w.WriteLine("where __TDisposable : global::System.IDisposable");
             w.Unindent();
             w.OpenBlock();
             w.OpenBlock("if (value is null)");
@@ -394,9 +394,9 @@ internal static class Emitter
         if (needsAsync)
         {
             w.WriteLine();
-            w.WriteLine($"private static void {Prefix}DisposeAsync<TDisposable>(TDisposable value, string member, {ContextType}? context, {failures}, {pending})");
+            w.WriteLine($"private static void {Prefix}DisposeAsync<__TDisposable>(__TDisposable value, string member, {ContextType}? context, {failures}, {pending})");
             w.Indent();
-            w.WriteLine("where TDisposable : global::System.IAsyncDisposable");
+            w.WriteLine("where __TDisposable : global::System.IAsyncDisposable");
             w.Unindent();
             w.OpenBlock();
             w.OpenBlock("if (value is null)");

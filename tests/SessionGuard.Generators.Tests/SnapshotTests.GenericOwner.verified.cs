@@ -87,8 +87,8 @@ namespace Demo
 
         private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
 
-        private static void __SessionGuard_DisposeAsync<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
-            where TDisposable : global::System.IAsyncDisposable
+        private static void __SessionGuard_DisposeAsync<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
+            where __TDisposable : global::System.IAsyncDisposable
         {
             if (value is null)
             {

@@ -163,8 +163,8 @@ namespace Demo
 
         private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
 
-        private static void __SessionGuard_Dispose<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-            where TDisposable : global::System.IDisposable
+        private static void __SessionGuard_Dispose<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
+            where __TDisposable : global::System.IDisposable
         {
             if (value is null)
             {

@@ -144,8 +144,8 @@ namespace Demo
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
 
-        private static void __SessionGuard_DisposeAsync<TDisposable>(TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
-            where TDisposable : global::System.IAsyncDisposable
+        private static void __SessionGuard_DisposeAsync<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
+            where __TDisposable : global::System.IAsyncDisposable
         {
             if (value is null)
             {

@@ -148,6 +148,34 @@ public class SnapshotTests
         """, "Demo.Cache_TValue_.SessionScoped.g.cs");
 
     [Fact]
+    public void OwnerTypeParametersNamedLikeTheHelpers() => VerifyOwner("""
+        using System;
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using SessionGuard;
+
+        namespace Demo;
+
+        public sealed class Lease : IDisposable
+        {
+            public void Dispose() { }
+        }
+
+        public sealed class Stream : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => default;
+        }
+
+        // The generated helpers' own type parameters must not hide the owner's (CS0693).
+        public sealed partial class Pool<TDisposable, TKey, TValue, TItem, T>
+        {
+            [SessionScoped] private readonly Dictionary<SessionId, Lease> _leases = new();
+            [SessionScoped] private readonly Dictionary<SessionId, Stream> _streams = new();
+            [SessionScoped] private readonly HashSet<(SessionId Session, TItem Item)> _items = new();
+        }
+        """, "Demo.Pool_TDisposable__TKey__TValue__TItem__T_.SessionScoped.g.cs");
+
+    [Fact]
     public void NestedRecordsInFileScopedNamespace() => VerifyOwner("""
         using System.Collections.Concurrent;
         using SessionGuard;
