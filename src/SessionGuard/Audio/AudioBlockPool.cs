@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 #if NET9_0_OR_GREATER
 using Gate = System.Threading.Lock;
@@ -15,9 +16,16 @@ namespace SessionGuard.Audio;
 /// Fixed-size memory blocks for <see cref="AudioRingBuffer"/>s, carved from the pool's own slabs (never
 /// <see cref="ArrayPool{T}.Shared"/>), under a global byte budget. <see cref="Shared"/> serves the whole process;
 /// construct an instance to isolate a group of buffers. Blocks rented, free and allocated are reported as
-/// observable gauges on the <c>SessionGuard</c> meter, tagged <c>pool</c> with <see cref="Name"/>.
+/// observable gauges on the <c>SessionGuard</c> meter, tagged <c>pool</c> with <see cref="Name"/> and
+/// <c>block_size</c>.
 /// </summary>
-/// <remarks>Thread-safe. A slab is released by <see cref="Trim"/> once every block carved from it is free.</remarks>
+/// <remarks>
+/// <para>Two size classes: blocks of <see cref="BlockSize"/> for the common short frames, and, when
+/// <see cref="LargeBlockSize"/> is set, large blocks a ring takes for a chunk that would span more than
+/// <see cref="LargeChunkBlocks"/> small blocks (a 32 KB chunk is one copy into a 64 KB block, not eight into 4 KB
+/// blocks). Both classes share the one byte budget.</para>
+/// <para>Thread-safe. A slab is released by <see cref="Trim"/> once every block carved from it is free.</para>
+/// </remarks>
 public sealed class AudioBlockPool : IDisposable
 {
     /// <summary>The default <see cref="BlockSize"/>: 4 KB.</summary>
@@ -28,6 +36,14 @@ public sealed class AudioBlockPool : IDisposable
 
     /// <summary>The default <see cref="MaxBytes"/>: 1 GB.</summary>
     public const long DefaultMaxBytes = 1L << 30;
+
+    /// <summary>The <see cref="LargeBlockSize"/> of <see cref="Shared"/>: 64 KB, the default
+    /// <see cref="AudioRingBufferOptions.MaxChunkBytes"/>.</summary>
+    public const int SharedLargeBlockSize = 64 * 1024;
+
+    /// <summary>A chunk that needs more than this many blocks of <see cref="BlockSize"/> goes to large blocks,
+    /// when the pool has them: 4.</summary>
+    public const int LargeChunkBlocks = 4;
 
     /// <summary>Blocks handed out now (observable gauge).</summary>
     public const string BlocksRentedMetric = "sessionguard.audio.blocks.rented";
@@ -49,11 +65,10 @@ public sealed class AudioBlockPool : IDisposable
     private static readonly Lazy<AudioBlockPool> s_shared = new(CreateShared);
 
     private readonly Gate _lock = new();
-    private readonly Stack<AudioBlock> _free = new();
-    private readonly List<Slab> _slabs = new();
+    private readonly SizeClass _small;
+    private readonly SizeClass? _large;
     private ITimer? _trimTimer;
-    private long _allocatedBlocks;
-    private long _rentedBlocks;
+    private long _allocatedBytes;
     private bool _disposed;
 
     /// <summary>Creates a pool.</summary>
@@ -61,8 +76,11 @@ public sealed class AudioBlockPool : IDisposable
     /// <param name="blocksPerSlab">Blocks carved from one slab allocation, at least 1.</param>
     /// <param name="maxBytes">Most bytes of slabs allocated at once; at least one slab.</param>
     /// <param name="name">The <c>pool</c> tag of the pool's metrics.</param>
+    /// <param name="largeBlockSize">Bytes per large block, for chunks longer than <see cref="LargeChunkBlocks"/>
+    /// blocks; 0 (the default) for none. When set, at least <c>2 * blockSize</c>. A large slab carves as many large
+    /// blocks as fit in one small slab, at least one.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range; the exception names it.</exception>
-    public AudioBlockPool(int blockSize = DefaultBlockSize, int blocksPerSlab = DefaultBlocksPerSlab, long maxBytes = DefaultMaxBytes, string name = "pool")
+    public AudioBlockPool(int blockSize = DefaultBlockSize, int blocksPerSlab = DefaultBlocksPerSlab, long maxBytes = DefaultMaxBytes, string name = "pool", int largeBlockSize = 0)
     {
         if (blockSize < 64)
         {
@@ -74,16 +92,26 @@ public sealed class AudioBlockPool : IDisposable
             throw new ArgumentOutOfRangeException(nameof(blocksPerSlab), blocksPerSlab, "blocksPerSlab must be at least 1 and a slab must fit in one array.");
         }
 
-        if (maxBytes < (long)blockSize * blocksPerSlab)
+        if (largeBlockSize != 0 && (largeBlockSize < 2L * blockSize || largeBlockSize > Array.MaxLength))
         {
-            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "maxBytes must hold at least one slab (blockSize * blocksPerSlab).");
+            throw new ArgumentOutOfRangeException(nameof(largeBlockSize), largeBlockSize, "largeBlockSize must be 0 (no large blocks) or at least 2 * blockSize.");
+        }
+
+        long smallSlab = (long)blockSize * blocksPerSlab;
+        int largePerSlab = largeBlockSize == 0 ? 0 : (int)Math.Max(1, smallSlab / largeBlockSize);
+        if (maxBytes < Math.Max(smallSlab, (long)largeBlockSize * largePerSlab))
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "maxBytes must hold at least one slab (blockSize * blocksPerSlab, and one slab of large blocks).");
         }
 
         ArgumentNullException.ThrowIfNull(name);
         BlockSize = blockSize;
         BlocksPerSlab = blocksPerSlab;
+        LargeBlockSize = largeBlockSize;
         MaxBytes = maxBytes;
         Name = name;
+        _small = new SizeClass(blockSize, blocksPerSlab);
+        _large = largeBlockSize == 0 ? null : new SizeClass(largeBlockSize, largePerSlab);
         lock (s_poolsLock)
         {
             s_pools.RemoveAll(static w => !w.TryGetTarget(out _));
@@ -91,11 +119,15 @@ public sealed class AudioBlockPool : IDisposable
         }
     }
 
-    /// <summary>The process-wide pool (4 KB blocks, 1 GB budget); it calls <see cref="TrimIdle"/> every minute.</summary>
+    /// <summary>The process-wide pool (4 KB blocks, 64 KB large blocks, 1 GB budget); it calls <see cref="TrimIdle"/>
+    /// every minute.</summary>
     public static AudioBlockPool Shared => s_shared.Value;
 
     /// <summary>Bytes per block.</summary>
     public int BlockSize { get; }
+
+    /// <summary>Bytes per large block; 0 when the pool has none.</summary>
+    public int LargeBlockSize { get; }
 
     /// <summary>Blocks carved from one slab.</summary>
     public int BlocksPerSlab { get; }
@@ -106,65 +138,81 @@ public sealed class AudioBlockPool : IDisposable
     /// <summary>The <c>pool</c> tag of this pool's metrics.</summary>
     public string Name { get; }
 
-    /// <summary>Blocks handed out now.</summary>
+    /// <summary>Blocks handed out now, large ones included.</summary>
     public long RentedBlocks
     {
         get
         {
             lock (_lock)
             {
-                return _rentedBlocks;
+                return _small.Rented + (_large?.Rented ?? 0);
             }
         }
     }
 
-    /// <summary>Blocks allocated and free now.</summary>
+    /// <summary>Blocks allocated and free now, large ones included.</summary>
     public long FreeBlocks
     {
         get
         {
             lock (_lock)
             {
-                return _free.Count;
+                return _small.Free.Count + (_large?.Free.Count ?? 0);
             }
         }
     }
 
-    /// <summary>Blocks allocated now, rented or free.</summary>
+    /// <summary>Blocks allocated now, rented or free, large ones included.</summary>
     public long AllocatedBlocks
     {
         get
         {
             lock (_lock)
             {
-                return _allocatedBlocks;
+                return _small.Allocated + (_large?.Allocated ?? 0);
             }
         }
     }
 
-    /// <summary>Rents up to <paramref name="into"/>'s length in blocks, in one call, allocating slabs while none is
-    /// free and the budget allows.</summary>
+    /// <summary>Bytes of slabs allocated now, both sizes: what counts against <see cref="MaxBytes"/>.</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _allocatedBytes;
+            }
+        }
+    }
+
+    /// <summary>Rents up to <paramref name="into"/>'s length in blocks of one size, in one call, allocating slabs
+    /// while none is free and the budget allows.</summary>
+    /// <param name="into">Receives the blocks.</param>
+    /// <param name="large">Large blocks; the pool must have them (<see cref="LargeBlockSize"/> not 0).</param>
     /// <returns>How many blocks were put into <paramref name="into"/>; fewer when the budget is exhausted (or memory
     /// could not be allocated).</returns>
-    internal int TryRent(Span<AudioBlock?> into)
+    internal int TryRent(Span<AudioBlock?> into, bool large = false)
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            SizeClass sizeClass = large ? _large! : _small;
+            Stack<AudioBlock> free = sizeClass.Free;
             int count = 0;
             while (count < into.Length)
             {
-                if (_free.Count == 0 && !TryAllocateSlab())
+                if (free.Count == 0 && !TryAllocateSlab(sizeClass))
                 {
                     break;
                 }
 
-                AudioBlock block = _free.Pop();
+                AudioBlock block = free.Pop();
                 block.Slab.FreeCount--;
                 into[count++] = block;
             }
 
-            _rentedBlocks += count;
+            sizeClass.Rented += count;
             return count;
         }
     }
@@ -175,21 +223,24 @@ public sealed class AudioBlockPool : IDisposable
     {
         lock (_lock)
         {
-            _rentedBlocks -= count;
             AudioBlock? block = first;
             for (int i = 0; i < count; i++)
             {
                 AudioBlock next = block!.NextBlock!;
+                Slab slab = block.Slab;
+                SizeClass sizeClass = slab.Class;
                 block.ResetLinks();
-                block.Slab.FreeCount++;
+                slab.FreeCount++;
+                sizeClass.Rented--;
                 if (_disposed)
                 {
-                    _allocatedBlocks--;
+                    sizeClass.Allocated--;
+                    _allocatedBytes -= sizeClass.BlockSize;
                 }
                 else
                 {
-                    block.Slab.IdleSinceTrim = false;
-                    _free.Push(block);
+                    slab.IdleSinceTrim = false;
+                    sizeClass.Free.Push(block);
                 }
 
                 block = next;
@@ -255,9 +306,14 @@ public sealed class AudioBlockPool : IDisposable
             _disposed = true;
             _trimTimer?.Dispose();
             _trimTimer = null;
-            _free.Clear();
-            _slabs.Clear();
-            _allocatedBlocks = _rentedBlocks;
+            foreach (SizeClass sizeClass in Classes())
+            {
+                sizeClass.Free.Clear();
+                sizeClass.Slabs.Clear();
+                sizeClass.Allocated = sizeClass.Rented;
+            }
+
+            _allocatedBytes = (_small.Rented * _small.BlockSize) + (_large is null ? 0 : _large.Rented * _large.BlockSize);
         }
 
         lock (s_poolsLock)
@@ -269,16 +325,26 @@ public sealed class AudioBlockPool : IDisposable
     private long TrimCore(bool onlyIdleSinceLastTrim)
     {
         long released = 0;
-        bool any = false;
-        foreach (Slab slab in _slabs)
+        foreach (SizeClass sizeClass in Classes())
         {
-            if (slab.FreeCount == BlocksPerSlab && (!onlyIdleSinceLastTrim || slab.IdleSinceTrim))
+            released += TrimClass(sizeClass, onlyIdleSinceLastTrim);
+        }
+
+        return released;
+    }
+
+    private long TrimClass(SizeClass sizeClass, bool onlyIdleSinceLastTrim)
+    {
+        bool any = false;
+        foreach (Slab slab in sizeClass.Slabs)
+        {
+            if (slab.FreeCount == sizeClass.BlocksPerSlab && (!onlyIdleSinceLastTrim || slab.IdleSinceTrim))
             {
                 slab.Released = true;
                 any = true;
             }
 
-            slab.IdleSinceTrim = slab.FreeCount == BlocksPerSlab;
+            slab.IdleSinceTrim = slab.FreeCount == sizeClass.BlocksPerSlab;
         }
 
         if (!any)
@@ -286,25 +352,27 @@ public sealed class AudioBlockPool : IDisposable
             return 0;
         }
 
-        AudioBlock[] keep = _free.ToArray();
-        _free.Clear();
+        Stack<AudioBlock> free = sizeClass.Free;
+        AudioBlock[] keep = free.ToArray();
+        free.Clear();
         for (int i = keep.Length - 1; i >= 0; i--)
         {
             if (!keep[i].Slab.Released)
             {
-                _free.Push(keep[i]);
+                free.Push(keep[i]);
             }
         }
 
-        released = _slabs.RemoveAll(static s => s.Released) * (long)BlocksPerSlab;
-        _allocatedBlocks -= released;
+        long released = sizeClass.Slabs.RemoveAll(static s => s.Released) * (long)sizeClass.BlocksPerSlab;
+        sizeClass.Allocated -= released;
+        _allocatedBytes -= released * sizeClass.BlockSize;
         return released;
     }
 
-    private bool TryAllocateSlab()
+    private bool TryAllocateSlab(SizeClass sizeClass)
     {
-        long slabBytes = (long)BlockSize * BlocksPerSlab;
-        if ((_allocatedBlocks * BlockSize) + slabBytes > MaxBytes)
+        long slabBytes = (long)sizeClass.BlockSize * sizeClass.BlocksPerSlab;
+        if (_allocatedBytes + slabBytes > MaxBytes)
         {
             return false;
         }
@@ -319,20 +387,30 @@ public sealed class AudioBlockPool : IDisposable
             return false;
         }
 
-        var slab = new Slab { FreeCount = BlocksPerSlab };
-        _slabs.Add(slab);
-        for (int i = BlocksPerSlab - 1; i >= 0; i--)
+        var slab = new Slab(sizeClass) { FreeCount = sizeClass.BlocksPerSlab };
+        sizeClass.Slabs.Add(slab);
+        for (int i = sizeClass.BlocksPerSlab - 1; i >= 0; i--)
         {
-            _free.Push(new AudioBlock(this, slab, memory, i * BlockSize, BlockSize));
+            sizeClass.Free.Push(new AudioBlock(this, slab, memory, i * sizeClass.BlockSize, sizeClass.BlockSize));
         }
 
-        _allocatedBlocks += BlocksPerSlab;
+        sizeClass.Allocated += sizeClass.BlocksPerSlab;
+        _allocatedBytes += slabBytes;
         return true;
+    }
+
+    private IEnumerable<SizeClass> Classes()
+    {
+        yield return _small;
+        if (_large is not null)
+        {
+            yield return _large;
+        }
     }
 
     private static AudioBlockPool CreateShared()
     {
-        var pool = new AudioBlockPool(DefaultBlockSize, DefaultBlocksPerSlab, DefaultMaxBytes, "shared");
+        var pool = new AudioBlockPool(DefaultBlockSize, DefaultBlocksPerSlab, DefaultMaxBytes, "shared", SharedLargeBlockSize);
         pool.StartTrimming(TimeSpan.FromMinutes(1));
         return pool;
     }
@@ -340,13 +418,14 @@ public sealed class AudioBlockPool : IDisposable
     private static Meter CreateMeter()
     {
         var meter = new Meter(SessionGuardMetrics.MeterName);
-        meter.CreateObservableGauge(BlocksRentedMetric, () => Observe(static p => p.RentedBlocks), "{block}", "Audio blocks handed out now.");
-        meter.CreateObservableGauge(BlocksFreeMetric, () => Observe(static p => p.FreeBlocks), "{block}", "Audio blocks allocated and free now.");
-        meter.CreateObservableGauge(BlocksAllocatedMetric, () => Observe(static p => p.AllocatedBlocks), "{block}", "Audio blocks allocated now.");
+        meter.CreateObservableGauge(BlocksRentedMetric, () => Observe(static c => c.Rented), "{block}", "Audio blocks handed out now.");
+        meter.CreateObservableGauge(BlocksFreeMetric, () => Observe(static c => c.Free.Count), "{block}", "Audio blocks allocated and free now.");
+        meter.CreateObservableGauge(BlocksAllocatedMetric, () => Observe(static c => c.Allocated), "{block}", "Audio blocks allocated now.");
         return meter;
     }
 
-    private static List<Measurement<long>> Observe(Func<AudioBlockPool, long> value)
+    /// <summary>One measurement per pool and size class, tagged <c>pool</c> and <c>block_size</c>.</summary>
+    private static List<Measurement<long>> Observe(Func<SizeClass, long> value)
     {
         var result = new List<Measurement<long>>();
         lock (s_poolsLock)
@@ -355,7 +434,16 @@ public sealed class AudioBlockPool : IDisposable
             {
                 if (w.TryGetTarget(out AudioBlockPool? pool))
                 {
-                    result.Add(new Measurement<long>(value(pool), new KeyValuePair<string, object?>("pool", pool.Name)));
+                    lock (pool._lock)
+                    {
+                        foreach (SizeClass sizeClass in pool.Classes())
+                        {
+                            result.Add(new Measurement<long>(
+                                value(sizeClass),
+                                new KeyValuePair<string, object?>("pool", pool.Name),
+                                new KeyValuePair<string, object?>("block_size", sizeClass.BlockSize)));
+                        }
+                    }
                 }
             }
         }
@@ -363,8 +451,34 @@ public sealed class AudioBlockPool : IDisposable
         return result;
     }
 
+    /// <summary>The blocks of one size: free stack, slabs and counts, guarded by the pool's lock.</summary>
+    internal sealed class SizeClass
+    {
+        public SizeClass(int blockSize, int blocksPerSlab)
+        {
+            BlockSize = blockSize;
+            BlocksPerSlab = blocksPerSlab;
+        }
+
+        public int BlockSize { get; }
+
+        public int BlocksPerSlab { get; }
+
+        public Stack<AudioBlock> Free { get; } = new();
+
+        public List<Slab> Slabs { get; } = new();
+
+        public long Allocated;
+
+        public long Rented;
+    }
+
     internal sealed class Slab
     {
+        public Slab(SizeClass sizeClass) => Class = sizeClass;
+
+        public SizeClass Class { get; }
+
         public int FreeCount;
         public bool IdleSinceTrim;
         public bool Released;
@@ -380,8 +494,12 @@ internal sealed class AudioBlock : ReadOnlySequenceSegment<byte>
         Slab = slab;
         Array = array;
         Offset = offset;
+        Length = length;
         Memory = new ReadOnlyMemory<byte>(array, offset, length);
     }
+
+    /// <summary>Bytes in the block: the pool's block size or large block size.</summary>
+    public int Length { get; }
 
     public AudioBlockPool Pool { get; }
 
@@ -394,7 +512,8 @@ internal sealed class AudioBlock : ReadOnlySequenceSegment<byte>
     /// <summary>The ring buffer that holds the block now, for validating positions.</summary>
     public object? Owner { get; set; }
 
-    public AudioBlock? NextBlock => (AudioBlock?)Next;
+    // Every segment linked here is an AudioBlock (SetNext is the only writer), so no type check is needed.
+    public AudioBlock? NextBlock => Unsafe.As<AudioBlock?>(Next);
 
     public void SetNext(AudioBlock? next) => Next = next;
 

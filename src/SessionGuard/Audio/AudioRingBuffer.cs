@@ -43,6 +43,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private SpinLock _gate = new(enableThreadOwnerTracking: false);
     private readonly AudioBlockPool _pool;
     private readonly int _blockSize;
+    private readonly int _largeBlockSize;
     private readonly int _maxChunks;
     private readonly long _maxBytes;
     private readonly int _maxChunkBytes;
@@ -56,9 +57,13 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     // Spare blocks: released by the reader's progress and kept (linked by Next, Owner still this) for the next write,
     // at most about one chunk's worth; returned to the pool when the buffer drains, so an idle buffer holds none.
+    // One list per block size.
     private AudioBlock? _spare;
     private int _spareCount;
     private int _spareLimit;
+    private AudioBlock? _largeSpare;
+    private int _largeSpareCount;
+    private int _largeSpareLimit;
 
     // Blocks released under the lock, returned to the pool once it is released.
     private AudioBlock? _returning;
@@ -85,6 +90,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private bool _writtenSinceRead;
     private bool _waitForNew;
     private bool _tentative;
+
+    // A partial AdvanceTo posted by the reader without taking the lock; the next locked section applies it first.
+    private bool _advancePosted;
+    private long _postedConsumed;
+    private long _postedExamined;
 
     // Pending read.
     private ManualResetValueTaskSourceCore<ReadResult> _source;
@@ -124,6 +134,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         options.Validate();
         _pool = options.Pool ?? AudioBlockPool.Shared;
         _blockSize = _pool.BlockSize;
+        _largeBlockSize = _pool.LargeBlockSize;
         _maxChunks = options.MaxChunks;
         _maxBytes = options.MaxBytes;
         _maxChunkBytes = options.MaxChunkBytes;
@@ -255,6 +266,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         bool dropped = false;
         using (Enter())
         {
+            if (TryAppendToTail(chunk))
+            {
+                return new AudioWriteResult(chunk.Length, 0, 0, false, 0);
+            }
+
             if (_writerCompleted)
             {
                 ThrowWriterCompleted();
@@ -302,17 +318,28 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             if (!dropped)
             {
                 // Blocks: rent what the chunk needs beyond the tail's free space (spares first, then the pool in one
-                // call); under budget pressure evict our own oldest audio, whose blocks become spares.
+                // call); under budget pressure evict our own oldest audio, whose blocks become spares. A chunk longer
+                // than LargeChunkBlocks blocks goes to large blocks when the pool has them.
+                bool large = _largeBlockSize != 0 && length > AudioBlockPool.LargeChunkBlocks * _blockSize;
+                int size = large ? _largeBlockSize : _blockSize;
                 while (true)
                 {
-                    long space = _tail is null ? 0 : _tail.RunningIndex + _blockSize - _tailAddr;
+                    long space = _tail is null ? 0 : _tail.RunningIndex + _tail.Length - _tailAddr;
                     long need = length - space;
-                    int blocksNeeded = need <= 0 ? 0 : (int)((need + _blockSize - 1) / _blockSize);
+                    int blocksNeeded = need <= 0 ? 0 : (int)((need + size - 1) / size);
                     if (rented < blocksNeeded)
                     {
                         // Keep about what a write needs as spares: an active buffer holds at most one chunk more.
-                        _spareLimit = blocksNeeded + 1;
-                        rented += RentBlocks(rented, blocksNeeded - rented);
+                        if (large)
+                        {
+                            _largeSpareLimit = blocksNeeded + 1;
+                        }
+                        else
+                        {
+                            _spareLimit = blocksNeeded + 1;
+                        }
+
+                        rented += RentBlocks(rented, blocksNeeded - rented, large);
                     }
 
                     if (rented >= blocksNeeded)
@@ -337,6 +364,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 {
                     AudioBlock block = _rentScratch[i]!;
                     _rentScratch[i] = null;
+                    block.SetNext(null);
                     Recycle(block, block, 1);
                 }
 
@@ -426,6 +454,28 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <inheritdoc/>
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
+        // A partial advance (the reader keeps part of what it saw) needs no lock: the view's fields change only in
+        // the reader's own calls, so the reader validates the positions and posts them, and the next locked section
+        // (a write, a read, a counter) applies them first. That is where the advance takes effect; until then the
+        // writer sees the view as held. Blocks the advance frees return to the pool at that moment too.
+        if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted)
+        {
+            long consumedAddr = Resolve(consumed);
+            long examinedAddr = Resolve(examined);
+            if (examinedAddr < consumedAddr)
+            {
+                throw new InvalidOperationException(ExaminedBeforeConsumed);
+            }
+
+            if (consumedAddr != _viewEnd)
+            {
+                _postedConsumed = consumedAddr;
+                _postedExamined = examinedAddr;
+                Volatile.Write(ref _advancePosted, true);
+                return;
+            }
+        }
+
         using (Enter())
         {
             if (_readerCompleted)
@@ -717,6 +767,20 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         return addr;
     }
 
+    /// <summary>Applies the advance the reader posted without the lock (see <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>);
+    /// under the lock. A reader completed meanwhile has dropped the view, and the advance with it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ApplyPostedAdvance()
+    {
+        if (_holding && !_readerCompleted)
+        {
+            AdvanceCore(_postedConsumed, _postedExamined);
+        }
+
+        // After _holding is false: a reader that sees no posted advance sees the view released.
+        Volatile.Write(ref _advancePosted, false);
+    }
+
     private void AdvanceCore(long consumedAddr, long examinedAddr)
     {
         long consumedBytes = consumedAddr - _viewStart;
@@ -770,7 +834,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 else
                 {
                     AudioBlock b = _head!;
-                    while (b.RunningIndex + _blockSize <= consumedAddr)
+                    while (b.RunningIndex + b.Length <= consumedAddr)
                     {
                         b = b.NextBlock!;
                     }
@@ -849,7 +913,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
 
         AudioBlock b = _unheldBlock!;
-        while (b.RunningIndex + _blockSize <= next)
+        while (b.RunningIndex + b.Length <= next)
         {
             b = b.NextBlock!;
         }
@@ -918,7 +982,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             if (!ReferenceEquals(_tail, viewEnd))
             {
                 _tail = viewEnd;
-                _tailAddr = viewEnd.RunningIndex + _blockSize;
+                _tailAddr = viewEnd.RunningIndex + viewEnd.Length;
             }
         }
     }
@@ -936,7 +1000,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
             _tail!.SetNext(null);
             _rentedBlocks -= count;
-            DeferReturn(_head, count);
+            DeferReturn(_head, _tail, count);
         }
 
         if (_spare is not null)
@@ -947,9 +1011,17 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _spareCount = 0;
         }
 
+        if (_largeSpare is not null)
+        {
+            _rentedBlocks -= _largeSpareCount;
+            DeferReturn(_largeSpare, _largeSpareCount);
+            _largeSpare = null;
+            _largeSpareCount = 0;
+        }
+
         if (_tail is not null)
         {
-            _tailAddr = _tail.RunningIndex + _blockSize;
+            _tailAddr = _tail.RunningIndex + _tail.Length;
         }
 
         _head = null;
@@ -967,45 +1039,77 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     }
 
     /// <summary>Takes blocks no longer in the chain (<paramref name="first"/> to <paramref name="last"/>, linked by
-    /// Next): keeps them as spares up to the limit, returns the rest to the pool in one call.</summary>
+    /// Next): keeps them as spares of their size up to the limits, returns the rest to the pool in one call.</summary>
     private void Recycle(AudioBlock first, AudioBlock last, int count)
     {
-        int keep = Math.Min(count, _spareLimit - _spareCount);
-        AudioBlock? rest = first;
-        for (int i = 0; i < keep; i++)
+        AudioBlock? returnFirst = null;
+        AudioBlock? returnLast = null;
+        int returned = 0;
+        AudioBlock? block = first;
+        for (int i = 0; i < count; i++)
         {
-            AudioBlock block = rest!;
-            rest = ReferenceEquals(block, last) ? null : block.NextBlock;
-            block.SetNext(_spare);
-            _spare = block;
+            AudioBlock current = block!;
+            block = ReferenceEquals(current, last) ? null : current.NextBlock;
+            if (current.Length == _blockSize)
+            {
+                if (_spareCount < _spareLimit)
+                {
+                    current.SetNext(_spare);
+                    _spare = current;
+                    _spareCount++;
+                    continue;
+                }
+            }
+            else if (_largeSpareCount < _largeSpareLimit)
+            {
+                current.SetNext(_largeSpare);
+                _largeSpare = current;
+                _largeSpareCount++;
+                continue;
+            }
+
+            current.SetNext(returnFirst);
+            returnFirst = current;
+            returnLast ??= current;
+            returned++;
         }
 
-        _spareCount += Math.Max(keep, 0);
-        if (rest is not null)
+        if (returnFirst is not null)
         {
-            int returned = count - Math.Max(keep, 0);
-            last.SetNext(null);
             _rentedBlocks -= returned;
-            DeferReturn(rest, returned);
+            DeferReturn(returnFirst, returnLast!, returned);
         }
     }
 
-    /// <summary>Puts up to <paramref name="count"/> blocks into the rent scratch from <paramref name="at"/>: spares
-    /// first, then the pool. Returns how many; fewer when the pool's budget is exhausted.</summary>
-    private int RentBlocks(int at, int count)
+    /// <summary>Puts up to <paramref name="count"/> blocks of one size into the rent scratch from <paramref name="at"/>:
+    /// spares first, then the pool. Returns how many; fewer when the pool's budget is exhausted.</summary>
+    private int RentBlocks(int at, int count, bool large)
     {
         int got = 0;
-        while (got < count && _spare is not null)
+        if (large)
         {
-            AudioBlock block = _spare;
-            _spare = block.NextBlock;
-            _spareCount--;
-            _rentScratch[at + got++] = block;
+            while (got < count && _largeSpare is not null)
+            {
+                AudioBlock block = _largeSpare;
+                _largeSpare = block.NextBlock;
+                _largeSpareCount--;
+                _rentScratch[at + got++] = block;
+            }
+        }
+        else
+        {
+            while (got < count && _spare is not null)
+            {
+                AudioBlock block = _spare;
+                _spare = block.NextBlock;
+                _spareCount--;
+                _rentScratch[at + got++] = block;
+            }
         }
 
         if (got < count)
         {
-            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, count - got));
+            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, count - got), large);
             for (int i = 0; i < rented; i++)
             {
                 _rentScratch[at + got + i]!.Owner = this;
@@ -1045,7 +1149,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             startBlock = first;
             from = 1;
         }
-        else if (_tailAddr == _tail.RunningIndex + _blockSize)
+        else if (_tailAddr == _tail.RunningIndex + _tail.Length)
         {
             // The tail is full: the chunk starts in the first new block, whose address is _tailAddr.
             startBlock = _rentScratch[0]!;
@@ -1059,7 +1163,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         {
             AudioBlock block = _rentScratch[i]!;
             _rentScratch[i] = null;
-            block.SetRunningIndex(_tail!.RunningIndex + _blockSize);
+            block.SetRunningIndex(_tail!.RunningIndex + _tail.Length);
             block.SetNext(null);
             _tail.SetNext(block);
             _tail = block;
@@ -1071,13 +1175,13 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         while (!rest.IsEmpty)
         {
             int offset = (int)(addr - current.RunningIndex);
-            if (offset == _blockSize)
+            if (offset == current.Length)
             {
                 current = current.NextBlock!;
                 continue;
             }
 
-            int n = Math.Min(_blockSize - offset, rest.Length);
+            int n = Math.Min(current.Length - offset, rest.Length);
             rest.Slice(0, n).CopyTo(current.Array.AsSpan(current.Offset + offset, n));
             rest = rest.Slice(n);
             addr += n;
@@ -1096,9 +1200,52 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _buffered += chunk.Length;
     }
 
+    /// <summary>The common write: both ends open, no cap reached, the chunk fits in the tail block's free space and
+    /// the chunk table has room. Copies and records it; false (nothing changed) otherwise.</summary>
+    private bool TryAppendToTail(ReadOnlySpan<byte> chunk)
+    {
+        AudioBlock? tail = _tail;
+        int length = chunk.Length;
+        if (tail is null || _writerCompleted || _readerCompleted || length == 0 || length > _maxChunkBytes
+            || _chunkCount >= _maxChunks || _chunkCount >= _chunks.Length || _held + _buffered + length > _maxBytes)
+        {
+            return false;
+        }
+
+        long start = _tailAddr;
+        int offset = (int)(start - tail.RunningIndex);
+        if (length > tail.Length - offset)
+        {
+            return false;
+        }
+
+        chunk.CopyTo(tail.Array.AsSpan(tail.Offset + offset, length));
+        _tailAddr = start + length;
+        if (_chunkCount == _heldChunks)
+        {
+            _unheldStart = start;
+            _unheldBlock = tail;
+        }
+
+        _chunks[(_chunkHead + _chunkCount) & _chunkMask] = new Chunk(start, length);
+        _chunkCount++;
+        _buffered += length;
+        _written += length;
+        _writtenSinceRead = true;
+        _waitForNew = false;
+        if (_pending)
+        {
+            CompletePendingIfReady();
+        }
+
+        return true;
+    }
+
     private void GrowChunks()
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(Math.Max(16, _chunks.Length * 2), Math.Max(16, _maxChunks)));
+        // The first table holds 64 records (1 KB, about a second of 20 ms frames): a buffer that fills and drains
+        // in bursts gets it back from ArrayPool once per burst instead of growing it 16 → 32 → 64 each time.
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(Math.Max(64, _chunks.Length * 2), Math.Max(16, _maxChunks)));
         Chunk[] bigger = ArrayPool<Chunk>.Shared.Rent(size);
         if (!BitOperations.IsPow2(bigger.Length))
         {
@@ -1131,6 +1278,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             last = last.NextBlock!;
         }
 
+        DeferReturn(first, last, count);
+    }
+
+    private void DeferReturn(AudioBlock first, AudioBlock last, int count)
+    {
         last.SetNext(_returning);
         _returning = first;
         _returningCount += count;
@@ -1148,6 +1300,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _buffer = buffer;
             bool taken = false;
             buffer._gate.Enter(ref taken);
+            if (buffer._advancePosted)
+            {
+                buffer.ApplyPostedAdvance();
+            }
         }
 
         public void Dispose()

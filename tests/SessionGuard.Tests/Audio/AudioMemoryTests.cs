@@ -1,7 +1,9 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using SessionGuard.Audio;
@@ -160,6 +162,59 @@ public class AudioMemoryTests
     }
 
     [Fact]
+    public void A_chunk_longer_than_four_blocks_goes_to_one_large_block_and_short_ones_stay_small()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "classes", largeBlockSize: 1024);
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 1024 });
+
+        // 256 bytes is four 64-byte blocks: small. 600 bytes would be ten: one large block.
+        ring.Write(new byte[256]);
+        Assert.Equal(4, pool.RentedBlocks);
+        Assert.Equal(256, pool.AllocatedBytes);
+        ring.Write(Enumerable.Range(0, 600).Select(i => (byte)i).ToArray());
+        Assert.Equal(5, pool.RentedBlocks);
+        Assert.Equal(256 + 1024, pool.AllocatedBytes);
+
+        // The large block is filled before another is taken: 400 more bytes fit in it.
+        ring.Write(new byte[400]);
+        Assert.Equal(5, pool.RentedBlocks);
+
+        // One read spans both sizes, in order, with the content intact.
+        Assert.True(ring.TryRead(out ReadResult read));
+        byte[] bytes = BuffersExtensions.ToArray(read.Buffer);
+        Assert.Equal(1256, bytes.Length);
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => (byte)i), bytes.Skip(256).Take(600));
+        ring.AdvanceTo(read.Buffer.End);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(pool.AllocatedBlocks, pool.FreeBlocks);
+        Assert.Equal(5, pool.Trim());
+        Assert.Equal(0, pool.AllocatedBytes);
+    }
+
+    [Fact]
+    public void Small_and_large_blocks_share_one_budget()
+    {
+        // Budget 2 KB: one small slab (4 x 64 B) and one large block (1 KB) fit; a second large block does not.
+        using var pool = new AudioBlockPool(64, 4, maxBytes: 2048, name: "shared-budget", largeBlockSize: 1024);
+        var a = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 1024 });
+        var b = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 1024 });
+        Assert.Equal(64, a.Write(new byte[64]).Written);
+        Assert.Equal(1000, a.Write(new byte[1000]).Written);
+        Assert.Equal(256 + 1024, pool.AllocatedBytes);
+
+        // b needs a large block: the budget has 768 bytes left, less than a large slab; b has nothing to evict.
+        AudioWriteResult dropped = b.Write(new byte[1000]);
+        Assert.True(dropped.Dropped);
+        Assert.Equal(1000, b.DroppedBytes);
+
+        // Short chunks still come from the small slab's free blocks.
+        Assert.Equal(64, b.Write(new byte[64]).Written);
+        Drain(a);
+        Drain(b);
+        Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Fact]
     public void TrimIdle_releases_slabs_free_since_the_previous_call()
     {
         using var pool = new AudioBlockPool(64, 2, name: "trim");
@@ -245,6 +300,54 @@ public class AudioMemoryTests
         Assert.Equal(3, seen[AudioBlockPool.BlocksRentedMetric]);
         Assert.Equal(1, seen[AudioBlockPool.BlocksFreeMetric]);
         Assert.Equal(4, seen[AudioBlockPool.BlocksAllocatedMetric]);
+    }
+
+    [Fact]
+    public void Pool_metrics_report_each_block_size_with_its_tag()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "metrics-sizes-" + Guid.NewGuid().ToString("N"), largeBlockSize: 256);
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 512 });
+        ring.Write(new byte[130]);
+        ring.Write(new byte[300]);
+        var seen = new Dictionary<(string, int), long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SessionGuardMetrics.MeterName && instrument.Name.StartsWith("sessionguard.audio.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string? poolName = null;
+            int size = 0;
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "pool")
+                {
+                    poolName = (string?)tag.Value;
+                }
+                else if (tag.Key == "block_size")
+                {
+                    size = (int)tag.Value!;
+                }
+            }
+
+            if (poolName == pool.Name)
+            {
+                seen[(instrument.Name, size)] = value;
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        // 130 bytes: three small blocks (62 bytes left in the third). 300 bytes: the 62, then 238 in one large block.
+        Assert.Equal(3, seen[(AudioBlockPool.BlocksRentedMetric, 64)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksRentedMetric, 256)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksFreeMetric, 64)]);
+        Assert.Equal(4, seen[(AudioBlockPool.BlocksAllocatedMetric, 64)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksAllocatedMetric, 256)]);
     }
 
     [Fact]

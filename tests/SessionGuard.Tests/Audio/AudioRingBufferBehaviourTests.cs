@@ -41,6 +41,16 @@ public class AudioRingBufferBehaviourTests
         Assert.Equal(name, e.ParamName);
     }
 
+    [Theory]
+    [InlineData(64, 4, 1L << 20, 100, "largeBlockSize")]
+    [InlineData(64, 4, 1L << 20, -1, "largeBlockSize")]
+    [InlineData(64, 4, 1000, 1024, "maxBytes")]
+    public void Invalid_large_block_arguments_throw_naming_them(int blockSize, int blocksPerSlab, long maxBytes, int largeBlockSize, string name)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AudioBlockPool(blockSize, blocksPerSlab, maxBytes, largeBlockSize: largeBlockSize));
+        Assert.Equal(name, e.ParamName);
+    }
+
     [Fact]
     public void Defaults_are_1000_chunks_10_MB_64_KB_reject_and_the_shared_pool()
     {
@@ -100,6 +110,38 @@ public class AudioRingBufferBehaviourTests
         AudioWriteResult result = ring.Write(Chunk(3, 1000));
         Assert.Equal(new AudioWriteResult(1000, 2, 800, false, 0), result);
         Assert.Equal(1000, ring.BufferedBytes);
+    }
+
+    [Fact]
+    public void A_partial_advance_is_seen_by_every_counter_and_frees_its_blocks_at_the_next_call()
+    {
+        using var pool = new AudioBlockPool(64, 8, name: "posted");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 256 });
+        ring.Write(new byte[200]);
+        ring.Write(new byte[50]);
+        Assert.True(ring.TryRead(out ReadResult read));
+        Assert.Equal(4, pool.RentedBlocks);
+
+        // Keep the last 50 bytes: the first three blocks (bytes 0-191) are finished with.
+        ring.AdvanceTo(read.Buffer.GetPosition(200));
+        AudioRingBufferStatistics s = ring.GetStatistics();
+        Assert.Equal(200, s.ConsumedBytes);
+        Assert.Equal(50, s.BufferedBytes);
+        Assert.Equal(0, s.HeldBytes);
+        Assert.Equal(1, s.BufferedChunks);
+        Assert.Equal(s.WrittenBytes, s.ConsumedBytes + s.DroppedBytes + s.BufferedBytes + s.HeldBytes);
+
+        Assert.Throws<InvalidOperationException>(() => ring.AdvanceTo(read.Buffer.End));
+
+        // The three stay as spares (at most what a write needed, four, plus one), and the next write uses them:
+        // 150 bytes after the 6 left in the tail block take three blocks, none from the pool.
+        Assert.Equal(4, pool.RentedBlocks);
+        ring.Write(new byte[150]);
+        Assert.Equal(4, pool.RentedBlocks);
+        Assert.Equal(200, ring.BufferedBytes);
+        Assert.True(ring.TryRead(out read));
+        ring.AdvanceTo(read.Buffer.End);
+        Assert.Equal(0, pool.RentedBlocks);
     }
 
     [Fact]

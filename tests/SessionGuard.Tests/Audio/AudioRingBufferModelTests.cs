@@ -12,22 +12,26 @@ namespace SessionGuard.Tests.Audio;
 /// byte arrays with no blocks, addresses or pooling.</summary>
 public class AudioRingBufferModelTests
 {
-    public static TheoryData<int, int, long, int, int, int> Configurations => new()
+    public static TheoryData<int, int, long, int, int, int, int> Configurations => new()
     {
-        // seed, maxChunks, maxBytes, maxChunkBytes, blockSize, operations
-        { 1, 4, 1000, 300, 64, 250_000 },
-        { 2, 16, 4096, 1024, 256, 250_000 },
-        { 3, 1, 64, 64, 64, 150_000 },
-        { 4, 1000, 6_000, 700, 128, 200_000 },
-        { 5, 8, 100_000, 5000, 1024, 150_000 },
+        // seed, maxChunks, maxBytes, maxChunkBytes, blockSize, largeBlockSize (0: none), operations
+        { 1, 4, 1000, 300, 64, 0, 250_000 },
+        { 2, 16, 4096, 1024, 256, 0, 250_000 },
+        { 3, 1, 64, 64, 64, 0, 150_000 },
+        { 4, 1000, 6_000, 700, 128, 0, 200_000 },
+        { 5, 8, 100_000, 5000, 1024, 0, 150_000 },
+
+        // Two block sizes: chunks over 4 blocks (256 B, 512 B) go to large blocks, so one chain mixes both sizes.
+        { 6, 16, 8_000, 1500, 64, 512, 200_000 },
+        { 7, 1000, 20_000, 3000, 128, 2048, 200_000 },
     };
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Random_operations_match_the_reference_model(int seed, int maxChunks, long maxBytes, int maxChunkBytes, int blockSize, int operations)
+    public void Random_operations_match_the_reference_model(int seed, int maxChunks, long maxBytes, int maxChunkBytes, int blockSize, int largeBlockSize, int operations)
     {
         var random = new Random(seed);
-        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, maxBytes: 1L << 30, name: "model-" + seed);
+        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, maxBytes: 1L << 30, name: "model-" + seed, largeBlockSize: largeBlockSize);
         var stats = new OperationStats();
         int rings = 0;
         int done = 0;
@@ -42,6 +46,7 @@ public class AudioRingBufferModelTests
 
         // The run exercised what it claims to.
         Assert.True(rings > 1);
+        Assert.True(largeBlockSize == 0 || pool.AllocatedBytes > pool.AllocatedBlocks * blockSize, "no large block");
         Assert.True(stats.Evictions > 0, "no eviction");
         Assert.True(maxChunks == 1 || stats.EvictionsWhileHolding > 0, "no eviction while a view was held");
         Assert.True(stats.PartialAdvances > 0, "no partial AdvanceTo");

@@ -15,12 +15,13 @@ public class AudioRingBufferStressTests
     /// chunk carries its sequence number and length, and a payload derived from them, so the reader verifies every
     /// byte it consumes; a sequence jump is allowed only where the buffer reports a gap.</summary>
     [Theory]
-    [InlineData(11, 32, 16 * 1024, 256)]
-    [InlineData(12, 1000, 256 * 1024, 4096)]
-    public void Producer_and_reader_on_two_threads_keep_content_and_invariant(int seed, int maxChunks, long maxBytes, int blockSize)
+    [InlineData(11, 32, 16 * 1024, 256, 0)]
+    [InlineData(12, 1000, 256 * 1024, 4096, 0)]
+    [InlineData(13, 64, 32 * 1024, 128, 1024)]
+    public void Producer_and_reader_on_two_threads_keep_content_and_invariant(int seed, int maxChunks, long maxBytes, int blockSize, int largeBlockSize)
     {
         const int Chunks = 60_000;
-        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, name: "stress-" + seed);
+        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, name: "stress-" + seed, largeBlockSize: largeBlockSize);
         var ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = maxChunks, MaxBytes = maxBytes, MaxChunkBytes = 2048, Pool = pool });
         Exception? producerError = null;
         Exception? readerError = null;

@@ -111,6 +111,31 @@ public class PipeReaderConformanceTests
     public void AdvanceTo_without_a_read_throws_and_after_a_failed_TryRead_does_not() => Same(s =>
         Outcome(() => s.Reader.AdvanceTo(default)) + " | " + s.Reader.TryRead(out _) + " | " + Outcome(() => s.Reader.AdvanceTo(default)));
 
+    // The ring posts a partial advance without taking its lock; the outcomes must still be Pipe's.
+    [Fact]
+    public void A_second_AdvanceTo_after_a_partial_one_throws() => Same(s =>
+    {
+        s.Write(Bytes(10));
+        ReadResult r = Read(s.Reader);
+        s.Reader.AdvanceTo(r.Buffer.GetPosition(4), r.Buffer.GetPosition(6));
+        return Outcome(() => s.Reader.AdvanceTo(r.Buffer.End));
+    });
+
+    [Fact]
+    public void After_partial_advances_the_kept_bytes_come_back_first() => Same(s =>
+    {
+        s.Write(Bytes(10));
+        ReadResult r = Read(s.Reader);
+        s.Reader.AdvanceTo(r.Buffer.GetPosition(4), r.Buffer.GetPosition(6));
+        bool again = s.Reader.TryRead(out ReadResult next);
+        string kept = string.Join(",", next.Buffer.ToArray());
+        s.Reader.AdvanceTo(next.Buffer.GetPosition(2), next.Buffer.End);
+        bool waits = s.Reader.TryRead(out _);
+        s.Write(Bytes(3, seed: 9));
+        ReadResult last = Read(s.Reader);
+        return $"{again} | {kept} | {waits} | {string.Join(",", last.Buffer.ToArray())}";
+    });
+
     [Fact]
     public void Examined_before_consumed_throws() => Same(s =>
     {
