@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
@@ -35,11 +36,13 @@ public class AudioRingBufferBenchmarks
     private byte[] _memcpyTarget = Array.Empty<byte>();
     private int _memcpyOffset;
     private AudioRingBuffer _ring = null!;
-    private AudioBlockPool _largeBlocks = null!;
-    private AudioRingBuffer _largeBlockRing = null!;
     private Pipe _pipe = null!;
     private Channel<ArraySegment<byte>> _channel = null!;
     private long _sink;
+    private Task? _consumer;
+    private readonly ManualResetEventSlim _caughtUp = new(false);
+    private long _target;
+    private long _consumerSum;
 
     [Params(640, 3200, 32 * 1024)]
     public int ChunkBytes { get; set; }
@@ -64,8 +67,6 @@ public class AudioRingBufferBenchmarks
         new Random(1).NextBytes(_chunk);
         _memcpyTarget = new byte[ChunkBytes * 64];
         _ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = Cap, MaxBytes = 64L << 20, MaxChunkBytes = 64 * 1024 });
-        _largeBlocks = new AudioBlockPool(blockSize: 64 * 1024, blocksPerSlab: 16, name: "benchmark-64k");
-        _largeBlockRing = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = Cap, MaxBytes = 64L << 20, MaxChunkBytes = 64 * 1024, Pool = _largeBlocks });
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
         _channel = Channel.CreateBounded<ArraySegment<byte>>(
             new BoundedChannelOptions(Cap) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
@@ -75,7 +76,6 @@ public class AudioRingBufferBenchmarks
             for (int i = 0; i < Outstanding; i++)
             {
                 _ring.Write(_chunk);
-                _largeBlockRing.Write(_chunk);
                 WritePipe();
                 WriteChannel();
             }
@@ -85,11 +85,13 @@ public class AudioRingBufferBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _ring.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _largeBlockRing.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _largeBlocks.Dispose();
-        _pipe.Reader.Complete();
+        // Writers first: a consumer loop sees the end and stops before its reader is completed.
+        _channel.Writer.TryComplete();
+        _ring.CompleteWriter();
         _pipe.Writer.Complete();
+        _consumer?.Wait(TimeSpan.FromSeconds(10));
+        _ring.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _pipe.Reader.Complete();
         while (_channel.Reader.TryRead(out ArraySegment<byte> item))
         {
             ArrayPool<byte>.Shared.Return(item.Array!);
@@ -116,10 +118,6 @@ public class AudioRingBufferBenchmarks
 
     [Benchmark(Description = "AudioRingBuffer", OperationsPerInvoke = 1024)]
     public long Ring() => RunRing(_ring);
-
-    /// <summary>The same ring on a pool of 64 KB blocks, as an application with large chunks would configure it.</summary>
-    [Benchmark(Description = "AudioRingBuffer, 64 KB blocks", OperationsPerInvoke = 1024)]
-    public long RingLargeBlocks() => RunRing(_largeBlockRing);
 
     private long RunRing(AudioRingBuffer ring)
     {
@@ -255,52 +253,70 @@ public class AudioRingBufferBenchmarks
         return sum + buffer.Length;
     }
 
+    // TwoThreads: one consumer loop per benchmark, started on first use and kept for the whole run, waiting in
+    // ReadAsync (or WaitToReadAsync) as a recognizer's loop does; each invocation writes 1024 chunks from this thread
+    // and waits until the consumer has taken them all. An earlier version started a new consumer task per invocation:
+    // the producer usually finished before the task first ran, so it measured Task.Run latency and writes into 1024
+    // chunks' worth of cold memory more than the exchange between two threads.
     private long TwoThreads(PipeReader reader, Action produce)
     {
-        long target = 1024L * ChunkBytes;
-        Task<long> consumer = Task.Run(async () =>
-        {
-            long total = 0;
-            long sum = 0;
-            while (total < target)
-            {
-                ReadResult read = await reader.ReadAsync();
-                sum += Touch(read.Buffer);
-                total += read.Buffer.Length;
-                reader.AdvanceTo(read.Buffer.End);
-            }
-
-            return sum;
-        });
-        produce();
-        _sink += consumer.GetAwaiter().GetResult();
-        return _sink;
+        _consumer ??= Task.Run(() => ConsumePipe(reader));
+        return Produce(produce);
     }
 
     private long TwoThreadsChannel()
     {
-        Task<long> consumer = Task.Run(async () =>
+        _consumer ??= Task.Run(ConsumeChannel);
+        return Produce(static self => { for (int i = 0; i < 1024; i++) { self.WriteChannel(); } });
+    }
+
+    private long Produce(Action produce) => Produce(_ => produce());
+
+    private long Produce(Action<AudioRingBufferBenchmarks> produce)
+    {
+        _caughtUp.Reset();
+        Volatile.Write(ref _target, _target + 1024);
+        produce(this);
+        _caughtUp.Wait();
+        return Volatile.Read(ref _consumerSum);
+    }
+
+    private async Task ConsumePipe(PipeReader reader)
+    {
+        long chunks = 0;
+        while (true)
         {
-            long sum = 0;
-            int items = 0;
-            while (items < 1024 && await _channel.Reader.WaitToReadAsync())
+            ReadResult read = await reader.ReadAsync();
+            if (read.IsCompleted && read.Buffer.IsEmpty)
             {
-                while (_channel.Reader.TryRead(out ArraySegment<byte> item))
-                {
-                    sum += item.Array![item.Count - 1];
-                    items++;
-                    ArrayPool<byte>.Shared.Return(item.Array);
-                }
+                return;
             }
 
-            return sum;
-        });
-        for (int i = 0; i < 1024; i++)
-        {
-            WriteChannel();
+            _consumerSum += Touch(read.Buffer);
+            long bytes = read.Buffer.Length;
+            reader.AdvanceTo(read.Buffer.End);
+            chunks += bytes / ChunkBytes;
+            if (chunks == Volatile.Read(ref _target))
+            {
+                _caughtUp.Set();
+            }
         }
+    }
 
-        _sink += consumer.GetAwaiter().GetResult();
-        return _sink;
+    private async Task ConsumeChannel()
+    {
+        long chunks = 0;
+        while (await _channel.Reader.WaitToReadAsync())
+        {
+            while (_channel.Reader.TryRead(out ArraySegment<byte> item))
+            {
+                _consumerSum += item.Array![item.Count - 1];
+                ArrayPool<byte>.Shared.Return(item.Array);
+                if (++chunks == Volatile.Read(ref _target))
+                {
+                    _caughtUp.Set();
+                }
+            }
+        }
     }
 }

@@ -52,6 +52,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     // Blocks: a chain from _head to _tail. Addresses are virtual: a block's RunningIndex.
     private AudioBlock? _head;
+    private int _chainBlocks;
     private AudioBlock? _tail;
     private long _tailAddr;
 
@@ -99,6 +100,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     // Pending read.
     private ManualResetValueTaskSourceCore<ReadResult> _source;
     private bool _pending;
+
+    // A waiting read was woken and its view is owed: GetResult takes it, so the reader gets everything written
+    // up to the moment it runs (as with Pipe), and the writer that woke it builds no view.
+    private bool _owed;
     private int _pendingMinimum;
     private CancellationTokenRegistration _pendingRegistration;
     private CancellationToken _pendingToken;
@@ -326,7 +331,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 {
                     long space = _tail is null ? 0 : _tail.RunningIndex + _tail.Length - _tailAddr;
                     long need = length - space;
-                    int blocksNeeded = need <= 0 ? 0 : (int)((need + size - 1) / size);
+                    // Most writes need one block: no 64-bit division for them.
+                    int blocksNeeded = need <= 0 ? 0 : need <= size ? 1 : (int)((need + size - 1) / size);
                     if (rented < blocksNeeded)
                     {
                         // Keep about what a write needs as spares: an active buffer holds at most one chunk more.
@@ -458,10 +464,13 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         // the reader's own calls, so the reader validates the positions and posts them, and the next locked section
         // (a write, a read, a counter) applies them first. That is where the advance takes effect; until then the
         // writer sees the view as held. Blocks the advance frees return to the pool at that moment too.
+        long consumedAddr = 0;
+        long examinedAddr = 0;
+        bool resolved = false;
         if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted)
         {
-            long consumedAddr = Resolve(consumed);
-            long examinedAddr = Resolve(examined);
+            consumedAddr = Resolve(consumed);
+            examinedAddr = Resolve(examined);
             if (examinedAddr < consumedAddr)
             {
                 throw new InvalidOperationException(ExaminedBeforeConsumed);
@@ -474,6 +483,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 Volatile.Write(ref _advancePosted, true);
                 return;
             }
+
+            // The whole view: applied now, under the lock, so a drained ring returns its blocks at once. The view
+            // cannot change meanwhile (only a Complete can end it, checked below), so the positions stay resolved.
+            resolved = true;
         }
 
         using (Enter())
@@ -494,11 +507,14 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 throw new InvalidOperationException(NoReadToComplete);
             }
 
-            long consumedAddr = Resolve(consumed);
-            long examinedAddr = Resolve(examined);
-            if (examinedAddr < consumedAddr)
+            if (!resolved)
             {
-                throw new InvalidOperationException(ExaminedBeforeConsumed);
+                consumedAddr = Resolve(consumed);
+                examinedAddr = Resolve(examined);
+                if (examinedAddr < consumedAddr)
+                {
+                    throw new InvalidOperationException(ExaminedBeforeConsumed);
+                }
             }
 
             AdvanceCore(consumedAddr, examinedAddr);
@@ -569,7 +585,27 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         return ValueTask.CompletedTask;
     }
 
-    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _source.GetResult(token);
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
+    {
+        // Throws what the wait ended with (the producer's error, the token's cancellation) and validates the token.
+        _source.GetResult(token);
+        using (Enter())
+        {
+            if (!_owed)
+            {
+                throw new InvalidOperationException(NoReadToComplete);
+            }
+
+            _owed = false;
+            if (_readerCompleted)
+            {
+                // Completed (or disposed) after the wake: nothing to hand over.
+                return new ReadResult(default, isCanceled: false, isCompleted: true);
+            }
+
+            return TakeResult();
+        }
+    }
 
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
 
@@ -632,7 +668,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             throw new InvalidOperationException(NoReadingAfterComplete);
         }
 
-        if (_holding || _pending)
+        if (_holding || _pending || _owed)
         {
             throw new InvalidOperationException(AlreadyReading);
         }
@@ -653,7 +689,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
         else
         {
-            TryTakeResult(_pendingMinimum, out result);
+            _owed = true;
         }
 
         _pending = false;
@@ -701,13 +737,20 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <summary>Hands the buffered data to the reader when a read can complete now.</summary>
     private bool TryTakeResult(int minimum, out ReadResult result)
     {
-        bool cancelled = _cancelNext;
         if (!IsReady(minimum))
         {
             result = default;
             return false;
         }
 
+        result = TakeResult();
+        return true;
+    }
+
+    /// <summary>Hands everything buffered to the reader as a view; throws the producer's error if it failed.</summary>
+    private ReadResult TakeResult()
+    {
+        bool cancelled = _cancelNext;
         FailedWriter()?.Throw();
 
         _cancelNext = false;
@@ -735,8 +778,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _unheldBlock = null;
         }
 
-        result = new ReadResult(buffer, cancelled, _writerCompleted);
-        return true;
+        return new ReadResult(buffer, cancelled, _writerCompleted);
     }
 
     private long Resolve(SequencePosition position)
@@ -950,6 +992,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
 
         _head = _unheldBlock;
+        _chainBlocks -= count;
         Recycle(first, last, count);
     }
 
@@ -973,6 +1016,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 count++;
             }
 
+            _chainBlocks -= count;
             Recycle(first, last, count);
         }
 
@@ -987,20 +1031,16 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
     }
 
-    /// <summary>Returns every block, the spares included, to the pool.</summary>
+    /// <summary>Returns every block, the spares included, to the pool. O(spares): the chain is handed over whole
+    /// (its length is counted as it changes), and the pool walks it after the lock is released.</summary>
     private void ReleaseAllBlocks()
     {
         if (_head is not null)
         {
-            int count = 1;
-            for (AudioBlock b = _head; !ReferenceEquals(b, _tail); b = b.NextBlock!)
-            {
-                count++;
-            }
-
             _tail!.SetNext(null);
-            _rentedBlocks -= count;
-            DeferReturn(_head, _tail, count);
+            _rentedBlocks -= _chainBlocks;
+            DeferReturn(_head, _tail, _chainBlocks);
+            _chainBlocks = 0;
         }
 
         if (_spare is not null)
@@ -1146,6 +1186,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             first.SetRunningIndex(start);
             first.SetNext(null);
             _head = _tail = first;
+            _chainBlocks = 1;
             startBlock = first;
             from = 1;
         }
@@ -1167,6 +1208,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             block.SetNext(null);
             _tail.SetNext(block);
             _tail = block;
+            _chainBlocks++;
         }
 
         AudioBlock current = startBlock;

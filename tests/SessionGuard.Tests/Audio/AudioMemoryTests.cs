@@ -381,6 +381,24 @@ public class AudioMemoryTests
     }
 
     [Fact]
+    public async Task A_read_woken_by_a_write_then_completed_before_it_runs_gets_nothing_and_no_block_stays()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "woken-completed");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 100 });
+        ValueTask<ReadResult> waiting = ring.ReadAsync();
+        ring.Write(new byte[100]);
+        Assert.True(waiting.IsCompleted);
+        await ring.DisposeAsync();
+        Assert.Equal(0, pool.RentedBlocks);
+
+        // The view was never handed over, so it cannot point into returned blocks: the read ends empty.
+        ReadResult result = await waiting;
+        Assert.True(result.IsCompleted);
+        Assert.True(result.Buffer.IsEmpty);
+        Assert.Equal(100, ring.DroppedBytes);
+    }
+
+    [Fact]
     public async Task A_session_owns_its_ring_and_teardown_returns_its_blocks()
     {
         using var pool = new AudioBlockPool(64, 4, name: "session");

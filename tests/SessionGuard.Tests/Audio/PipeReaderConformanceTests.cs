@@ -111,6 +111,18 @@ public class PipeReaderConformanceTests
     public void AdvanceTo_without_a_read_throws_and_after_a_failed_TryRead_does_not() => Same(s =>
         Outcome(() => s.Reader.AdvanceTo(default)) + " | " + s.Reader.TryRead(out _) + " | " + Outcome(() => s.Reader.AdvanceTo(default)));
 
+    [Fact]
+    public void A_woken_read_gets_everything_written_before_its_result_is_taken() => Same(s =>
+    {
+        ValueTask<ReadResult> waiting = s.Reader.ReadAsync();
+        s.Write(Bytes(10));
+        s.Write(Bytes(5, seed: 3));
+        ReadResult r = waiting.AsTask().GetAwaiter().GetResult();
+        string bytes = string.Join(",", r.Buffer.ToArray());
+        s.Reader.AdvanceTo(r.Buffer.End);
+        return bytes;
+    });
+
     // The ring posts a partial advance without taking its lock; the outcomes must still be Pipe's.
     [Fact]
     public void A_second_AdvanceTo_after_a_partial_one_throws() => Same(s =>
