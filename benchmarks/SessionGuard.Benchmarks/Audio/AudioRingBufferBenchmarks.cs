@@ -135,7 +135,8 @@ public class AudioRingBufferBenchmarks
                     ring.Write(_chunk);
                     ring.TryRead(out ReadResult one);
                     _sink += one.Buffer.Length;
-                    ring.AdvanceTo(one.Buffer.GetPosition(ChunkBytes), one.Buffer.GetPosition(ChunkBytes));
+                    SequencePosition p = one.Buffer.GetPosition(ChunkBytes);
+                    ring.AdvanceTo(p, p);
                 }
 
                 continue;
