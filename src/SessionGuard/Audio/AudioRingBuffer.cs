@@ -1242,8 +1242,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _buffered += chunk.Length;
     }
 
-    /// <summary>The common write: both ends open, no cap reached, the chunk fits in the tail block's free space and
-    /// the chunk table has room. Copies and records it; false (nothing changed) otherwise.</summary>
+    /// <summary>The common write: both ends open, no cap reached, the chunk table has room, and the chunk fits in
+    /// the tail block's free space or in that and one spare block. Copies and records it; false (nothing changed)
+    /// otherwise.</summary>
     private bool TryAppendToTail(ReadOnlySpan<byte> chunk)
     {
         AudioBlock? tail = _tail;
@@ -1256,17 +1257,41 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         long start = _tailAddr;
         int offset = (int)(start - tail.RunningIndex);
-        if (length > tail.Length - offset)
+        int room = tail.Length - offset;
+        AudioBlock startBlock = tail;
+        if (length <= room)
         {
-            return false;
+            chunk.CopyTo(tail.Array.AsSpan(tail.Offset + offset, length));
+        }
+        else
+        {
+            // The rest fits in one spare block (a 3200 B frame in 4 KB blocks mostly does): link it, copy in two.
+            AudioBlock? next = _spare;
+            if (next is null || length - room > next.Length)
+            {
+                return false;
+            }
+
+            _spare = next.NextBlock;
+            _spareCount--;
+            next.SetRunningIndex(tail.RunningIndex + tail.Length);
+            next.SetNext(null);
+            tail.SetNext(next);
+            _tail = next;
+            _chainBlocks++;
+            chunk.Slice(0, room).CopyTo(tail.Array.AsSpan(tail.Offset + offset, room));
+            chunk.Slice(room).CopyTo(next.Array.AsSpan(next.Offset, length - room));
+            if (room == 0)
+            {
+                startBlock = next;
+            }
         }
 
-        chunk.CopyTo(tail.Array.AsSpan(tail.Offset + offset, length));
         _tailAddr = start + length;
         if (_chunkCount == _heldChunks)
         {
             _unheldStart = start;
-            _unheldBlock = tail;
+            _unheldBlock = startBlock;
         }
 
         _chunks[(_chunkHead + _chunkCount) & _chunkMask] = new Chunk(start, length);
