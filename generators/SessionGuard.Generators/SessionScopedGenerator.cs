@@ -26,9 +26,6 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
                 static (node, _) => node is VariableDeclaratorSyntax or PropertyDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseMember(ctx.TargetSymbol, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct))
             .WithTrackingName(TrackingNames.Members)
-            .Where(static member => member is not null)
-            .Select(static (member, _) => member!)
-            .WithTrackingName(TrackingNames.ValidMembers)
             .Collect()
             .WithTrackingName(TrackingNames.CollectedMembers)
             .SelectMany(static (all, _) => GroupByOwner(all))
@@ -60,14 +57,21 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
         });
     }
 
-    private static ImmutableArray<OwnerModel> GroupByOwner(ImmutableArray<MemberResult> all)
+    private static ImmutableArray<OwnerModel> GroupByOwner(ImmutableArray<MemberResult?> all)
     {
         // One owner per header, in first-seen order; its members in declaration order. An owner with any invalid
         // member gets no code (the analyzer reports why). This runs only when some member's result changed.
+        // A null result (an attributed event field, say) belongs to no owner. It is skipped here rather than by a
+        // Where/Select pair before Collect: those two steps would visit every member again on every re-run.
         var order = new List<OwnerHeader>();
         var groups = new Dictionary<OwnerHeader, List<MemberResult>>();
-        foreach (MemberResult result in all)
+        foreach (MemberResult? result in all)
         {
+            if (result is null)
+            {
+                continue;
+            }
+
             if (!groups.TryGetValue(result.Owner, out var group))
             {
                 groups.Add(result.Owner, group = new List<MemberResult>());
@@ -195,7 +199,6 @@ public sealed class SessionScopedGenerator : IIncrementalGenerator
 internal static class TrackingNames
 {
     public const string Members = nameof(Members);
-    public const string ValidMembers = nameof(ValidMembers);
     public const string CollectedMembers = nameof(CollectedMembers);
     public const string Owners = nameof(Owners);
     public const string RegistrationTarget = nameof(RegistrationTarget);

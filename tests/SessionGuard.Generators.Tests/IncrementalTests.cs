@@ -14,7 +14,6 @@ public class IncrementalTests
     private static readonly string[] TrackedSteps =
     {
         TrackingNames.Members,
-        TrackingNames.ValidMembers,
         TrackingNames.CollectedMembers,
         TrackingNames.Owners,
         TrackingNames.RegistrationTarget,
@@ -124,6 +123,28 @@ public class IncrementalTests
 
         // The set of registrable owners did not change: the registration stays cached.
         Assert.All(reasons[TrackingNames.Registration], r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
+    }
+
+    [Fact]
+    public void An_attributed_event_field_is_skipped_and_the_other_owners_still_get_code()
+    {
+        // [SessionScoped] on an event field is a compile error (the attribute allows fields and properties), but the
+        // attribute is still bound, so the transform sees an event symbol and returns no result for it. The grouping
+        // must skip that result, not fail the run.
+        var compilation = TestCompilation.Create(false, Owner, """
+            namespace Demo;
+
+            public partial class WithEvent
+            {
+                [SessionGuard.SessionScoped] public event System.Action? Changed;
+            }
+            """);
+        var driver = TestCompilation.NewDriver().RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.Contains(result.TrackedSteps[TrackingNames.Members].SelectMany(static s => s.Outputs), static o => o.Value is null);
+        Assert.Single(result.GeneratedSources, static s => s.HintName.EndsWith("DedupStage.SessionScoped.g.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.GeneratedSources, static s => s.HintName.Contains("WithEvent", StringComparison.Ordinal));
     }
 
     [Fact]
