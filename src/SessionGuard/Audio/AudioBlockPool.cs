@@ -68,7 +68,6 @@ public sealed class AudioBlockPool : IDisposable
     private readonly SizeClass _small;
     private readonly SizeClass? _large;
     private ITimer? _trimTimer;
-    private long _allocatedBytes;
     private bool _disposed;
 
     /// <summary>Creates a pool.</summary>
@@ -181,7 +180,7 @@ public sealed class AudioBlockPool : IDisposable
         {
             lock (_lock)
             {
-                return _allocatedBytes;
+                return AllocatedBytesCore();
             }
         }
     }
@@ -235,7 +234,6 @@ public sealed class AudioBlockPool : IDisposable
                 if (_disposed)
                 {
                     sizeClass.Allocated--;
-                    _allocatedBytes -= sizeClass.BlockSize;
                 }
                 else
                 {
@@ -312,8 +310,6 @@ public sealed class AudioBlockPool : IDisposable
                 sizeClass.Slabs.Clear();
                 sizeClass.Allocated = sizeClass.Rented;
             }
-
-            _allocatedBytes = (_small.Rented * _small.BlockSize) + (_large is null ? 0 : _large.Rented * _large.BlockSize);
         }
 
         lock (s_poolsLock)
@@ -365,14 +361,13 @@ public sealed class AudioBlockPool : IDisposable
 
         long released = sizeClass.Slabs.RemoveAll(static s => s.Released) * (long)sizeClass.BlocksPerSlab;
         sizeClass.Allocated -= released;
-        _allocatedBytes -= released * sizeClass.BlockSize;
         return released;
     }
 
     private bool TryAllocateSlab(SizeClass sizeClass)
     {
         long slabBytes = (long)sizeClass.BlockSize * sizeClass.BlocksPerSlab;
-        if (_allocatedBytes + slabBytes > MaxBytes)
+        if (AllocatedBytesCore() + slabBytes > MaxBytes)
         {
             return false;
         }
@@ -395,9 +390,12 @@ public sealed class AudioBlockPool : IDisposable
         }
 
         sizeClass.Allocated += sizeClass.BlocksPerSlab;
-        _allocatedBytes += slabBytes;
         return true;
     }
+
+    /// <summary>Bytes of slabs allocated, both sizes; under the lock.</summary>
+    private long AllocatedBytesCore() =>
+        (_small.Allocated * _small.BlockSize) + (_large is null ? 0 : _large.Allocated * _large.BlockSize);
 
     private IEnumerable<SizeClass> Classes()
     {

@@ -59,12 +59,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     // Spare blocks: released by the reader's progress and kept (linked by Next, Owner still this) for the next write,
     // at most about one chunk's worth; returned to the pool when the buffer drains, so an idle buffer holds none.
     // One list per block size.
-    private AudioBlock? _spare;
-    private int _spareCount;
-    private int _spareLimit;
-    private AudioBlock? _largeSpare;
-    private int _largeSpareCount;
-    private int _largeSpareLimit;
+    private SpareList _spares;
+    private SpareList _largeSpares;
 
     // Blocks released under the lock, returned to the pool once it is released.
     private AudioBlock? _returning;
@@ -336,15 +332,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                     if (rented < blocksNeeded)
                     {
                         // Keep about what a write needs as spares: an active buffer holds at most one chunk more.
-                        if (large)
-                        {
-                            _largeSpareLimit = blocksNeeded + 1;
-                        }
-                        else
-                        {
-                            _spareLimit = blocksNeeded + 1;
-                        }
-
+                        SparesFor(large).Limit = blocksNeeded + 1;
                         rented += RentBlocks(rented, blocksNeeded - rented, large);
                     }
 
@@ -381,13 +369,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             else
             {
                 Append(chunk, rented);
-                _writtenSinceRead = true;
-                _waitForNew = false;
-                if (_pending)
-                {
-                    // Continuations run asynchronously, so completing the read under the lock runs no reader code here.
-                    CompletePendingIfReady();
-                }
             }
         }
 
@@ -469,13 +450,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         bool resolved = false;
         if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted)
         {
-            consumedAddr = Resolve(consumed);
-            examinedAddr = Resolve(examined);
-            if (examinedAddr < consumedAddr)
-            {
-                throw new InvalidOperationException(ExaminedBeforeConsumed);
-            }
-
+            (consumedAddr, examinedAddr) = Resolve(consumed, examined);
             if (consumedAddr != _viewEnd)
             {
                 _postedConsumed = consumedAddr;
@@ -509,12 +484,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
             if (!resolved)
             {
-                consumedAddr = Resolve(consumed);
-                examinedAddr = Resolve(examined);
-                if (examinedAddr < consumedAddr)
-                {
-                    throw new InvalidOperationException(ExaminedBeforeConsumed);
-                }
+                (consumedAddr, examinedAddr) = Resolve(consumed, examined);
             }
 
             AdvanceCore(consumedAddr, examinedAddr);
@@ -781,6 +751,19 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         return new ReadResult(buffer, cancelled, _writerCompleted);
     }
 
+    /// <summary>The addresses of an AdvanceTo's positions, validated against the view and each other.</summary>
+    private (long Consumed, long Examined) Resolve(SequencePosition consumed, SequencePosition examined)
+    {
+        long consumedAddr = Resolve(consumed);
+        long examinedAddr = Resolve(examined);
+        if (examinedAddr < consumedAddr)
+        {
+            throw new InvalidOperationException(ExaminedBeforeConsumed);
+        }
+
+        return (consumedAddr, examinedAddr);
+    }
+
     private long Resolve(SequencePosition position)
     {
         object? obj = position.GetObject();
@@ -1043,21 +1026,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _chainBlocks = 0;
         }
 
-        if (_spare is not null)
-        {
-            _rentedBlocks -= _spareCount;
-            DeferReturn(_spare, _spareCount);
-            _spare = null;
-            _spareCount = 0;
-        }
-
-        if (_largeSpare is not null)
-        {
-            _rentedBlocks -= _largeSpareCount;
-            DeferReturn(_largeSpare, _largeSpareCount);
-            _largeSpare = null;
-            _largeSpareCount = 0;
-        }
+        ReturnSpares(ref _spares);
+        ReturnSpares(ref _largeSpares);
 
         if (_tail is not null)
         {
@@ -1090,21 +1060,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         {
             AudioBlock current = block!;
             block = ReferenceEquals(current, last) ? null : current.NextBlock;
-            if (current.Length == _blockSize)
+            if (SparesFor(current.Length != _blockSize).TryPush(current))
             {
-                if (_spareCount < _spareLimit)
-                {
-                    current.SetNext(_spare);
-                    _spare = current;
-                    _spareCount++;
-                    continue;
-                }
-            }
-            else if (_largeSpareCount < _largeSpareLimit)
-            {
-                current.SetNext(_largeSpare);
-                _largeSpare = current;
-                _largeSpareCount++;
                 continue;
             }
 
@@ -1126,25 +1083,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private int RentBlocks(int at, int count, bool large)
     {
         int got = 0;
-        if (large)
+        ref SpareList spares = ref SparesFor(large);
+        while (got < count && spares.TryPop(out AudioBlock? block))
         {
-            while (got < count && _largeSpare is not null)
-            {
-                AudioBlock block = _largeSpare;
-                _largeSpare = block.NextBlock;
-                _largeSpareCount--;
-                _rentScratch[at + got++] = block;
-            }
-        }
-        else
-        {
-            while (got < count && _spare is not null)
-            {
-                AudioBlock block = _spare;
-                _spare = block.NextBlock;
-                _spareCount--;
-                _rentScratch[at + got++] = block;
-            }
+            _rentScratch[at + got++] = block;
         }
 
         if (got < count)
@@ -1180,7 +1122,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         int from = 0;
         if (_tail is null)
         {
-            // Empty: _tailAddr is block-aligned (the end of the last block released).
+            // Empty: the chunk starts at the first new block.
             AudioBlock first = _rentScratch[0]!;
             _rentScratch[0] = null;
             first.SetRunningIndex(start);
@@ -1202,44 +1144,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         for (int i = from; i < rented; i++)
         {
-            AudioBlock block = _rentScratch[i]!;
+            LinkAtTail(_rentScratch[i]!);
             _rentScratch[i] = null;
-            block.SetRunningIndex(_tail!.RunningIndex + _tail.Length);
-            block.SetNext(null);
-            _tail.SetNext(block);
-            _tail = block;
-            _chainBlocks++;
         }
 
-        AudioBlock current = startBlock;
-        long addr = start;
-        ReadOnlySpan<byte> rest = chunk;
-        while (!rest.IsEmpty)
-        {
-            int offset = (int)(addr - current.RunningIndex);
-            if (offset == current.Length)
-            {
-                current = current.NextBlock!;
-                continue;
-            }
-
-            int n = Math.Min(current.Length - offset, rest.Length);
-            rest.Slice(0, n).CopyTo(current.Array.AsSpan(current.Offset + offset, n));
-            rest = rest.Slice(n);
-            addr += n;
-        }
-
-        _tailAddr = addr;
-        if (_chunkCount == _heldChunks)
-        {
-            _unheldStart = start;
-            _unheldBlock = startBlock;
-        }
-
-        int index = (_chunkHead + _chunkCount) & _chunkMask;
-        _chunks[index] = new Chunk(start, chunk.Length);
-        _chunkCount++;
-        _buffered += chunk.Length;
+        CopyIn(chunk, startBlock, start);
+        RecordChunk(start, chunk.Length, startBlock);
     }
 
     /// <summary>The common write: both ends open, no cap reached, the chunk table has room, and the chunk fits in
@@ -1256,37 +1166,73 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
 
         long start = _tailAddr;
-        int offset = (int)(start - tail.RunningIndex);
-        int room = tail.Length - offset;
+        int room = (int)(tail.RunningIndex + tail.Length - start);
         AudioBlock startBlock = tail;
-        if (length <= room)
+        if (length > room)
         {
-            chunk.CopyTo(tail.Array.AsSpan(tail.Offset + offset, length));
-        }
-        else
-        {
-            // The rest fits in one spare block (a 3200 B frame in 4 KB blocks mostly does): link it, copy in two.
-            AudioBlock? next = _spare;
+            // The rest fits in one spare block (a 3200 B frame in 4 KB blocks mostly does): link it.
+            AudioBlock? next = _spares.Head;
             if (next is null || length - room > next.Length)
             {
                 return false;
             }
 
-            _spare = next.NextBlock;
-            _spareCount--;
-            next.SetRunningIndex(tail.RunningIndex + tail.Length);
-            next.SetNext(null);
-            tail.SetNext(next);
-            _tail = next;
-            _chainBlocks++;
-            chunk.Slice(0, room).CopyTo(tail.Array.AsSpan(tail.Offset + offset, room));
-            chunk.Slice(room).CopyTo(next.Array.AsSpan(next.Offset, length - room));
+            _spares.TryPop(out _);
+            LinkAtTail(next);
             if (room == 0)
             {
                 startBlock = next;
             }
         }
 
+        _written += length;
+        CopyIn(chunk, startBlock, start);
+        RecordChunk(start, length, startBlock);
+        return true;
+    }
+
+    /// <summary>Links a block after the tail, at the address where the tail ends.</summary>
+    private void LinkAtTail(AudioBlock block)
+    {
+        AudioBlock tail = _tail!;
+        block.SetRunningIndex(tail.RunningIndex + tail.Length);
+        block.SetNext(null);
+        tail.SetNext(block);
+        _tail = block;
+        _chainBlocks++;
+    }
+
+    /// <summary>Copies a chunk into the chain from address <paramref name="start"/>, which lies in
+    /// <paramref name="startBlock"/> (or at its end), across as many linked blocks as it needs.</summary>
+    private static void CopyIn(ReadOnlySpan<byte> chunk, AudioBlock startBlock, long start)
+    {
+        AudioBlock current = startBlock;
+        int offset = (int)(start - current.RunningIndex);
+        if (offset == current.Length)
+        {
+            current = current.NextBlock!;
+            offset = 0;
+        }
+
+        while (true)
+        {
+            int n = Math.Min(current.Length - offset, chunk.Length);
+            chunk.Slice(0, n).CopyTo(current.Array.AsSpan(current.Offset + offset, n));
+            chunk = chunk.Slice(n);
+            if (chunk.IsEmpty)
+            {
+                return;
+            }
+
+            current = current.NextBlock!;
+            offset = 0;
+        }
+    }
+
+    /// <summary>Records a chunk just copied in at <paramref name="start"/> and wakes a waiting read it satisfies
+    /// (continuations run asynchronously, so completing the read under the lock runs no reader code here).</summary>
+    private void RecordChunk(long start, int length, AudioBlock startBlock)
+    {
         _tailAddr = start + length;
         if (_chunkCount == _heldChunks)
         {
@@ -1297,15 +1243,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _chunks[(_chunkHead + _chunkCount) & _chunkMask] = new Chunk(start, length);
         _chunkCount++;
         _buffered += length;
-        _written += length;
         _writtenSinceRead = true;
         _waitForNew = false;
         if (_pending)
         {
             CompletePendingIfReady();
         }
-
-        return true;
     }
 
     private void GrowChunks()
@@ -1355,6 +1298,20 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _returningCount += count;
     }
 
+    private ref SpareList SparesFor(bool large) => ref large ? ref _largeSpares : ref _spares;
+
+    /// <summary>Returns a spare list's blocks to the pool (once the lock is released) and empties it.</summary>
+    private void ReturnSpares(ref SpareList spares)
+    {
+        if (spares.Head is not null)
+        {
+            _rentedBlocks -= spares.Count;
+            DeferReturn(spares.Head, spares.Count);
+            spares.Head = null;
+            spares.Count = 0;
+        }
+    }
+
     private GateScope Enter() => new(this);
 
     /// <summary>Holds the spin lock for a <c>using</c> block; on exit returns the blocks released meanwhile.</summary>
@@ -1388,6 +1345,40 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             buffer._returningCount = 0;
             buffer._gate.Exit(useMemoryBarrier: false);
             buffer._pool.Return(returning, count);
+        }
+    }
+
+    /// <summary>Spare blocks of one size, linked by Next; at most <see cref="Limit"/> of them are kept.</summary>
+    private struct SpareList
+    {
+        public AudioBlock? Head;
+        public int Count;
+        public int Limit;
+
+        public bool TryPush(AudioBlock block)
+        {
+            if (Count >= Limit)
+            {
+                return false;
+            }
+
+            block.SetNext(Head);
+            Head = block;
+            Count++;
+            return true;
+        }
+
+        public bool TryPop([NotNullWhen(true)] out AudioBlock? block)
+        {
+            block = Head;
+            if (block is null)
+            {
+                return false;
+            }
+
+            Head = block.NextBlock;
+            Count--;
+            return true;
         }
     }
 
