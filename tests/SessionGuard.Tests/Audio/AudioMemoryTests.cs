@@ -276,30 +276,10 @@ public class AudioMemoryTests
         using var pool = new AudioBlockPool(64, 4, name: "metrics-" + Guid.NewGuid().ToString("N"));
         var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 200 });
         ring.Write(new byte[130]);
-        var seen = new Dictionary<string, long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == SessionGuardMetrics.MeterName && instrument.Name.StartsWith("sessionguard.audio.", StringComparison.Ordinal))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                if (tag.Key == "pool" && (string?)tag.Value == pool.Name)
-                {
-                    seen[instrument.Name] = value;
-                }
-            }
-        });
-        listener.Start();
-        listener.RecordObservableInstruments();
-        Assert.Equal(3, seen[AudioBlockPool.BlocksRentedMetric]);
-        Assert.Equal(1, seen[AudioBlockPool.BlocksFreeMetric]);
-        Assert.Equal(4, seen[AudioBlockPool.BlocksAllocatedMetric]);
+        Dictionary<(string Metric, int BlockSize), long> seen = ObservePoolGauges(pool);
+        Assert.Equal(3, seen[(AudioBlockPool.BlocksRentedMetric, 64)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksFreeMetric, 64)]);
+        Assert.Equal(4, seen[(AudioBlockPool.BlocksAllocatedMetric, 64)]);
     }
 
     [Fact]
@@ -309,6 +289,19 @@ public class AudioMemoryTests
         var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 512 });
         ring.Write(new byte[130]);
         ring.Write(new byte[300]);
+        Dictionary<(string Metric, int BlockSize), long> seen = ObservePoolGauges(pool);
+
+        // 130 bytes: three small blocks (62 bytes left in the third). 300 bytes: the 62, then 238 in one large block.
+        Assert.Equal(3, seen[(AudioBlockPool.BlocksRentedMetric, 64)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksRentedMetric, 256)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksFreeMetric, 64)]);
+        Assert.Equal(4, seen[(AudioBlockPool.BlocksAllocatedMetric, 64)]);
+        Assert.Equal(1, seen[(AudioBlockPool.BlocksAllocatedMetric, 256)]);
+    }
+
+    /// <summary>Records the audio pool gauges once and returns this pool's measurements by metric and block_size.</summary>
+    private static Dictionary<(string Metric, int BlockSize), long> ObservePoolGauges(AudioBlockPool pool)
+    {
         var seen = new Dictionary<(string, int), long>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -341,13 +334,7 @@ public class AudioMemoryTests
         });
         listener.Start();
         listener.RecordObservableInstruments();
-
-        // 130 bytes: three small blocks (62 bytes left in the third). 300 bytes: the 62, then 238 in one large block.
-        Assert.Equal(3, seen[(AudioBlockPool.BlocksRentedMetric, 64)]);
-        Assert.Equal(1, seen[(AudioBlockPool.BlocksRentedMetric, 256)]);
-        Assert.Equal(1, seen[(AudioBlockPool.BlocksFreeMetric, 64)]);
-        Assert.Equal(4, seen[(AudioBlockPool.BlocksAllocatedMetric, 64)]);
-        Assert.Equal(1, seen[(AudioBlockPool.BlocksAllocatedMetric, 256)]);
+        return seen;
     }
 
     [Fact]
