@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -39,8 +40,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     // Every operation is short and bounded (at most one chunk's copy), and a voice server calls Write and the reader
     // methods tens of times per second per session: a spin lock that takes one atomic instruction to enter and none
     // to exit costs half what Monitor or Lock cost (both take two), which is a third of a small write (see
-    // benchmarks/README.md). No thread-owner tracking, so exit is a plain release store.
-    private SpinLock _gate = new(enableThreadOwnerTracking: false);
+    // benchmarks/README.md). 0 is free, 1 is held; exit is a release store. (SpinLock would do the same, but its
+    // Enter takes a ref bool, which makes the JIT zero and spill a frame slot on the write's path.)
+    private int _gate;
     private readonly AudioBlockPool _pool;
     private readonly int _blockSize;
     private readonly int _largeBlockSize;
@@ -261,17 +263,40 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// under <see cref="OversizeChunkPolicy.Reject"/>; nothing is written.</exception>
     public AudioWriteResult Write(ReadOnlySpan<byte> chunk)
     {
+        // The common write is short: the general path is a separate method, so this one keeps a small frame and
+        // no finally (TryAppendToTail throws only if the buffer's own invariants are broken).
+        EnterGate();
+        bool appended;
+        try
+        {
+            appended = TryAppendToTail(chunk);
+        }
+        catch
+        {
+            ExitGate();
+            throw;
+        }
+
+        if (appended)
+        {
+            ExitGate();
+            return new AudioWriteResult(chunk.Length, 0, 0, false, 0);
+        }
+
+        return WriteHeld(chunk);
+    }
+
+    /// <summary>The general write, entered with the lock held (which it releases): completion, oversize chunks,
+    /// caps, eviction, renting blocks and dropping.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private AudioWriteResult WriteHeld(ReadOnlySpan<byte> chunk)
+    {
         int truncated = 0;
         int evictedChunks = 0;
         long evictedBytes = 0;
         bool dropped = false;
-        using (Enter())
+        try
         {
-            if (TryAppendToTail(chunk))
-            {
-                return new AudioWriteResult(chunk.Length, 0, 0, false, 0);
-            }
-
             if (_writerCompleted)
             {
                 ThrowWriterCompleted();
@@ -370,6 +395,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             {
                 Append(chunk, rented);
             }
+        }
+        finally
+        {
+            ExitGate();
         }
 
         return new AudioWriteResult(dropped ? 0 : chunk.Length, evictedChunks, evictedBytes, dropped, truncated);
@@ -1091,14 +1120,34 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         if (got < count)
         {
-            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, count - got), large);
+            // The spares are empty and the buffer is streaming (it has a tail): take one small block more than
+            // needed in the same pool call and keep it as the spare for the next write (within the spare limit, the
+            // blocks a write needs plus one). A buffer filling from empty then calls the pool about half as often,
+            // and a pool call costs about what copying 640 B does. Not for a first write, which may be the only
+            // one, nor for large blocks, where the spare would be 64 KB.
+            int want = count - got;
+            if (!large && _tail is not null && spares.Count < spares.Limit && at + count < _rentScratch.Length)
+            {
+                want++;
+            }
+
+            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, want), large);
+            _rentedBlocks += rented;
             for (int i = 0; i < rented; i++)
             {
                 _rentScratch[at + got + i]!.Owner = this;
             }
 
+            if (rented > count - got)
+            {
+                AudioBlock extra = _rentScratch[at + count]!;
+                _rentScratch[at + count] = null;
+                bool kept = spares.TryPush(extra);
+                Debug.Assert(kept, "The extra block was asked for only while the spare list had room.");
+                rented--;
+            }
+
             got += rented;
-            _rentedBlocks += rented;
         }
 
         return got;
@@ -1314,7 +1363,53 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     private GateScope Enter() => new(this);
 
-    /// <summary>Holds the spin lock for a <c>using</c> block; on exit returns the blocks released meanwhile.</summary>
+    /// <summary>Takes the lock (one compare-exchange when it is free), then applies an advance the reader posted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnterGate()
+    {
+        if (Interlocked.CompareExchange(ref _gate, 1, 0) != 0)
+        {
+            EnterGateContended();
+        }
+
+        if (_advancePosted)
+        {
+            ApplyPostedAdvance();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterGateContended()
+    {
+        // The holder is in a section bounded by one chunk's copy: spin, yielding as SpinWait escalates.
+        SpinWait spinner = default;
+        do
+        {
+            spinner.SpinOnce();
+        }
+        while (Volatile.Read(ref _gate) != 0 || Interlocked.CompareExchange(ref _gate, 1, 0) != 0);
+    }
+
+    /// <summary>Releases the lock, then returns to the pool the blocks released while it was held (so the pool's lock
+    /// is never taken under this one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ExitGate()
+    {
+        AudioBlock? returning = _returning;
+        if (returning is null)
+        {
+            Volatile.Write(ref _gate, 0);
+            return;
+        }
+
+        int count = _returningCount;
+        _returning = null;
+        _returningCount = 0;
+        Volatile.Write(ref _gate, 0);
+        _pool.Return(returning, count);
+    }
+
+    /// <summary>Holds the lock for a <c>using</c> block (<see cref="EnterGate"/>, <see cref="ExitGate"/>).</summary>
     private readonly ref struct GateScope
     {
         private readonly AudioRingBuffer _buffer;
@@ -1322,30 +1417,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         public GateScope(AudioRingBuffer buffer)
         {
             _buffer = buffer;
-            bool taken = false;
-            buffer._gate.Enter(ref taken);
-            if (buffer._advancePosted)
-            {
-                buffer.ApplyPostedAdvance();
-            }
+            buffer.EnterGate();
         }
 
-        public void Dispose()
-        {
-            AudioRingBuffer buffer = _buffer;
-            AudioBlock? returning = buffer._returning;
-            if (returning is null)
-            {
-                buffer._gate.Exit(useMemoryBarrier: false);
-                return;
-            }
-
-            int count = buffer._returningCount;
-            buffer._returning = null;
-            buffer._returningCount = 0;
-            buffer._gate.Exit(useMemoryBarrier: false);
-            buffer._pool.Return(returning, count);
-        }
+        public void Dispose() => _buffer.ExitGate();
     }
 
     /// <summary>Spare blocks of one size, linked by Next; at most <see cref="Limit"/> of them are kept.</summary>

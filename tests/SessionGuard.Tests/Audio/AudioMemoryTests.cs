@@ -42,7 +42,8 @@ public class AudioMemoryTests
             Assert.True(pool.RentedBlocks > 0);
         }
 
-        Assert.Equal(2000 * 2, pool.RentedBlocks);
+        // Each ring holds its two blocks of audio and the one spare block its second block's pool call brought.
+        Assert.Equal(2000 * 3, pool.RentedBlocks);
         foreach (AudioRingBuffer ring in rings)
         {
             Drain(ring);
@@ -93,6 +94,39 @@ public class AudioMemoryTests
         Drain(ring);
         Assert.Equal(0, ring.GetStatistics().RentedBlocks);
         Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Fact]
+    public void A_streaming_write_that_needs_the_pool_takes_the_next_writes_block_in_the_same_call()
+    {
+        using var pool = new AudioBlockPool(64, 16, name: "rent-ahead");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 256 });
+
+        // A first write into an empty ring takes exactly what it needs: it may be the only one.
+        ring.Write(new byte[64]);
+        Assert.Equal(1, pool.RentedBlocks);
+
+        // The next spills past the tail: one block for it and one spare, in one pool call.
+        ring.Write(new byte[64]);
+        Assert.Equal(3, pool.RentedBlocks);
+        Assert.Equal(3, ring.GetStatistics().RentedBlocks);
+
+        // The spare serves the write after it.
+        ring.Write(new byte[64]);
+        Assert.Equal(3, pool.RentedBlocks);
+        Assert.Equal(192, ring.BufferedBytes);
+
+        // Large blocks get no spare ahead.
+        using var classes = new AudioBlockPool(64, 16, name: "rent-ahead-large", largeBlockSize: 1024);
+        var large = new AudioRingBuffer(new AudioRingBufferOptions { Pool = classes, MaxChunkBytes = 1024 });
+        large.Write(new byte[1000]);
+        large.Write(new byte[1000]);
+        Assert.Equal(2, classes.RentedBlocks);
+
+        Drain(ring);
+        Drain(large);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(0, classes.RentedBlocks);
     }
 
     [Theory]
@@ -349,7 +383,9 @@ public class AudioMemoryTests
         ring.Write(new byte[100]);
         ReadResult held = await ring.ReadAsync();
         ring.Write(new byte[50]);
-        Assert.Equal(3, pool.RentedBlocks);
+
+        // 150 bytes in 64-byte blocks, and the spare block the second write's pool call brought.
+        Assert.Equal(4, pool.RentedBlocks);
         await ring.DisposeAsync();
         Assert.Equal(0, pool.RentedBlocks);
         Assert.Equal(150, ring.DroppedBytes);
