@@ -11,9 +11,10 @@ public class AudioRingBufferStressTests
 {
     private const int HeaderBytes = 8;
 
-    /// <summary>One producer thread and one reader thread (dedicated threads: no pool thread ever blocks). Every
-    /// chunk carries its sequence number and length, and a payload derived from them, so the reader verifies every
-    /// byte it consumes; a sequence jump is allowed only where the buffer reports a gap.</summary>
+    /// <summary>One producer thread and one reader thread (dedicated threads: no pool thread ever blocks), and a third
+    /// that reads the counters all along, so three threads contend for the buffer's lock. Every chunk carries its
+    /// sequence number and length, and a payload derived from them, so the reader verifies every byte it consumes; a
+    /// sequence jump is allowed only where the buffer reports a gap.</summary>
     [Theory]
     [InlineData(11, 32, 16 * 1024, 256, 0)]
     [InlineData(12, 1000, 256 * 1024, 4096, 0)]
@@ -129,12 +130,34 @@ public class AudioRingBufferStressTests
             }
         }) { IsBackground = true, Name = "audio-reader" };
 
+        Exception? observerError = null;
+        long observations = 0;
+        var observer = new Thread(() =>
+        {
+            try
+            {
+                while (!reader.Join(0))
+                {
+                    AssertInvariant(ring.GetStatistics());
+                    observations++;
+                }
+            }
+            catch (Exception e)
+            {
+                observerError = e;
+            }
+        }) { IsBackground = true, Name = "audio-observer" };
+
         producer.Start();
         reader.Start();
+        observer.Start();
         Assert.True(producer.Join(TimeSpan.FromMinutes(2)), "producer did not finish");
         Assert.True(reader.Join(TimeSpan.FromMinutes(2)), "reader did not finish");
+        Assert.True(observer.Join(TimeSpan.FromMinutes(1)), "observer did not finish");
         Assert.Null(producerError);
         Assert.Null(readerError);
+        Assert.Null(observerError);
+        Assert.True(observations > 0);
 
         AudioRingBufferStatistics s = ring.GetStatistics();
         AssertInvariant(s);
@@ -155,6 +178,147 @@ public class AudioRingBufferStressTests
             Assert.True(s.DroppedChunks >= evictions);
             Assert.True(s.LastGapOffset >= 0);
         }
+    }
+
+    /// <summary>Four rings on four threads share one pool whose budget cannot hold what they buffer, while a fifth
+    /// thread trims the pool and reads its counts: every byte read is verified, every ring's counters add up, and once
+    /// the rings are drained every block is back in the pool and a trim releases every slab.</summary>
+    [Fact]
+    public void Rings_on_several_threads_share_one_pool_under_budget_pressure_and_every_block_comes_back()
+    {
+        const int Workers = 4;
+        const int Chunks = 20_000;
+        // 64-byte small blocks and 1 KB large ones (a chunk over 256 bytes goes large); a 48 KB budget for rings that
+        // may each buffer 16 KB and hold a view besides.
+        using var pool = new AudioBlockPool(64, blocksPerSlab: 8, maxBytes: 48 * 1024, name: "shared-stress", largeBlockSize: 1024);
+        var rings = new AudioRingBuffer[Workers];
+        var errors = new Exception?[Workers];
+        var threads = new Thread[Workers];
+        var parsers = new ChunkParser[Workers];
+        for (int w = 0; w < Workers; w++)
+        {
+            int worker = w;
+            rings[w] = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = 64, MaxBytes = 16 * 1024, MaxChunkBytes = 2048, Pool = pool });
+            parsers[w] = new ChunkParser();
+            threads[w] = new Thread(() =>
+            {
+                try
+                {
+                    RunWorker(rings[worker], parsers[worker], new Random(100 + worker), Chunks);
+                }
+                catch (Exception e)
+                {
+                    errors[worker] = e;
+                }
+            }) { IsBackground = true, Name = "ring-" + w };
+        }
+
+        using var stop = new CancellationTokenSource();
+        Exception? trimmerError = null;
+        long trims = 0;
+        var trimmer = new Thread(() =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    trims += pool.TrimIdle();
+                    Assert.InRange(pool.RentedBlocks, 0, pool.AllocatedBlocks);
+                    Assert.InRange(pool.AllocatedBytes, 0, pool.MaxBytes);
+                    Thread.Yield();
+                }
+            }
+            catch (Exception e)
+            {
+                trimmerError = e;
+            }
+        }) { IsBackground = true, Name = "pool-trimmer" };
+
+        trimmer.Start();
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromMinutes(2)), thread.Name + " did not finish");
+        }
+
+        stop.Cancel();
+        Assert.True(trimmer.Join(TimeSpan.FromMinutes(1)), "the trimmer did not stop");
+        Assert.Null(trimmerError);
+        Assert.All(errors, Assert.Null);
+
+        long dropped = 0;
+        for (int w = 0; w < Workers; w++)
+        {
+            AudioRingBufferStatistics s = rings[w].GetStatistics();
+            AssertInvariant(s);
+            Assert.Equal(0, s.BufferedBytes + s.HeldBytes);
+            Assert.Equal(0, s.RentedBlocks);
+            Assert.True(parsers[w].Chunks > 0);
+            dropped += s.DroppedChunks;
+        }
+
+        // The budget was too small for what the rings buffered: some audio was evicted or dropped.
+        Assert.True(dropped > 0);
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(pool.AllocatedBlocks, pool.FreeBlocks);
+        pool.Trim();
+        Assert.Equal(0, pool.AllocatedBlocks);
+    }
+
+    /// <summary>Writes self-describing chunks of 9 to 2048 bytes and, every 1 to 32 writes, reads on the same thread,
+    /// consuming all or a prefix of the view; then completes and drains, verifying every byte read.</summary>
+    private static void RunWorker(AudioRingBuffer ring, ChunkParser parser, Random random, int chunks)
+    {
+        var chunk = new byte[2048];
+        long consumed = 0;
+        int untilRead = random.Next(1, 33);
+        for (int seq = 0; seq < chunks; seq++)
+        {
+            int length = random.Next(HeaderBytes + 1, chunk.Length + 1);
+            Fill(chunk.AsSpan(0, length), seq);
+            ring.Write(chunk.AsSpan(0, length));
+            if (--untilRead == 0)
+            {
+                untilRead = random.Next(1, 33);
+                if (ring.TryRead(out ReadResult read))
+                {
+                    consumed += Consume(ring, parser, read, random.Next(4) == 0 ? random.NextInt64(read.Buffer.Length + 1) : read.Buffer.Length, consumed);
+                }
+            }
+        }
+
+        ring.CompleteWriter();
+        while (true)
+        {
+            ReadResult read = ring.ReadAsync().AsTask().GetAwaiter().GetResult();
+            consumed += Consume(ring, parser, read, read.Buffer.Length, consumed);
+            if (read.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(consumed, ring.ConsumedBytes);
+    }
+
+    private static long Consume(AudioRingBuffer ring, ChunkParser parser, ReadResult read, long take, long consumed)
+    {
+        if (ring.LastGapOffset == consumed)
+        {
+            parser.Gap();
+        }
+
+        foreach (ReadOnlyMemory<byte> segment in read.Buffer.Slice(0, take))
+        {
+            parser.Feed(segment.Span);
+        }
+
+        ring.AdvanceTo(read.Buffer.GetPosition(take), read.Buffer.End);
+        return take;
     }
 
     private static void AssertInvariant(AudioRingBufferStatistics s)
