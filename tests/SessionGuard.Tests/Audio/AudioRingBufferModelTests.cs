@@ -24,6 +24,10 @@ public class AudioRingBufferModelTests
         // Two block sizes: chunks over 4 blocks (256 B, 512 B) go to large blocks, so one chain mixes both sizes.
         { 6, 16, 8_000, 1500, 64, 512, 200_000 },
         { 7, 1000, 20_000, 3000, 128, 2048, 200_000 },
+
+        // Chunks up to 20 KB (a second of 16 kHz 16-bit audio is 32 KB), many of them 8 KB or longer, in 1 KB and
+        // 8 KB blocks.
+        { 8, 32, 200_000, 20_000, 1024, 8192, 60_000 },
     };
 
     [Theory]
