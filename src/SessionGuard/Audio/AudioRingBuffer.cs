@@ -21,7 +21,8 @@ namespace SessionGuard.Audio;
 /// </summary>
 /// <remarks>
 /// <para>Memory comes in fixed-size blocks from an <see cref="AudioBlockPool"/>; chunks are packed into them.
-/// A drained buffer holds no block; <see cref="DisposeAsync"/> completes both ends and returns every block.</para>
+/// A drained buffer holds no block; <see cref="DisposeAsync"/> completes both ends and returns every block (those
+/// of a view the reader still holds when the reader next calls the buffer).</para>
 /// <para>Data handed to the reader is never evicted under it. If audio was evicted (or an incoming chunk dropped)
 /// while the reader held a view, the unconsumed rest of that view is dropped at <c>AdvanceTo</c> and counted, so a
 /// read never has a hole in its middle; <see cref="LastGapOffset"/> tells where the last discontinuity is.</para>
@@ -63,6 +64,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     // One list per block size.
     private SpareList _spares;
     private SpareList _largeSpares;
+
+    // The blocks of a view the reader held when the buffer was disposed, returned at the reader's next call.
+    private AudioBlock? _retired;
+    private int _retiredCount;
 
     // Blocks released under the lock, returned to the pool once it is released.
     private AudioBlock? _returning;
@@ -497,6 +502,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         {
             if (_readerCompleted)
             {
+                ReleaseRetiredView();
                 throw new InvalidOperationException(NoReadingAfterComplete);
             }
 
@@ -543,15 +549,27 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     }
 
     /// <summary>Completes the reader: everything buffered or held is dropped (counted) and every block returned;
-    /// later writes are dropped and counted.</summary>
+    /// later writes are dropped and counted. Called by the reader, which is done with the last view it was given.</summary>
     /// <param name="exception">Ignored; accepted for <see cref="PipeReader"/> compatibility.</param>
-    public override void Complete(Exception? exception = null)
+    public override void Complete(Exception? exception = null) => CompleteReader(keepHeldView: false);
+
+    private void CompleteReader(bool keepHeldView)
     {
         using (Enter())
         {
             if (_readerCompleted)
             {
+                if (!keepHeldView)
+                {
+                    ReleaseRetiredView();
+                }
+
                 return;
+            }
+
+            if (keepHeldView && _holding && _viewEndBlock is not null)
+            {
+                RetireHeldView();
             }
 
             _readerCompleted = true;
@@ -575,13 +593,58 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
     }
 
-    /// <summary>Completes both ends (see <see cref="CompleteWriter"/> and <see cref="Complete"/>) and returns every block.</summary>
+    /// <summary>Completes both ends (see <see cref="CompleteWriter"/> and <see cref="Complete"/>) and returns every
+    /// block, with one exception: the blocks of a view the reader still holds (it has read and not yet advanced).
+    /// Disposal usually comes from a session's teardown, on another thread than a reader that may still be reading
+    /// that view; its blocks go back to the pool at the reader's next call on this buffer (which throws
+    /// <see cref="InvalidOperationException"/>, as any read after completion does) or its <see cref="Complete"/>,
+    /// never while it may still read them, so it can never see audio another buffer wrote into them.</summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
         CompleteWriter();
-        Complete();
+        CompleteReader(keepHeldView: true);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Disposal while the reader holds a view: detaches the blocks from the chain's head through the view's
+    /// last block, to be returned at the reader's next call (<see cref="ReleaseRetiredView"/>).</summary>
+    private void RetireHeldView()
+    {
+        AudioBlock last = _viewEndBlock!;
+        AudioBlock first = _head!;
+        int count = 1;
+        for (AudioBlock b = first; !ReferenceEquals(b, last); b = b.NextBlock!)
+        {
+            count++;
+        }
+
+        AudioBlock? rest = ReferenceEquals(last, _tail) ? null : last.NextBlock;
+        last.SetNext(null);
+        _retired = first;
+        _retiredCount = count;
+        _chainBlocks -= count;
+        if (rest is null)
+        {
+            _head = null;
+            _tail = null;
+        }
+        else
+        {
+            _head = rest;
+        }
+    }
+
+    /// <summary>The reader called again after a disposal that kept its view: the view's blocks go back now.</summary>
+    private void ReleaseRetiredView()
+    {
+        if (_retired is not null)
+        {
+            _rentedBlocks -= _retiredCount;
+            DeferReturn(_retired, _retiredCount);
+            _retired = null;
+            _retiredCount = 0;
+        }
     }
 
     ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
@@ -664,6 +727,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         if (_readerCompleted)
         {
+            ReleaseRetiredView();
             throw new InvalidOperationException(NoReadingAfterComplete);
         }
 

@@ -387,10 +387,52 @@ public class AudioMemoryTests
         // 150 bytes in 64-byte blocks, and the spare block the second write's pool call brought.
         Assert.Equal(4, pool.RentedBlocks);
         await ring.DisposeAsync();
-        Assert.Equal(0, pool.RentedBlocks);
         Assert.Equal(150, ring.DroppedBytes);
         Assert.Throws<InvalidOperationException>(() => ring.Write(new byte[1]));
+
+        // The reader's next call returns the blocks of the view it held (see the next test).
         Assert.Throws<InvalidOperationException>(() => ring.TryRead(out _));
+        Assert.Equal(0, pool.RentedBlocks);
+        GC.KeepAlive(held);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_keeps_a_held_view_intact_until_the_reader_calls_again()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "dispose-held");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 200 });
+        byte[] audio = Enumerable.Range(0, 200).Select(i => (byte)i).ToArray();
+        ring.Write(audio);
+        ReadResult held = await ring.ReadAsync();
+        ring.Write(new byte[100]);
+
+        // Disposal (a session's teardown, say) while the reader still holds its view: the 100 bytes written after
+        // the view are returned at once, the view's four blocks stay, and no other ring can be handed them.
+        await ring.DisposeAsync();
+        Assert.Equal(4, pool.RentedBlocks);
+        Assert.Equal(4, ring.GetStatistics().RentedBlocks);
+        var other = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 200 });
+        other.Write(Enumerable.Repeat((byte)0xEE, 200).ToArray());
+        Assert.Equal(audio, held.Buffer.ToArray());
+
+        // The reader's next call returns them, and says the ring is completed.
+        Assert.Throws<InvalidOperationException>(() => ring.AdvanceTo(held.Buffer.End));
+        Assert.Equal(0, ring.GetStatistics().RentedBlocks);
+        Assert.Equal(4, pool.RentedBlocks);
+        await other.DisposeAsync();
+        Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Fact]
+    public async Task Complete_by_the_reader_returns_the_blocks_of_its_own_view_at_once()
+    {
+        using var pool = new AudioBlockPool(64, 4, name: "complete-held");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { Pool = pool, MaxChunkBytes = 200 });
+        ring.Write(new byte[200]);
+        ReadResult held = await ring.ReadAsync();
+        ring.Complete();
+        Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(200, ring.DroppedBytes);
         GC.KeepAlive(held);
     }
 

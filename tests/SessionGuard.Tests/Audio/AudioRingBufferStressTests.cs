@@ -321,6 +321,112 @@ public class AudioRingBufferStressTests
         return take;
     }
 
+    /// <summary>A session ends while its audio is still streaming: a third thread disposes the ring at a random moment
+    /// while the producer writes chunks of up to 20 KB and the reader reads them. The only exceptions allowed are the
+    /// documented ones after disposal; what was read is intact; and once the threads are done the ring's counters add
+    /// up and every block is back in the pool.</summary>
+    [Fact]
+    public void Disposing_while_the_producer_writes_and_the_reader_reads_loses_no_block()
+    {
+        const int Rounds = 200;
+        const int MaxChunk = 20 * 1024;
+        using var pool = new AudioBlockPool(1024, blocksPerSlab: 8, name: "dispose-race", largeBlockSize: 8192);
+        var random = new Random(21);
+        long readBytes = 0;
+        for (int round = 0; round < Rounds; round++)
+        {
+            var ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = 64, MaxBytes = 256 * 1024, MaxChunkBytes = MaxChunk, Pool = pool });
+            int disposed = 0;
+            Exception? producerError = null;
+            Exception? readerError = null;
+            int producerSeed = random.Next();
+            int delay = random.Next(0, 200_000);
+
+            var producer = new Thread(() =>
+            {
+                var chunkRandom = new Random(producerSeed);
+                var chunk = new byte[MaxChunk];
+                try
+                {
+                    for (int seq = 0; ; seq++)
+                    {
+                        int length = chunkRandom.Next(HeaderBytes + 1, MaxChunk + 1);
+                        Fill(chunk.AsSpan(0, length), seq);
+                        ring.Write(chunk.AsSpan(0, length));
+                    }
+                }
+                catch (InvalidOperationException e) when (Volatile.Read(ref disposed) == 1 && e.Message.StartsWith("Writing is not allowed after the writer was completed", StringComparison.Ordinal))
+                {
+                    // Writing after disposal: the documented end of a producer's loop.
+                }
+                catch (Exception e)
+                {
+                    producerError = e;
+                }
+            }) { IsBackground = true, Name = "dispose-race-producer" };
+
+            long roundRead = 0;
+            var reader = new Thread(() =>
+            {
+                var parser = new ChunkParser(MaxChunk);
+                long consumed = 0;
+                try
+                {
+                    while (true)
+                    {
+                        ReadResult read = ring.ReadAsync().AsTask().GetAwaiter().GetResult();
+                        if (ring.LastGapOffset == consumed)
+                        {
+                            parser.Gap();
+                        }
+
+                        foreach (ReadOnlyMemory<byte> segment in read.Buffer)
+                        {
+                            parser.Feed(segment.Span);
+                        }
+
+                        consumed += read.Buffer.Length;
+                        ring.AdvanceTo(read.Buffer.End);
+                        if (read.IsCompleted)
+                        {
+                            break;
+                        }
+                    }
+                }
+                catch (InvalidOperationException e) when (Volatile.Read(ref disposed) == 1 && e.Message.StartsWith("Reading is not allowed after reader was completed", StringComparison.Ordinal))
+                {
+                    // Reading or advancing after disposal completed the reader.
+                }
+                catch (Exception e)
+                {
+                    readerError = e;
+                }
+
+                roundRead = consumed;
+            }) { IsBackground = true, Name = "dispose-race-reader" };
+
+            producer.Start();
+            reader.Start();
+            Thread.SpinWait(delay);
+            Volatile.Write(ref disposed, 1);
+            Assert.True(ring.DisposeAsync().IsCompletedSuccessfully);
+            Assert.True(producer.Join(TimeSpan.FromMinutes(1)), "producer did not stop");
+            Assert.True(reader.Join(TimeSpan.FromMinutes(1)), "reader did not stop");
+            Assert.Null(producerError);
+            Assert.Null(readerError);
+
+            AudioRingBufferStatistics s = ring.GetStatistics();
+            AssertInvariant(s);
+            Assert.Equal(0, s.BufferedBytes + s.HeldBytes);
+            Assert.Equal(0, s.RentedBlocks);
+            Assert.Equal(0, pool.RentedBlocks);
+            readBytes += roundRead;
+        }
+
+        Assert.True(readBytes > 0);
+        Assert.Equal(pool.AllocatedBlocks, pool.FreeBlocks);
+    }
+
     private static void AssertInvariant(AudioRingBufferStatistics s)
     {
         Assert.Equal(s.WrittenBytes, s.ConsumedBytes + s.DroppedBytes + s.BufferedBytes + s.HeldBytes);
@@ -341,7 +447,10 @@ public class AudioRingBufferStressTests
     /// <summary>Verifies a stream of self-describing chunks byte by byte.</summary>
     private sealed class ChunkParser
     {
+        public ChunkParser(int maxLength = 2048) => _maxLength = maxLength;
+
         private readonly byte[] _header = new byte[HeaderBytes];
+        private readonly int _maxLength;
         private int _pos;
         private int _seq;
         private int _length;
@@ -368,7 +477,7 @@ public class AudioRingBufferStressTests
                     {
                         _seq = BinaryPrimitives.ReadInt32LittleEndian(_header);
                         _length = BinaryPrimitives.ReadInt32LittleEndian(_header.AsSpan(4));
-                        Assert.InRange(_length, HeaderBytes + 1, 2048);
+                        Assert.InRange(_length, HeaderBytes + 1, _maxLength);
                         if (_afterGap)
                         {
                             Assert.True(_seq > LastSeq, $"sequence went back from {LastSeq} to {_seq}");
