@@ -640,7 +640,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         if (_retired is not null)
         {
-            _rentedBlocks -= _retiredCount;
             DeferReturn(_retired, _retiredCount);
             _retired = null;
             _retiredCount = 0;
@@ -1114,7 +1113,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         if (_head is not null)
         {
             _tail!.SetNext(null);
-            _rentedBlocks -= _chainBlocks;
             DeferReturn(_head, _tail, _chainBlocks);
             _chainBlocks = 0;
         }
@@ -1166,7 +1164,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         if (returnFirst is not null)
         {
-            _rentedBlocks -= returned;
             DeferReturn(returnFirst, returnLast!, returned);
         }
     }
@@ -1391,8 +1388,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _chunkHead = 0;
     }
 
-    /// <summary>Queues blocks (linked by Next, the last one's Next null) for the pool; they are returned when the
-    /// lock is released, so the pool's lock is never taken while this buffer's is held.</summary>
+    /// <summary>Queues blocks this buffer rented (linked by Next, the last one's Next null) for the pool, and stops
+    /// counting them as rented; they are returned when the lock is released, so the pool's lock is never taken while
+    /// this buffer's is held.</summary>
     private void DeferReturn(AudioBlock first, int count)
     {
         AudioBlock last = first;
@@ -1406,6 +1404,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     private void DeferReturn(AudioBlock first, AudioBlock last, int count)
     {
+        _rentedBlocks -= count;
         last.SetNext(_returning);
         _returning = first;
         _returningCount += count;
@@ -1418,7 +1417,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     {
         if (spares.Head is not null)
         {
-            _rentedBlocks -= spares.Count;
             DeferReturn(spares.Head, spares.Count);
             spares.Head = null;
             spares.Count = 0;
