@@ -38,8 +38,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private const string ExaminedBeforeConsumed = "The examined position must be greater than or equal to the consumed position.";
     private const string PositionBeyondView = "The position is not within the data returned by the last read.";
 
-    /// <summary>A producer writing back to back lets a thread waiting for the lock in first once it has written this
-    /// much since that thread began to wait (see <see cref="GiveWay"/>).</summary>
+    /// <summary>A producer writing back to back lets a thread waiting for the lock in first each time it has written
+    /// this much while threads waited (see <see cref="GiveWay"/>).</summary>
     internal const int GiveWayBytes = 256 * 1024;
 
     /// <summary>Turns of <c>Thread.SpinWait(8)</c> (about 20 µs in all) a thread waiting for the lock spins before it
@@ -56,10 +56,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private int _gate;
 
     // Threads waiting in EnterGateContended; the bytes the producer has written while one was (counted across waits,
-    // and reset when it gives way: at worst it gives way early once); and how many times it gave way (for tests).
+    // and reset when it gives way: at worst it gives way early once); and, for tests, how many times it gave way and
+    // how many turns it waited in all.
     private int _waiting;
     private long _overtakenBytes;
     private long _giveWays;
+    private long _giveWayTurns;
     private readonly AudioBlockPool _pool;
     private readonly int _blockSize;
     private readonly int _largeBlockSize;
@@ -274,9 +276,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
     }
 
-    /// <summary>Appends one chunk of audio. Never blocks and never waits for the reader: evicts the oldest whole
-    /// chunks not yet handed to the reader until both caps (and the pool's budget) fit; if that is not possible
-    /// the chunk is dropped and counted. A zero-length chunk does nothing.</summary>
+    /// <summary>Appends one chunk of audio. Never blocks and never waits for the reader to consume: evicts the oldest
+    /// whole chunks not yet handed to the reader until both caps (and the pool's budget) fit; if that is not possible
+    /// the chunk is dropped and counted. A zero-length chunk does nothing. Its only waits are for the buffer's lock,
+    /// and bounded: while another call holds it (at most one chunk's copy), and, once per 256 KB written while another
+    /// thread waits for the lock, at most about 16 µs for that thread to take it first.</summary>
     /// <param name="chunk">The audio; copied.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="InvalidOperationException">The writer was completed (<see cref="CompleteWriter"/> or disposal).</exception>
@@ -1468,24 +1472,31 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         // millisecond (SpinWait's default after 20 turns). With that sleep, a reader woken while the producer wrote
         // back to back slept through the producer's whole burst (1024 writes of 32 KB: 1.5 ms, everything buffered).
         // The waiter counts itself in _waiting, so that such a producer gives way to it (see GiveWay).
+        // The count is released in a finally: a Thread.Interrupt can throw out of SpinOnce's yield, and a count left
+        // behind would make the producer wait its whole bound at every give-way.
         Interlocked.Increment(ref _waiting);
-        for (int i = 0; i < ActiveSpins; i++)
+        try
         {
-            Thread.SpinWait(8);
-            if (Volatile.Read(ref _gate) == 0 && Interlocked.CompareExchange(ref _gate, 1, 0) == 0)
+            for (int i = 0; i < ActiveSpins; i++)
             {
-                Interlocked.Decrement(ref _waiting);
-                return;
+                Thread.SpinWait(8);
+                if (Volatile.Read(ref _gate) == 0 && Interlocked.CompareExchange(ref _gate, 1, 0) == 0)
+                {
+                    return;
+                }
             }
-        }
 
-        SpinWait spinner = default;
-        do
-        {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            SpinWait spinner = default;
+            do
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            while (Volatile.Read(ref _gate) != 0 || Interlocked.CompareExchange(ref _gate, 1, 0) != 0);
         }
-        while (Volatile.Read(ref _gate) != 0 || Interlocked.CompareExchange(ref _gate, 1, 0) != 0);
-        Interlocked.Decrement(ref _waiting);
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     /// <summary>Called by <see cref="Write"/> while another thread waits for the lock. The lock is not fair: a producer
@@ -1493,8 +1504,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// (32 KB), the waiting reader then got in about once per 1024 writes: everything written meanwhile stayed
     /// buffered, in blocks that had left the cache by the time they were read and came back to be written again (the
     /// ring was 3–4× slower than memcpy, and slower than a Channel whose reader got in every 8–17 chunks). Now, once
-    /// the producer has written <see cref="GiveWayBytes"/> while a thread waited, it waits for that thread to get in
-    /// first, for at most about 100 <c>Thread.SpinWait(4)</c> turns (16 µs on the benchmark machine: a waiter that is
+    /// the producer has written <see cref="GiveWayBytes"/> while threads waited, it waits until no thread is waiting
+    /// (the waiter has got in; a thread reading the counters counts as a waiter too), for at most
+    /// <see cref="GiveWayMaxTurns"/> turns of <c>Thread.SpinWait(4)</c> (16 µs on the benchmark machine: a waiter that is
     /// not running, preempted say, does not hold the producer up for longer). A waiting reader that is running thus
     /// gets in at least once per 256 KB, and the blocks it frees come back to the writer while still in the cache.
     /// Short chunks are hardly affected: a reader mostly gets in between two of them anyway.</summary>
@@ -1509,14 +1521,21 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         _overtakenBytes = 0;
         _giveWays++;
-        for (int i = 0; i < 100 && Volatile.Read(ref _waiting) != 0; i++)
+        for (int i = 0; i < GiveWayMaxTurns && Volatile.Read(ref _waiting) != 0; i++)
         {
             Thread.SpinWait(4);
+            _giveWayTurns++;
         }
     }
 
+    /// <summary>The most turns <see cref="GiveWay"/> waits.</summary>
+    internal const int GiveWayMaxTurns = 100;
+
     /// <summary>Tests only: how many times the producer gave way (<see cref="GiveWay"/>).</summary>
     internal long GiveWays => _giveWays;
+
+    /// <summary>Tests only: how many turns the producer has waited while giving way, in all.</summary>
+    internal long GiveWayTurns => _giveWayTurns;
 
     /// <summary>Tests only: counts <paramref name="delta"/> more (or fewer) threads as waiting for the lock.</summary>
     internal void AddLockWaiters(int delta) => Interlocked.Add(ref _waiting, delta);

@@ -48,14 +48,24 @@ public class AudioLockFairnessTests
         ring.Write(new byte[ChunkBytes]);
         Assert.Equal(1, ring.GiveWays);
 
-        // The count starts again after giving way. This waiter never takes the lock: each wait for it is bounded, and
-        // every write still completes.
-        for (int i = 0; i < 2 * perGiveWay; i++)
+        // This waiter never takes the lock: the producer waits for it, its whole bound each time and no longer, and
+        // every write completes. The count starts again after giving way.
+        Assert.Equal(AudioRingBuffer.GiveWayMaxTurns, ring.GiveWayTurns);
+        var writes = new Thread(() =>
         {
-            ring.Write(new byte[ChunkBytes]);
-        }
+            for (int i = 0; i < 2 * perGiveWay; i++)
+            {
+                ring.Write(new byte[ChunkBytes]);
+            }
+        })
+        {
+            IsBackground = true,
+        };
+        writes.Start();
+        Assert.True(writes.Join(TimeSpan.FromSeconds(30)), "Writes waited without bound for a waiter that never took the lock.");
 
         Assert.Equal(3, ring.GiveWays);
+        Assert.Equal(3 * AudioRingBuffer.GiveWayMaxTurns, ring.GiveWayTurns);
         Assert.Equal((3 * perGiveWay) * (long)ChunkBytes, ring.BufferedBytes);
         ring.AddLockWaiters(-1);
         ring.Complete();
@@ -84,20 +94,30 @@ public class AudioLockFairnessTests
                     }
                 }
             }
-        });
+        })
+        {
+            // Should an assertion below fail before the writer is completed, this loop must not keep the process alive.
+            IsBackground = true,
+        };
         reader.Start();
 
         // Write until the producer has given way at least once to the real reader thread (it gives way only while
         // that thread is counted as waiting), then end the stream: everything written is read or counted as dropped.
         long written = 0;
-        while (ring.GiveWays == 0)
+        try
         {
-            ring.Write(chunk);
-            written += ChunkBytes;
-            Assert.True(written < 4L << 30, "The producer wrote 4 GB and never saw the reader thread waiting for the lock.");
+            while (ring.GiveWays == 0)
+            {
+                ring.Write(chunk);
+                written += ChunkBytes;
+                Assert.True(written < 4L << 30, "The producer wrote 4 GB and never saw the reader thread waiting for the lock.");
+            }
+        }
+        finally
+        {
+            ring.CompleteWriter();
         }
 
-        ring.CompleteWriter();
         Assert.True(reader.Join(TimeSpan.FromSeconds(30)));
         Assert.Equal(ring.WrittenBytes, read + ring.DroppedBytes);
         ring.Complete();
