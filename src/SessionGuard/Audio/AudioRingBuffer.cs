@@ -525,12 +525,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         using (Enter())
         {
-            if (_readerCompleted)
-            {
-                ReleaseRetiredView();
-                throw new InvalidOperationException(NoReadingAfterComplete);
-            }
-
+            ThrowIfReaderCompleted();
             if (!_holding)
             {
                 if (_tentative)
@@ -749,15 +744,21 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     private void ThrowIfCannotRead()
     {
+        ThrowIfReaderCompleted();
+        if (_holding || _pending || _owed)
+        {
+            throw new InvalidOperationException(AlreadyReading);
+        }
+    }
+
+    /// <summary>Every reader call after completion throws; it is also the reader's next call after a disposal that
+    /// kept its view, whose blocks go back now.</summary>
+    private void ThrowIfReaderCompleted()
+    {
         if (_readerCompleted)
         {
             ReleaseRetiredView();
             throw new InvalidOperationException(NoReadingAfterComplete);
-        }
-
-        if (_holding || _pending || _owed)
-        {
-            throw new InvalidOperationException(AlreadyReading);
         }
     }
 
@@ -1480,7 +1481,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             for (int i = 0; i < ActiveSpins; i++)
             {
                 Thread.SpinWait(8);
-                if (Volatile.Read(ref _gate) == 0 && Interlocked.CompareExchange(ref _gate, 1, 0) == 0)
+                if (TryTakeGateWhenFree())
                 {
                     return;
                 }
@@ -1491,13 +1492,18 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
-            while (Volatile.Read(ref _gate) != 0 || Interlocked.CompareExchange(ref _gate, 1, 0) != 0);
+            while (!TryTakeGateWhenFree());
         }
         finally
         {
             Interlocked.Decrement(ref _waiting);
         }
     }
+
+    /// <summary>A waiter's attempt: the compare-exchange only when a plain read sees the lock free, so spinning
+    /// threads read the lock's cache line instead of taking it from its holder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryTakeGateWhenFree() => Volatile.Read(ref _gate) == 0 && Interlocked.CompareExchange(ref _gate, 1, 0) == 0;
 
     /// <summary>Called by <see cref="Write"/> while another thread waits for the lock. The lock is not fair: a producer
     /// writing back to back takes it again as soon as it releases it, ahead of the waiter. When a chunk's copy is long

@@ -375,18 +375,7 @@ public class AudioRingBufferStressTests
                     while (true)
                     {
                         ReadResult read = ring.ReadAsync().AsTask().GetAwaiter().GetResult();
-                        if (ring.LastGapOffset == consumed)
-                        {
-                            parser.Gap();
-                        }
-
-                        foreach (ReadOnlyMemory<byte> segment in read.Buffer)
-                        {
-                            parser.Feed(segment.Span);
-                        }
-
-                        consumed += read.Buffer.Length;
-                        ring.AdvanceTo(read.Buffer.End);
+                        consumed += Consume(ring, parser, read, read.Buffer.Length, consumed);
                         if (read.IsCompleted)
                         {
                             break;
