@@ -12,7 +12,8 @@ namespace SessionGuard.Tests.Audio;
 
 /// <summary>Tests that count the bytes their own thread allocates run alone: with the rest of the assembly running
 /// in parallel, a steady-state <c>Write</c> was seen (about one full run in eight) to be charged ~6 KB that no GC and
-/// no code path of the ring explains. See <see cref="AllocationMeasurements"/>.</summary>
+/// no code path of the ring explains. Run alone, it was still seen once in about fifteen full runs (4.8 KB), which is
+/// why the steady-state test takes the least of several measured batches. See <see cref="AllocationMeasurements"/>.</summary>
 [Collection(AllocationMeasurements.Name)]
 public class AudioMemoryTests
 {
@@ -157,14 +158,22 @@ public class AudioMemoryTests
             Round();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 500; i++)
+        // Five measured batches of 100 rounds, and the least of them must be zero: an allocation per chunk shows in
+        // every batch, while a one-off one made by the runtime on this thread (a tier-up landing in the measured
+        // window on a loaded machine: ~5 KB, about one full run in fifteen) shows in one batch only.
+        var batches = new long[5];
+        for (int b = 0; b < batches.Length; b++)
         {
-            Round();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                Round();
+            }
+
+            batches[b] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(batches.Min() == 0, "Bytes allocated per batch of 100 rounds: " + string.Join(", ", batches));
         Assert.Equal(550L * batch * chunkBytes, ring.WrittenBytes);
     }
 
