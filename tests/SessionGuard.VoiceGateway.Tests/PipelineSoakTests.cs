@@ -83,6 +83,23 @@ public sealed class PipelineSoakTests : IDisposable
     }
 
     [Fact]
+    public async Task Closing_a_guarded_connection_whose_session_already_ended_completes_and_leaves_nothing()
+    {
+        var glossary = new GlossaryFeed();
+        var translator = new FlakyTranslator(new FlakyTranslatorOptions { SlowShare = 1, FailureShare = 0, SlowLatency = Timeout.InfiniteTimeSpan });
+        await using var registry = new SessionRegistry(new SessionRegistryOptions { TempRoot = _temp.Path });
+        await using var pipeline = new GuardedPipeline(registry, Options(glossary, translator, TimeSpan.FromHours(1)));
+        IGatewayConnection connection = pipeline.Connect("caller", static (_, _) => default);
+        await StreamAsync(connection, TimeSpan.FromSeconds(9));
+        await Wait.UntilAsync(() => translator.InFlight == 1, "the translation hangs");
+
+        await registry.EndAsync(SessionId.Parse("caller"), SessionEndReason.IdleExpired); // ended by the server, not the client
+        await connection.CloseAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(new GatewayResiduals(0, 0, 0, 0, 0), pipeline.MeasureResiduals());
+    }
+
+    [Fact]
     public async Task A_naive_connection_aborted_while_its_translation_hangs_leaves_everything_behind()
     {
         var glossary = new GlossaryFeed();
@@ -113,7 +130,7 @@ public sealed class PipelineSoakTests : IDisposable
         Recognizer = new HashSpeechRecognizer(),
         Translator = translator,
         Glossary = glossary,
-        TranslationTimeout = timeout ?? TimeSpan.FromMilliseconds(100),
+        TranslationTimeout = timeout ?? TimeSpan.FromMilliseconds(500), // ample for a normal call, even on a loaded machine
         TempRoot = _temp.Path,
     };
 }

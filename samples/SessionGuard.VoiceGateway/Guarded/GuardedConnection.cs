@@ -54,22 +54,19 @@ internal sealed class GuardedConnection : IGatewayConnection
     public async Task CloseAsync()
     {
         _ring.CompleteWriter();
-        try
-        {
-            await _segmenter.ConfigureAwait(false);   // the last utterance is cut and recognized
-            Task[] translations;
-            lock (_gate)
-            {
-                translations = _translations.ToArray();
-            }
 
-            // Results still go out after the client's close frame; each translation is bounded by its timeout.
-            await Task.WhenAll(translations).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        finally
+        // The last utterance is cut and recognized. A fault or cancellation (the session ended first, idle for
+        // example) was already observed and logged by the session.
+        await _segmenter.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] translations;
+        lock (_gate)
         {
-            await _session.EndAsync(SessionEndReason.Closed).ConfigureAwait(false);
+            translations = _translations.ToArray();
         }
+
+        // Results still go out after the client's close frame; each translation is bounded by its timeout.
+        await Task.WhenAll(translations).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _session.EndAsync(SessionEndReason.Closed).ConfigureAwait(false);
     }
 
     public Task AbortAsync() => _session.EndAsync(SessionEndReason.Closed);
