@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Text;
 
 namespace SessionGuard;
@@ -30,21 +31,35 @@ public sealed class ResidualReport
     /// <summary>True when no owner member holds any entry.</summary>
     public bool IsClean => Entries.Count == 0;
 
-    /// <summary>A human-readable summary naming every member that holds entries.</summary>
+    /// <summary>
+    /// A human-readable summary naming every member that holds entries, e.g.
+    /// <c>2 owner members hold entries (0 sessions open): MapOwner.LastText=1, MapOwner.Counters=3</c>.
+    /// </summary>
     public override string ToString()
     {
+        string open = Plural(ActiveSessions, "session") + " open";
         if (IsClean)
         {
-            return $"clean: no owner holds per-session entries ({ActiveSessions} sessions open)";
+            return $"clean: no owner holds per-session entries ({open})";
         }
 
         var sb = new StringBuilder();
-        sb.Append(Entries.Count).Append(" owner members hold entries (").Append(ActiveSessions).Append(" sessions open):");
-        foreach (var e in Entries)
+        sb.Append(Plural(Entries.Count, "owner member")).Append(Entries.Count == 1 ? " holds" : " hold")
+          .Append(" entries (").Append(open).Append("): ");
+        for (int i = 0; i < Entries.Count; i++)
         {
-            sb.Append(' ').Append(e.Owner).Append('.').Append(e.Member).Append('=').Append(e.Count).Append(';');
+            var e = Entries[i];
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(e.Owner).Append('.').Append(e.Member).Append('=').Append(e.Count);
         }
 
         return sb.ToString();
     }
+
+    private static string Plural(int count, string noun) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
 }
