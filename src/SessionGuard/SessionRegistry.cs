@@ -82,9 +82,17 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     /// <returns>Dispose it to remove the owner.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="owner"/> is already registered.</exception>
+    /// <exception cref="ObjectDisposedException">The registry is disposed (or being disposed): no session will end in it again.</exception>
     public IDisposable Register(ISessionScoped owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ThrowIfDisposed();
+        return RegisterCore(owner);
+    }
+
+    // Also for owners resolved lazily from DI, which may happen after disposal began (CheckResiduals at shutdown).
+    private IDisposable RegisterCore(ISessionScoped owner)
+    {
         lock (_ownersGate)
         {
             if (Array.IndexOf(_owners.Owners, owner) >= 0)
@@ -739,7 +747,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
                     if (!known)
                     {
-                        Register(owner);
+                        RegisterCore(owner);
                     }
                 }
 
