@@ -18,7 +18,7 @@ namespace SessionGuard;
 /// <see cref="SessionRegistryOptions.MaxSessions"/>, and when the registry is disposed.
 /// </summary>
 /// <remarks>Thread-safe. Ending one session costs the same whatever the number of other live sessions.</remarks>
-public sealed class SessionRegistry : IAsyncDisposable, IDisposable
+public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 {
     private readonly SessionRegistryOptions _options;
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
@@ -234,33 +234,6 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
         await Task.WhenAll(teardowns).ConfigureAwait(false);
         return teardowns.Count;
-    }
-
-    /// <summary>
-    /// Counts what every registered owner still holds, per owner and member. With no session open, anything held is a leak.
-    /// The registry runs this check itself whenever its last session ends, and logs a warning naming what is held.
-    /// </summary>
-    public ResidualReport CheckResiduals()
-    {
-        EnsureOwners();
-        List<ResidualEntry>? entries = null;
-        var set = Volatile.Read(ref _owners);
-        for (int o = 0; o < set.Owners.Length; o++)
-        {
-            var owner = set.Owners[o];
-            string ownerName = set.Names[o];
-            int members = owner.MemberCount;
-            for (int i = 0; i < members; i++)
-            {
-                int count = owner.GetLiveEntryCount(i);
-                if (count != 0)
-                {
-                    (entries ??= new()).Add(new ResidualEntry(ownerName, owner.GetMemberName(i), count));
-                }
-            }
-        }
-
-        return new ResidualReport(Volatile.Read(ref _openCount), entries is null ? Array.Empty<ResidualEntry>() : entries.ToArray());
     }
 
     /// <summary>Ends every session (reason <see cref="SessionEndReason.Shutdown"/>), stops the sweep and waits for every teardown.</summary>
