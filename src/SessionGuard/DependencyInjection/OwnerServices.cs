@@ -118,13 +118,8 @@ internal sealed class OwnerServices
         return Array.Empty<object?>();
     }
 
-    private ServiceDescriptor[] Snapshot()
-    {
-        lock (_services)
-        {
-            return _services.ToArray();
-        }
-    }
+    // Read when the registry is built or the host starts: by then the collection is complete (a host makes it read-only).
+    private ServiceDescriptor[] Snapshot() => _services.ToArray();
 
     /// <summary>The owner type a registration creates, or null when it creates no owner (or cannot tell).</summary>
     private static Type? OwnerType(ServiceDescriptor descriptor)
