@@ -97,7 +97,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         {
             if (Array.IndexOf(_owners.Owners, owner) >= 0)
             {
-                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry.");
+                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry (AddSessionGuard registers every owner the container creates: do not also Register it by hand).");
             }
 
             Volatile.Write(ref _owners, _owners.Add(owner));

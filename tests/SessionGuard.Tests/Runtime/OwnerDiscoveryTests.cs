@@ -204,6 +204,23 @@ public class OwnerDiscoveryTests
         Assert.Single(owners, o => o is ShapesOwner);
     }
 
+    [Fact]
+    public async Task Registering_by_hand_an_owner_the_container_registered_says_why_it_fails()
+    {
+        var host = await StartHostAsync(services =>
+        {
+            services.AddSingleton<MapOwner>();
+            services.AddSessionGuard(o => o.SweepInterval = Timeout.InfiniteTimeSpan);
+        });
+
+        var registry = host.Services.GetRequiredService<SessionRegistry>();
+        var owner = host.Services.GetRequiredService<MapOwner>();
+        await registry.Open(SessionId.New()).EndAsync(); // the first session made the registry take the container's owners
+        var ex = Assert.Throws<InvalidOperationException>(() => registry.Register(owner));
+        Assert.Contains("do not also Register it by hand", ex.Message, StringComparison.Ordinal);
+        await StopAsync(host);
+    }
+
     /// <summary>An owner given to the container as an instance.</summary>
     private sealed class GuardlessOwner : ISessionScoped
     {
