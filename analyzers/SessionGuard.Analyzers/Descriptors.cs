@@ -44,7 +44,7 @@ internal static class Descriptors
     internal static readonly DiagnosticDescriptor OwnerNotRegistered = Create(
         OwnerNotRegisteredId,
         "Session-scoped owner never registered",
-        "This '{0}' holds per-session state but is never registered with SessionRegistry.Register, returned, stored or handed to DI, so no session is ever released from it",
+        "This '{0}' holds per-session state but {1}",
         "An ISessionScoped owner only releases a session's entries when a SessionRegistry knows it.");
 
     internal static readonly DiagnosticDescriptor SubscriptionAccumulates = Create(

@@ -38,6 +38,8 @@ internal static class Emitter
         w.OpenBlock($"partial {owner.Type.Keyword} {owner.Type.NameWithTypeParameters} : {SessionScoped}");
         WriteCounts(w, owner);
         w.WriteLine();
+        WriteCollectSessions(w, owner);
+        w.WriteLine();
         WriteRelease(w, owner);
         WriteHelpers(w, owner);
         w.CloseBlock();
@@ -69,7 +71,8 @@ internal static class Emitter
         w.OpenBlock($"public static class {className}");
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Registers every non-generic [SessionScoped] owner class of this assembly as a singleton and forwards it as");
-        w.WriteLine("/// <see cref=\"global::SessionGuard.ISessionScoped\"/>. An owner already registered is left as it is (forward it yourself).");
+        w.WriteLine("/// <see cref=\"global::SessionGuard.ISessionScoped\"/>. An owner already registered as itself keeps its registration");
+        w.WriteLine("/// and is forwarded; an owner already forwarded by this method is left as it is, so calling it twice adds nothing.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"services\">The service collection.</param>");
         w.WriteLine("/// <returns><paramref name=\"services\"/>.</returns>");
@@ -88,14 +91,37 @@ internal static class Emitter
         w.WriteLine($"where TOwner : class, {SessionScoped}");
         w.Unindent();
         w.OpenBlock();
+        w.WriteLine("bool registered = false;");
         w.OpenBlock("foreach (var descriptor in services)");
+        w.OpenBlock("if (descriptor.IsKeyedService)");
+        w.WriteLine("continue;");
+        w.CloseBlock();
+        w.WriteLine();
         w.OpenBlock("if (descriptor.ServiceType == typeof(TOwner))");
+        w.WriteLine("registered = true;");
+        w.CloseBlock();
+        w.WriteLine($"else if (descriptor.ServiceType == typeof({SessionScoped}) && (object?)descriptor.ImplementationFactory == (object){Prefix}Forward<TOwner>.Factory)");
+        w.OpenBlock();
         w.WriteLine("return;");
         w.CloseBlock();
         w.CloseBlock();
         w.WriteLine();
+        w.OpenBlock("if (!registered)");
         w.WriteLine("global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TOwner>(services);");
-        w.WriteLine($"global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<{SessionScoped}>(services, static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TOwner>(provider));");
+        w.CloseBlock();
+        w.WriteLine();
+        w.WriteLine($"services.Add(global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(typeof({SessionScoped}), {Prefix}Forward<TOwner>.Factory));");
+        w.CloseBlock();
+        w.WriteLine();
+        w.WriteLine($"private static class {Prefix}Forward<TOwner>");
+        w.Indent();
+        w.WriteLine("where TOwner : class");
+        w.Unindent();
+        w.OpenBlock();
+        w.WriteLine("public static readonly global::System.Func<global::System.IServiceProvider, object> Factory =");
+        w.Indent();
+        w.WriteLine("static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TOwner>(provider);");
+        w.Unindent();
         w.CloseBlock();
         w.CloseBlock();
         w.CloseBlock();
@@ -123,6 +149,81 @@ internal static class Emitter
 
         w.WriteLine("_ => throw " + OutOfRange(owner) + ",");
         w.CloseBlock(";");
+    }
+
+    /// <summary>Names the sessions a member holds entries for: the residual check reports them.</summary>
+    private static void WriteCollectSessions(SourceWriter w, OwnerModel owner)
+    {
+        w.OpenBlock($"void {SessionScoped}.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<{SessionIdType}> sessions)");
+        w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(sessions);");
+        w.OpenBlock("switch (index)");
+        for (int i = 0; i < owner.Members.Count; i++)
+        {
+            MemberModel m = owner.Members[i];
+            string? lockTarget = m.SyncRoot.Length == 0 || !m.IsPlain
+                ? null
+                : (m.SyncRootIsStatic ? owner.Type.NameWithTypeParameters + "." + Escape(m.SyncRoot) : "this." + Escape(m.SyncRoot));
+            string source = m.Collection switch
+            {
+                CollectionKind.HashSet or CollectionKind.ISet => "__member",
+                CollectionKind.SessionMap => "__member.Sessions",
+                _ => "__member.Keys",
+            };
+
+            w.WriteLine($"case {i}:");
+            w.OpenBlock();
+            w.WriteLine($"var __member = {Access(m.Name)};");
+            w.OpenBlock("if (__member is not null)");
+            OpenLock(w, lockTarget);
+            w.OpenBlock($"foreach (var __key in {source})");
+            WriteCollectKey(w, m);
+            w.CloseBlock();
+            CloseLock(w, lockTarget);
+            w.CloseBlock();
+            w.WriteLine();
+            w.WriteLine("return;");
+            w.CloseBlock();
+        }
+
+        w.WriteLine("default:");
+        w.Indent();
+        w.WriteLine("throw " + OutOfRange(owner) + ";");
+        w.Unindent();
+        w.CloseBlock();
+        w.CloseBlock();
+    }
+
+    private static void WriteCollectKey(SourceWriter w, MemberModel m)
+    {
+        string key = "__key";
+        bool isString = m.Key == KeyKind.String;
+        if (m.Key == KeyKind.Composite)
+        {
+            bool mayBeNull = m.KeyIsReferenceType && m.Collection is CollectionKind.HashSet or CollectionKind.ISet;
+            if (mayBeNull)
+            {
+                w.OpenBlock("if (__key is null)");
+                w.WriteLine("continue;");
+                w.CloseBlock();
+                w.WriteLine();
+            }
+
+            key = "__key." + Escape(m.KeyAccessor);
+            isString = m.KeyAccessorIsString;
+        }
+
+        if (isString)
+        {
+            w.OpenBlock($"if ({SessionIdType}.TryParse({key}, out var __id))");
+            w.WriteLine("sessions.Add(__id);");
+            w.CloseBlock();
+        }
+        else
+        {
+            w.OpenBlock($"if (!{key}.IsDefault)");
+            w.WriteLine($"sessions.Add({key});");
+            w.CloseBlock();
+        }
     }
 
     private static string OutOfRange(OwnerModel owner) =>

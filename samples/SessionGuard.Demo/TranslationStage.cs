@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard;
 
@@ -21,9 +22,16 @@ internal sealed partial class TranslationStage
     [SessionScoped] private readonly ConcurrentDictionary<SessionId, string> _lastSentText = new();
     [SessionScoped] private readonly ConcurrentDictionary<string, int> _segmentsByClient = new();
     [SessionScoped] private readonly SessionMap<TurnKey, string> _segmentsByTurn = new(static key => key.Session);
-    [SessionScoped] private readonly PendingOperations<SessionId, string> _translations = new();
+    [SessionScoped] private readonly PendingOperations<SessionId, string> _translations;
 
-    public TranslationStage(SessionRegistry registry) => _registry = registry;
+    public TranslationStage(SessionRegistry registry, TimeProvider time)
+    {
+        _registry = registry;
+        _translations = new PendingOperations<SessionId, string>(timeProvider: time);
+    }
+
+    /// <summary>Translations in flight, for all sessions together.</summary>
+    public int PendingTranslations => _translations.Count;
 
     /// <summary>Entries held for all sessions together, member by member.</summary>
     public string Describe()
@@ -39,7 +47,7 @@ internal sealed partial class TranslationStage
     }
 
     /// <summary>Records recognized text and starts its translation (deduplicated per session).</summary>
-    public Task<string>? OnRecognized(SessionId session, int turn, string text, TimeSpan translationLatency)
+    public Task<string>? OnRecognized(SessionId session, int turn, string text, Func<CancellationToken, Task<string>> translate)
     {
         // An owner never writes for a session that is ending: its release may already have run.
         if (!_registry.IsActive(session) || _lastSentText.TryGetValue(session, out var last) && last == text)
@@ -51,10 +59,6 @@ internal sealed partial class TranslationStage
         _segmentsByClient.AddOrUpdate(session.Value, 1, static (_, n) => n + 1);
         _segmentsByTurn[new TurnKey(session, turn, "fr")] = text;
         _segmentsByTurn[new TurnKey(session, turn, "de")] = text;
-        return _translations.StartOrJoin(session, async ct =>
-        {
-            await Task.Delay(translationLatency, ct);
-            return "[fr] " + text;
-        }, TimeSpan.FromSeconds(1));
+        return _translations.StartOrJoin(session, translate, TimeSpan.FromSeconds(30));
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading.Tasks;
 
 namespace SessionGuard;
@@ -60,4 +61,18 @@ public interface ISessionScoped
 
     /// <summary>How many entries member <paramref name="index"/> holds now, for all sessions together. Allocates nothing.</summary>
     int GetLiveEntryCount(int index);
+
+    /// <summary>
+    /// Adds to <paramref name="sessions"/> the session of every entry member <paramref name="index"/> holds now, so
+    /// that the residual check can name leftover sessions. A string key that is not a valid id is left out.
+    /// </summary>
+    /// <param name="index">The member (0 ≤ index &lt; <see cref="MemberCount"/>).</param>
+    /// <param name="sessions">Receives the sessions; a set removes duplicates.</param>
+    /// <remarks>
+    /// Generated owners implement it for every member. The default adds nothing: the residual check then reports a
+    /// hand-written owner's members by count only.
+    /// </remarks>
+    void CollectLiveSessions(int index, ICollection<SessionId> sessions)
+    {
+    }
 }

@@ -37,6 +37,9 @@ public sealed class PendingOperations<TKey, TResult>
     /// <summary>How many operations are pending now.</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The keys of the operations in flight now (a snapshot).</summary>
+    public IReadOnlyCollection<TKey> Keys => (IReadOnlyCollection<TKey>)_entries.Keys;
+
     /// <summary>True when an operation is pending for <paramref name="key"/>.</summary>
     public bool Contains(TKey key) => _entries.ContainsKey(key);
 

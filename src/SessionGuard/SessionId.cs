@@ -1,17 +1,27 @@
 using System;
 using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace SessionGuard;
 
 /// <summary>
-/// Identifies one session: a validated, immutable string (non-empty, at most <see cref="MaxLength"/>
-/// characters, no control characters), compared ordinally.
+/// Identifies one session: a validated, immutable string, compared ordinally.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Ids go into logs and metric tags, so an id must be printable as it is: it is non-empty, at most
+/// <see cref="MaxLength"/> UTF-16 characters, not only white space, and holds no control character (Unicode category
+/// Cc), no format character (Cf: zero-width spaces and joiners, bidirectional overrides such as U+202E, the byte order
+/// mark), no line or paragraph separator (Zl, Zp: U+2028, U+2029) and no unpaired surrogate. Spaces inside an id are
+/// allowed. Breaking a rule throws <see cref="ArgumentException"/> naming the rule, the character (as U+XXXX) and its
+/// index; the id itself is never echoed.
+/// </para>
+/// <para>
 /// <c>default(SessionId)</c> holds no value and is rejected by every API that takes an id
 /// (see <see cref="IsDefault"/>).
+/// </para>
 /// </remarks>
 public readonly struct SessionId : IEquatable<SessionId>
 {
@@ -26,7 +36,10 @@ public readonly struct SessionId : IEquatable<SessionId>
     /// <summary>Creates an id from <paramref name="value"/> after validating it.</summary>
     /// <param name="value">The id's text.</param>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
-    /// <exception cref="ArgumentException">The value is empty, longer than <see cref="MaxLength"/> characters, or holds a control character.</exception>
+    /// <exception cref="ArgumentException">
+    /// The value is empty, longer than <see cref="MaxLength"/> characters, only white space, or holds a control,
+    /// format or line/paragraph separator character or an unpaired surrogate (see the remarks on <see cref="SessionId"/>).
+    /// </exception>
     public SessionId(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -138,14 +151,62 @@ public readonly struct SessionId : IEquatable<SessionId>
             return $"A session id must be at most {MaxLength} characters long; this one has {value.Length}.";
         }
 
+        bool allWhiteSpace = true;
         for (int i = 0; i < value.Length; i++)
         {
-            if (char.IsControl(value[i]))
+            char c = value[i];
+            if (char.IsAscii(c))
             {
-                return $"A session id must not contain control characters; found U+{(int)value[i]:X4} at index {i}.";
+                if (char.IsControl(c))
+                {
+                    return Rejected("control characters", c, i);
+                }
+
+                allWhiteSpace &= c == ' ';
+                continue;
             }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                // A pair: one supplementary character (emoji, CJK extension...). Check its category as a whole.
+                var category = CharUnicodeInfo.GetUnicodeCategory(value, i);
+                if (category == UnicodeCategory.Format)
+                {
+                    return $"A session id must not contain format characters (Unicode category Cf); found U+{char.ConvertToUtf32(c, value[i + 1]):X4} at index {i}.";
+                }
+
+                allWhiteSpace = false;
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c))
+            {
+                return Rejected("unpaired surrogates", c, i);
+            }
+
+            switch (CharUnicodeInfo.GetUnicodeCategory(c))
+            {
+                case UnicodeCategory.Control:
+                    return Rejected("control characters", c, i);
+                case UnicodeCategory.Format:
+                    return Rejected("format characters (Unicode category Cf)", c, i);
+                case UnicodeCategory.LineSeparator:
+                case UnicodeCategory.ParagraphSeparator:
+                    return Rejected("line or paragraph separators (Unicode categories Zl, Zp)", c, i);
+            }
+
+            allWhiteSpace &= char.IsWhiteSpace(c);
+        }
+
+        if (allWhiteSpace)
+        {
+            return "A session id must not be only white space.";
         }
 
         return null;
     }
+
+    private static string Rejected(string what, char c, int index) =>
+        $"A session id must not contain {what}; found U+{(int)c:X4} at index {index}.";
 }

@@ -55,6 +55,27 @@ public sealed class SessionMap<TKey, TValue> : IEnumerable<KeyValuePair<TKey, TV
     /// <summary>How many sessions have at least one entry.</summary>
     public int SessionCount => _groups.Count;
 
+    /// <summary>The sessions that hold at least one entry now (a snapshot).</summary>
+    public IReadOnlyList<SessionId> Sessions
+    {
+        get
+        {
+            var sessions = new List<SessionId>(_groups.Count);
+            foreach (var pair in _groups)
+            {
+                lock (pair.Value)
+                {
+                    if (!pair.Value.Closed && pair.Value.Entries.Count > 0)
+                    {
+                        sessions.Add(pair.Key);
+                    }
+                }
+            }
+
+            return sessions;
+        }
+    }
+
     /// <summary>Gets or sets the value of <paramref name="key"/>.</summary>
     /// <exception cref="KeyNotFoundException">Getting a key that is not in the map.</exception>
     /// <exception cref="ArgumentException">The key maps to <c>default(SessionId)</c>.</exception>

@@ -18,7 +18,7 @@ namespace SessionGuard;
 /// <see cref="SessionRegistryOptions.MaxSessions"/>, and when the registry is disposed.
 /// </summary>
 /// <remarks>Thread-safe. Ending one session costs the same whatever the number of other live sessions.</remarks>
-public sealed class SessionRegistry : IAsyncDisposable, IDisposable
+public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 {
     private readonly SessionRegistryOptions _options;
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
@@ -82,14 +82,22 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
     /// <returns>Dispose it to remove the owner.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="owner"/> is already registered.</exception>
+    /// <exception cref="ObjectDisposedException">The registry is disposed (or being disposed): no session will end in it again.</exception>
     public IDisposable Register(ISessionScoped owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        ThrowIfDisposed();
+        return RegisterCore(owner);
+    }
+
+    // Also for owners resolved lazily from DI, which may happen after disposal began (CheckResiduals at shutdown).
+    private IDisposable RegisterCore(ISessionScoped owner)
+    {
         lock (_ownersGate)
         {
             if (Array.IndexOf(_owners.Owners, owner) >= 0)
             {
-                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry.");
+                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry (AddSessionGuard registers every owner the container creates: do not also Register it by hand).");
             }
 
             Volatile.Write(ref _owners, _owners.Add(owner));
@@ -226,33 +234,6 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
         await Task.WhenAll(teardowns).ConfigureAwait(false);
         return teardowns.Count;
-    }
-
-    /// <summary>
-    /// Counts what every registered owner still holds, per owner and member. With no session open, anything held is a leak.
-    /// The registry runs this check itself whenever its last session ends, and logs a warning naming what is held.
-    /// </summary>
-    public ResidualReport CheckResiduals()
-    {
-        EnsureOwners();
-        List<ResidualEntry>? entries = null;
-        var set = Volatile.Read(ref _owners);
-        for (int o = 0; o < set.Owners.Length; o++)
-        {
-            var owner = set.Owners[o];
-            string ownerName = set.Names[o];
-            int members = owner.MemberCount;
-            for (int i = 0; i < members; i++)
-            {
-                int count = owner.GetLiveEntryCount(i);
-                if (count != 0)
-                {
-                    (entries ??= new()).Add(new ResidualEntry(ownerName, owner.GetMemberName(i), count));
-                }
-            }
-        }
-
-        return new ResidualReport(Volatile.Read(ref _openCount), entries is null ? Array.Empty<ResidualEntry>() : entries.ToArray());
     }
 
     /// <summary>Ends every session (reason <see cref="SessionEndReason.Shutdown"/>), stops the sweep and waits for every teardown.</summary>
@@ -739,7 +720,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
 
                     if (!known)
                     {
-                        Register(owner);
+                        RegisterCore(owner);
                     }
                 }
 

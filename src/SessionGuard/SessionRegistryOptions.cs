@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Threading;
 
 namespace SessionGuard;
@@ -35,12 +36,16 @@ public sealed class SessionRegistryOptions
 
     /// <summary>
     /// The folder under which <see cref="Session.CreateTempFile"/> creates this process's temp folder.
-    /// Default null: the system temp path.
+    /// Default null: the system temp path. A relative path resolves against the current directory when the registry is
+    /// built. The registry creates the folder when it is built if it does not exist; a path that is a file, holds an
+    /// invalid path character or cannot be created fails then with an <see cref="ArgumentException"/> naming
+    /// <c>TempRoot</c>.
     /// </summary>
     public string? TempRoot { get; set; }
 
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the exception names it.</exception>
+    /// <exception cref="ArgumentException"><see cref="TempRoot"/> holds an invalid path character.</exception>
     public void Validate()
     {
         if (MaxSessions <= 0)
@@ -60,7 +65,12 @@ public sealed class SessionRegistryOptions
         CheckTime(OwnerReleaseTimeout, nameof(OwnerReleaseTimeout), allowInfinite: false);
         if (TempRoot is not null && TempRoot.Trim().Length == 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(TempRoot), TempRoot, "TempRoot must be null (the system temp path) or a folder path.");
+            throw new ArgumentOutOfRangeException(nameof(TempRoot), DisplayText.Quote(TempRoot), "TempRoot must be null (the system temp path) or a folder path.");
+        }
+
+        if (TempRoot is not null && TempRoot.IndexOfAny(Path.GetInvalidPathChars()) is int bad and >= 0)
+        {
+            throw new ArgumentException($"TempRoot {DisplayText.Quote(TempRoot)} holds an invalid path character, U+{(int)TempRoot[bad]:X4} at index {bad}.", nameof(TempRoot));
         }
     }
 
@@ -71,6 +81,11 @@ public sealed class SessionRegistryOptions
         if (allowInfinite && value == Timeout.InfiniteTimeSpan)
         {
             return;
+        }
+
+        if (value == Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(name, $"{name} must be finite: Timeout.InfiniteTimeSpan is not allowed here, as a teardown would wait forever; use a positive time of at most about 49 days.");
         }
 
         if (value <= TimeSpan.Zero || value.TotalMilliseconds > uint.MaxValue - 1)

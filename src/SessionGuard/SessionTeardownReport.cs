@@ -126,13 +126,13 @@ public sealed class SessionTeardownReport
         var sb = new StringBuilder();
         sb.Append("session ").Append(SessionId.ToString()).Append(" ended (").Append(Reason).Append(") in ")
           .Append(Elapsed.TotalMilliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)).Append(" ms: ")
-          .Append(TasksStarted).Append(" tasks started, ")
+          .Append(Counted(TasksStarted, "task", "tasks")).Append(" started, ")
           .Append(TasksCancelled).Append(" cancelled, ")
           .Append(TasksFaulted).Append(" faulted, ")
           .Append(TasksMissedDrain).Append(" missed the drain; ")
-          .Append(ResourcesDisposed).Append(" resources disposed; ")
-          .Append(TempFilesDeleted).Append(" temp files deleted; ")
-          .Append(EntriesRemoved).Append(" entries removed");
+          .Append(Counted(ResourcesDisposed, "resource", "resources")).Append(" disposed; ")
+          .Append(Counted(TempFilesDeleted, "temp file", "temp files")).Append(" deleted; ")
+          .Append(Counted(EntriesRemoved, "entry", "entries")).Append(" removed");
         if (EntriesRemovedByMember.Count > 0)
         {
             sb.Append(" (");
@@ -150,7 +150,7 @@ public sealed class SessionTeardownReport
             sb.Append(')');
         }
 
-        sb.Append("; ").Append(Failures.Count).Append(" failures");
+        sb.Append("; ").Append(Counted(Failures.Count, "failure", "failures"));
         foreach (var name in UndrainedTasks)
         {
             sb.AppendLine().Append("  undrained task: ").Append(name);
@@ -163,4 +163,7 @@ public sealed class SessionTeardownReport
 
         return sb.ToString();
     }
+
+    private static string Counted(int count, string one, string many) =>
+        count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + (count == 1 ? one : many);
 }

@@ -9,8 +9,15 @@ internal sealed class TempFiles
 {
     private readonly string _folder;
 
+    /// <summary>Creates the folder set for <paramref name="root"/> (the system temp path when null), creating the root.</summary>
+    /// <exception cref="ArgumentException">The root is a file, or cannot be created as a folder; the exception names <c>TempRoot</c>.</exception>
     public TempFiles(string? root)
     {
+        if (!string.IsNullOrEmpty(root))
+        {
+            EnsureRoot(root);
+        }
+
         string baseDir = string.IsNullOrEmpty(root) ? Path.GetTempPath() : root;
         _folder = Path.Combine(baseDir, "sessionguard-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + RandomToken(6));
     }
@@ -54,13 +61,31 @@ internal sealed class TempFiles
         }
     }
 
+    private static void EnsureRoot(string root)
+    {
+        const string Option = nameof(SessionRegistryOptions.TempRoot);
+        if (File.Exists(root))
+        {
+            throw new ArgumentException($"TempRoot {DisplayText.Quote(root)} is a file; it must be a folder (created if it does not exist).", Option);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new ArgumentException($"TempRoot {DisplayText.Quote(root)} cannot be used as a folder: {ex.Message}", Option, ex);
+        }
+    }
+
     internal static string NormalizeExtension(string extension)
     {
         ArgumentNullException.ThrowIfNull(extension);
         string ext = extension.StartsWith('.') ? extension : "." + extension;
         if (ext.Length < 2 || ext.Length > 16)
         {
-            throw new ArgumentException($"A temp file extension must have 1 to 15 characters after the dot; got '{extension}'.", nameof(extension));
+            throw new ArgumentException($"A temp file extension must have 1 to 15 characters after the dot; got {DisplayText.Quote(extension)}.", nameof(extension));
         }
 
         for (int i = 1; i < ext.Length; i++)
@@ -68,7 +93,7 @@ internal sealed class TempFiles
             char c = ext[i];
             if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '-'))
             {
-                throw new ArgumentException($"A temp file extension may hold only ASCII letters, digits, '_' and '-'; '{extension}' has '{c}'.", nameof(extension));
+                throw new ArgumentException($"A temp file extension may hold only ASCII letters, digits, '_' and '-'; {DisplayText.Quote(extension)} has {DisplayText.Quote(c.ToString())} at index {i - (ext.Length - extension.Length)}.", nameof(extension));
             }
         }
 

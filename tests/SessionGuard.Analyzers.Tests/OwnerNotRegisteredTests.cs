@@ -159,5 +159,88 @@ public class OwnerNotRegisteredTests
         Verify.Analyzer<OwnerNotRegisteredAnalyzer>(
             Sources.Wrap(Owner + "class C { void M() { {|#0:new AudioOwner()|}; } }"),
             null,
-            Verify.Diagnostic("SG2002").WithLocation(0).WithArguments("AudioOwner"));
+            Verify.Diagnostic("SG2002").WithLocation(0).WithArguments("AudioOwner", "is never registered with SessionRegistry.Register, returned, stored or handed to DI, so no session is ever released from it"));
+
+    private const string Di = "using Microsoft.Extensions.DependencyInjection;\nusing Microsoft.Extensions.DependencyInjection.Extensions;\n";
+
+    /// <summary>A call of AddSessionGuard somewhere in the project: the registry finds owner services.</summary>
+    private const string WithGuard = "\nclass Startup { void Configure(IServiceCollection services) => services.AddSessionGuard(); }";
+
+    public static TheoryData<string, string> LeakingRegistrations => new()
+    {
+        { "singleton as itself, no AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddSingleton<AudioOwner>()|}; } }
+            """ },
+        { "singleton of a generated owner, no AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddSingleton<GeneratedOwner>()|}; } }
+            """ },
+        { "singleton under an interface, no AddSessionGuard", """
+            interface IStore { }
+            class Store : AudioOwner, IStore { }
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddSingleton<IStore, Store>()|}; } }
+            """ },
+        { "singleton by typeof, no AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddSingleton(typeof(AudioOwner))|}; } }
+            """ },
+        { "singleton instance, no AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddSingleton(new AudioOwner())|}; } }
+            """ },
+        { "TryAddSingleton, no AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.TryAddSingleton<AudioOwner>()|}; } }
+            """ },
+        { "scoped, even with AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddScoped<AudioOwner>()|}; } }
+            """ + WithGuard },
+        { "transient, even with AddSessionGuard", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddTransient<AudioOwner>()|}; } }
+            """ + WithGuard },
+        { "keyed scoped", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddKeyedScoped<AudioOwner>("k")|}; } }
+            """ + WithGuard },
+        { "scoped by typeof pair", """
+            class C { void M(IServiceCollection s) { {|SG2002:s.AddScoped(typeof(ISessionScoped), typeof(AudioOwner))|}; } }
+            """ + WithGuard },
+    };
+
+    public static TheoryData<string, string> SafeRegistrations => new()
+    {
+        { "singleton as itself with AddSessionGuard", """
+            class C { void M(IServiceCollection s) { s.AddSingleton<AudioOwner>(); } }
+            """ + WithGuard },
+        { "singleton under an interface with AddSessionGuard", """
+            interface IStore { }
+            class Store : AudioOwner, IStore { }
+            class C { void M(IServiceCollection s) { s.AddSingleton<IStore, Store>(); } }
+            """ + WithGuard },
+        { "instance with AddSessionGuard", """
+            class C { void M(IServiceCollection s) { s.AddSingleton(new AudioOwner()); } }
+            """ + WithGuard },
+        { "a service that is not an owner", """
+            class Plain { }
+            class C { void M(IServiceCollection s) { s.AddScoped<Plain>(); s.AddSingleton<Plain>(); } }
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(LeakingRegistrations))]
+    public Task Reports_registrations_that_leak(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Di + Owner + source));
+    }
+
+    [Theory]
+    [MemberData(nameof(SafeRegistrations))]
+    public Task Stays_quiet_on_registrations_the_registry_finds(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Di + Owner + source));
+    }
+
+    [Fact]
+    public Task A_scoped_registration_says_scoped_and_the_fix() =>
+        Verify.Analyzer<OwnerNotRegisteredAnalyzer>(
+            Sources.Wrap(Di + Owner + "class C { void M(IServiceCollection s) { {|#0:s.AddScoped<AudioOwner>()|}; } }" + WithGuard),
+            null,
+            Verify.Diagnostic("SG2002").WithLocation(0).WithArguments("AudioOwner", "is registered with dependency injection as scoped: each scope creates an owner no SessionRegistry releases; register it as a singleton"));
 }

@@ -96,6 +96,7 @@ internal static class Verify
             .ToList();
         paths.Add(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location);
         paths.Add(typeof(SessionGuard.SessionId).Assembly.Location);
+        paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
         return paths.Distinct(StringComparer.Ordinal)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray();

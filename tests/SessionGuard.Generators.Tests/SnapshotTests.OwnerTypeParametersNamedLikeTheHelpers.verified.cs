@@ -25,6 +25,64 @@ namespace Demo
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
         };
 
+        void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(sessions);
+            switch (index)
+            {
+                case 0:
+                {
+                    var __member = this._leases;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Keys)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 1:
+                {
+                    var __member = this._streams;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Keys)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 2:
+                {
+                    var __member = this._items;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member)
+                        {
+                            if (!__key.Item1.IsDefault)
+                            {
+                                sessions.Add(__key.Item1);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3).");
+            }
+        }
+
         global::System.Threading.Tasks.ValueTask<int> global::SessionGuard.ISessionScoped.ReleaseSessionAsync(global::SessionGuard.SessionId session)
             => __SessionGuard_Release(session, null);
 

@@ -9,7 +9,8 @@ namespace Microsoft.Extensions.DependencyInjection
     {
         /// <summary>
         /// Registers every non-generic [SessionScoped] owner class of this assembly as a singleton and forwards it as
-        /// <see cref="global::SessionGuard.ISessionScoped"/>. An owner already registered is left as it is (forward it yourself).
+        /// <see cref="global::SessionGuard.ISessionScoped"/>. An owner already registered as itself keeps its registration
+        /// and is forwarded; an owner already forwarded by this method is left as it is, so calling it twice adds nothing.
         /// </summary>
         /// <param name="services">The service collection.</param>
         /// <returns><paramref name="services"/>.</returns>
@@ -24,16 +25,37 @@ namespace Microsoft.Extensions.DependencyInjection
         private static void __SessionGuard_Add<TOwner>(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)
             where TOwner : class, global::SessionGuard.ISessionScoped
         {
+            bool registered = false;
             foreach (var descriptor in services)
             {
+                if (descriptor.IsKeyedService)
+                {
+                    continue;
+                }
+
                 if (descriptor.ServiceType == typeof(TOwner))
+                {
+                    registered = true;
+                }
+                else if (descriptor.ServiceType == typeof(global::SessionGuard.ISessionScoped) && (object?)descriptor.ImplementationFactory == (object)__SessionGuard_Forward<TOwner>.Factory)
                 {
                     return;
                 }
             }
 
-            global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TOwner>(services);
-            global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<global::SessionGuard.ISessionScoped>(services, static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TOwner>(provider));
+            if (!registered)
+            {
+                global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TOwner>(services);
+            }
+
+            services.Add(global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(typeof(global::SessionGuard.ISessionScoped), __SessionGuard_Forward<TOwner>.Factory));
+        }
+
+        private static class __SessionGuard_Forward<TOwner>
+            where TOwner : class
+        {
+            public static readonly global::System.Func<global::System.IServiceProvider, object> Factory =
+                static provider => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<TOwner>(provider);
         }
     }
 }

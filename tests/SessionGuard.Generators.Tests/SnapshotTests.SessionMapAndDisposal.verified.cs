@@ -29,6 +29,96 @@ namespace Demo
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5)."),
         };
 
+        void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(sessions);
+            switch (index)
+            {
+                case 0:
+                {
+                    var __member = this._recorders;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Sessions)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 1:
+                {
+                    var __member = this._tokens;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Keys)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 2:
+                {
+                    var __member = this._anything;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Keys)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 3:
+                {
+                    var __member = this._tasks;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Keys)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 4:
+                {
+                    var __member = this._counts;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member.Sessions)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5).");
+            }
+        }
+
         global::System.Threading.Tasks.ValueTask<int> global::SessionGuard.ISessionScoped.ReleaseSessionAsync(global::SessionGuard.SessionId session)
             => __SessionGuard_Release(session, null);
 

@@ -25,6 +25,67 @@ namespace Demo
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
         };
 
+        void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(sessions);
+            switch (index)
+            {
+                case 0:
+                {
+                    var __member = this._active;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member)
+                        {
+                            if (!__key.IsDefault)
+                            {
+                                sessions.Add(__key);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 1:
+                {
+                    var __member = this._byValue;
+                    if (__member is not null)
+                    {
+                        lock (Presence.s_gate)
+                        {
+                            foreach (var __key in __member)
+                            {
+                                if (global::SessionGuard.SessionId.TryParse(__key, out var __id))
+                                {
+                                    sessions.Add(__id);
+                                }
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                case 2:
+                {
+                    var __member = this._turns;
+                    if (__member is not null)
+                    {
+                        foreach (var __key in __member)
+                        {
+                            if (!__key.Item1.IsDefault)
+                            {
+                                sessions.Add(__key.Item1);
+                            }
+                        }
+                    }
+
+                    return;
+                }
+                default:
+                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3).");
+            }
+        }
+
         global::System.Threading.Tasks.ValueTask<int> global::SessionGuard.ISessionScoped.ReleaseSessionAsync(global::SessionGuard.SessionId session)
             => __SessionGuard_Release(session, null);
 

@@ -30,6 +30,11 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public Dictionary<string, ConsumerRun> Runs { get; } = new();
 
+    /// <summary>The key in <see cref="Runs"/> of the net8.0 app that pins Microsoft.Extensions.* 8.0.0.</summary>
+    public const string PinnedNet8 = "net8.0-pinned";
+
+    public const string PinnedExtensionsVersion = "8.0.0";
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
@@ -49,8 +54,17 @@ public sealed class PackageFixture : IAsyncLifetime
 
         foreach (var tfm in new[] { "net10.0", "net8.0" })
         {
-            Runs[tfm] = await BuildAndRunConsumer(tfm);
+            Runs[tfm] = await BuildAndRunConsumer(tfm, tfm, ConsumerSource, extraReferences: "");
         }
+
+        // A .NET 8 app that pins Microsoft.Extensions.* to 8.0.0 (the generic host and the packages SessionGuard uses):
+        // it must restore without NU1605 (a package downgrade) and run AddSessionGuard on those versions.
+        Runs[PinnedNet8] = await BuildAndRunConsumer(PinnedNet8, "net8.0", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Consumer", "PinnedHost.cs.txt")), $"""
+            <PackageReference Include="Microsoft.Extensions.Hosting" Version="{PinnedExtensionsVersion}" />
+                <PackageReference Include="Microsoft.Extensions.Logging.Abstractions" Version="{PinnedExtensionsVersion}" />
+                <PackageReference Include="Microsoft.Extensions.DependencyInjection.Abstractions" Version="{PinnedExtensionsVersion}" />
+                <PackageReference Include="Microsoft.Extensions.Options" Version="{PinnedExtensionsVersion}" />
+            """);
     }
 
     public Task DisposeAsync()
@@ -70,11 +84,11 @@ public sealed class PackageFixture : IAsyncLifetime
     public int LineOf(string marker) =>
         ConsumerSource.Split('\n').Select((line, i) => (line, i)).Single(x => x.line.Contains(marker)).i + 1;
 
-    private async Task<ConsumerRun> BuildAndRunConsumer(string tfm)
+    private async Task<ConsumerRun> BuildAndRunConsumer(string name, string tfm, string source, string extraReferences)
     {
-        string dir = Path.Combine(Work, "consumer-" + tfm);
+        string dir = Path.Combine(Work, "consumer-" + name);
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), ConsumerSource);
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), source);
         File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -88,6 +102,7 @@ public sealed class PackageFixture : IAsyncLifetime
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="SessionGuard" Version="{Version}" />
+                {extraReferences}
               </ItemGroup>
             </Project>
             """);
@@ -128,6 +143,19 @@ public sealed class PackageFixture : IAsyncLifetime
             ? Directory.GetFiles(Path.Combine(dir, "generated"), "*.cs", SearchOption.AllDirectories).ToDictionary(p => Path.GetFileName(p), File.ReadAllText)
             : new Dictionary<string, string>();
         return new ConsumerRun(tfm, dir, build, run, ParseDiagnostics(build.Output), generated);
+    }
+
+    /// <summary>The version of <paramref name="package"/> the consumer's restore resolved, from its assets file.</summary>
+    public static string? ResolvedVersion(ConsumerRun run, string package)
+    {
+        string assets = Path.Combine(run.Directory, "obj", "project.assets.json");
+        if (!File.Exists(assets))
+        {
+            return null;
+        }
+
+        var m = Regex.Match(File.ReadAllText(assets), "\"" + Regex.Escape(package) + "/([^\"]+)\": \\{", RegexOptions.IgnoreCase);
+        return m.Success ? m.Groups[1].Value : null;
     }
 
     private static List<BuildDiagnostic> ParseDiagnostics(string output)

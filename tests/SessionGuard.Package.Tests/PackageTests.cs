@@ -89,4 +89,33 @@ public class PackageTests
         Assert.Contains("after all ended: 0 entries, residual clean: True", run.Run.Output);
         Assert.Contains(run.Generated.Values, source => source.Contains("DedupStage") && source.Contains("ReleaseSessionAsync"));
     }
+
+    [Fact]
+    public void A_net8_host_that_pins_Microsoft_Extensions_8_0_restores_without_a_downgrade_and_runs()
+    {
+        var run = _fixture.Runs[PackageFixture.PinnedNet8];
+        Assert.DoesNotContain("NU1605", run.Build.Output, System.StringComparison.Ordinal);
+        Assert.True(run.Build.ExitCode == 0, run.Build.Output);
+        foreach (var package in new[] { "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Options" })
+        {
+            Assert.Equal(PackageFixture.PinnedExtensionsVersion, PackageFixture.ResolvedVersion(run, package));
+        }
+
+        Assert.NotNull(run.Run);
+        Assert.True(run.Run!.ExitCode == 0, run.Run.Output);
+        Assert.Contains("pinned host: removed 1, residual clean: True", run.Run.Output, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_net8_asset_depends_on_Microsoft_Extensions_8_0_and_the_net10_asset_on_10_0()
+    {
+        var nuspec = System.Xml.Linq.XDocument.Load(System.IO.Directory.GetFiles(_fixture.Extracted, "*.nuspec").Single());
+        var ns = nuspec.Root!.GetDefaultNamespace();
+        var groups = nuspec.Descendants(ns + "group").ToDictionary(g => g.Attribute("targetFramework")!.Value, g => g.Elements(ns + "dependency").ToDictionary(d => d.Attribute("id")!.Value, d => d.Attribute("version")!.Value));
+        foreach (var package in new[] { "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Options" })
+        {
+            Assert.StartsWith("8.0.", groups["net8.0"][package], System.StringComparison.Ordinal);
+            Assert.StartsWith("10.0.", groups["net10.0"][package], System.StringComparison.Ordinal);
+        }
+    }
 }

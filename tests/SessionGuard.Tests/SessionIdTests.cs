@@ -38,6 +38,16 @@ public class SessionIdTests
     [InlineData("a\nb", "control characters")]
     [InlineData("\u0000", "control characters")]
     [InlineData("tab\there", "control characters")]
+    [InlineData("\u0085", "control characters; found U+0085 at index 0")]
+    [InlineData(" ", "only white space")]
+    [InlineData("   ", "only white space")]
+    [InlineData("\u00A0\u3000 ", "only white space")]
+    [InlineData("ab\u200Bc", "format characters (Unicode category Cf); found U+200B at index 2")]
+    [InlineData("user\u202Etxt.exe", "format characters (Unicode category Cf); found U+202E at index 4")]
+    [InlineData("\uFEFFid", "format characters (Unicode category Cf); found U+FEFF at index 0")]
+    [InlineData("a\u2028b", "line or paragraph separators (Unicode categories Zl, Zp); found U+2028 at index 1")]
+    [InlineData("a\u2029b", "line or paragraph separators (Unicode categories Zl, Zp); found U+2029 at index 1")]
+    [InlineData("x\U000E0001", "format characters (Unicode category Cf); found U+E0001 at index 1")]
     public void Bad_values_throw_naming_the_rule(string value, string rule)
     {
         var ex = Assert.Throws<ArgumentException>(() => new SessionId(value));
@@ -46,6 +56,39 @@ public class SessionIdTests
         Assert.Contains(rule, ex.Message);
         Assert.False(SessionId.TryParse(value, out var parsed));
         Assert.True(parsed.IsDefault);
+    }
+
+    [Fact]
+    public void Unpaired_surrogates_throw_naming_the_rule_and_the_index()
+    {
+        // Built here: xunit's theory data would replace a lone surrogate with U+FFFD.
+        var cases = new (string Value, string Rule)[]
+        {
+            ("ab" + (char)0xD800, "unpaired surrogates; found U+D800 at index 2"),
+            ((char)0xDC00 + "ab", "unpaired surrogates; found U+DC00 at index 0"),
+            ("a" + (char)0xDC00 + (char)0xD800 + "b", "unpaired surrogates; found U+DC00 at index 1"),
+            ("a" + (char)0xD800 + "b", "unpaired surrogates; found U+D800 at index 1"),
+        };
+        foreach (var (value, rule) in cases)
+        {
+            var ex = Assert.Throws<ArgumentException>(() => new SessionId(value));
+            Assert.Contains(rule, ex.Message);
+            Assert.False(SessionId.TryParse(value, out _));
+        }
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData(" padded ")]
+    [InlineData("caf\u00E9")]
+    [InlineData("\u4F1A\u8BDD-7")]
+    [InlineData("call-\U0001F600")]
+    [InlineData("a\u00A0b")]
+    public void Printable_values_with_spaces_accents_and_supplementary_characters_are_accepted(string value)
+    {
+        Assert.Equal(value, new SessionId(value).Value);
+        Assert.True(SessionId.TryParse(value, out var parsed));
+        Assert.Equal(value, parsed.Value);
     }
 
     [Fact]

@@ -174,8 +174,8 @@ public class MetricsAndHostingTests
     {
         var services = new ServiceCollection().AddSessionGuard(o => o.IdleTimeout = TimeSpan.FromSeconds(-1));
         using var provider = services.BuildServiceProvider();
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => provider.GetRequiredService<SessionRegistry>());
-        Assert.Equal("IdleTimeout", ex.ParamName);
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<SessionRegistry>());
+        Assert.Contains("IdleTimeout", Assert.Single(ex.Failures), StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => SessionGuardServiceCollectionExtensions.AddSessionGuard(null!));
     }
 
