@@ -18,7 +18,7 @@ namespace SessionGuard;
 /// <see cref="SessionRegistryOptions.MaxSessions"/>, and when the registry is disposed.
 /// </summary>
 /// <remarks>Thread-safe. Ending one session costs the same whatever the number of other live sessions.</remarks>
-public sealed class SessionRegistry : IAsyncDisposable, IDisposable
+public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 {
     private readonly SessionRegistryOptions _options;
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
@@ -318,6 +318,7 @@ public sealed class SessionRegistry : IAsyncDisposable, IDisposable
         }
 
         started = true;
+        session.EndReason = reason;
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
         _ = RunTeardownAsync(session, reason, snapshot, completion!);
