@@ -147,7 +147,7 @@ internal static class Wire
 }
 
 /// <summary>A resource a handler gives its session; records its disposal.</summary>
-internal sealed class Probe : IDisposable
+public sealed class Probe : IDisposable
 {
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
