@@ -19,7 +19,7 @@ public class HostingTests
     {
         const int Clients = 200;
         var host = await TestHost.StartAsync(
-            app => app.MapSessionWebSocket("/echo", (Session session, WebSocket socket, CancellationToken ct) => Wire.EchoAsync(socket, ct)),
+            app => app.MapSessionWebSocket("/echo", (Session session, WebSocket socket, CancellationToken ct) => Wire.EchoAsync(socket, ct), o => o.CloseTimeout = TestHost.CloseTimeout),
             o => o.MaxSessions = Clients);
         var clients = new ClientWebSocket[Clients];
         try

@@ -76,6 +76,7 @@ public class ReconnectTests
                 app.MapSessionWebSocket("/voice", recorder.HandleAsync, o =>
                 {
                     o.SessionId = SessionIdSelector.FromQuery("session");
+                    o.CloseTimeout = TestHost.CloseTimeout;
                     configure(o);
                 });
             },

@@ -21,6 +21,12 @@ internal sealed class TestHost : IAsyncDisposable
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The endpoints' close timeout in tests: generous, so that a loaded machine never aborts a socket before the client
+    /// has read the close frame (an abort can reset the connection and lose it). Clients answer closes, so no test waits it.
+    /// </summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(20);
+
     private readonly Channel<SessionTeardownReport> _reports = Channel.CreateUnbounded<SessionTeardownReport>();
 
     private TestHost(WebApplication app)
@@ -55,6 +61,7 @@ internal sealed class TestHost : IAsyncDisposable
         builder.Services.AddSessionGuardAspNetCore(o =>
         {
             o.SweepInterval = Timeout.InfiniteTimeSpan;
+            o.TaskDrainTimeout = TimeSpan.FromSeconds(25);
             registry?.Invoke(o);
         });
         services?.Invoke(builder.Services);

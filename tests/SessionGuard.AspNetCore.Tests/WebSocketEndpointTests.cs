@@ -34,7 +34,7 @@ public class WebSocketEndpointTests
                         http.Abort();
                     }
                 });
-            }),
+            }, o => o.CloseTimeout = TestHost.CloseTimeout),
             registry,
             services);
 
@@ -84,6 +84,7 @@ public class WebSocketEndpointTests
         var report = await host.NextReportAsync();
         Assert.Equal(SessionEndReason.Disconnected, report.Reason);
         Assert.Empty(report.UndrainedTasks);
+        Assert.Equal(0, report.TasksFaulted); // the handler's receive failed because the client vanished: not a fault
         Assert.True(probes.TryDequeue(out var probe));
         await AssertCleanAsync(host, probe);
     }
@@ -112,6 +113,7 @@ public class WebSocketEndpointTests
         await client.SendTextAsync("throw");
         Assert.Null(await client.ReceiveTextAsync());
         Assert.Equal(WebSocketCloseStatus.InternalServerError, client.CloseStatus);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
 
         var report = await host.NextReportAsync();
         Assert.Equal(SessionEndReason.Closed, report.Reason);
@@ -131,10 +133,12 @@ public class WebSocketEndpointTests
         Assert.Equal("hello", await client.ReceiveTextAsync());
 
         time.Advance(TimeSpan.FromMinutes(2));
-        Assert.Equal(1, await host.Registry.SweepAsync().WaitAsync(Bound));
+        var sweeping = host.Registry.SweepAsync(); // completes when the teardown has: after the client answers the close
 
         Assert.Null(await client.ReceiveTextAsync());
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, client.CloseStatus);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(1, await sweeping.WaitAsync(Bound));
         var report = await host.NextReportAsync();
         Assert.Equal(SessionEndReason.IdleExpired, report.Reason);
         Assert.Empty(report.UndrainedTasks);
@@ -155,6 +159,7 @@ public class WebSocketEndpointTests
         Assert.Null(await first.ReceiveTextAsync());
         Assert.Equal(SessionCloseStatus.TryAgainLater, first.CloseStatus);
         Assert.Equal((WebSocketCloseStatus)1013, first.CloseStatus);
+        await first.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
         var report = await host.NextReportAsync();
         Assert.Equal(SessionEndReason.Evicted, report.Reason);
 
@@ -196,7 +201,11 @@ public class WebSocketEndpointTests
                 Interlocked.Increment(ref handlers);
                 return Task.CompletedTask;
             },
-            o => o.SessionId = SessionIdSelector.FromQuery("session")));
+            o =>
+            {
+                o.SessionId = SessionIdSelector.FromQuery("session");
+                o.CloseTimeout = TestHost.CloseTimeout;
+            }));
 
         Assert.Equal(HttpStatusCode.BadRequest, (await host.RefusedAsync("/voice?session=%01bad")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await host.RefusedAsync("/voice")).Status);

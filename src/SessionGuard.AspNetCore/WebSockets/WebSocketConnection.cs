@@ -54,7 +54,10 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
     public void Abort()
     {
         _handlerCancellation.Cancel();
-        Volatile.Read(ref _socket)?.Abort();
+        if (Volatile.Read(ref _socket) is { State: not WebSocketState.Closed } socket)
+        {
+            socket.Abort();
+        }
     }
 
     public async Task RunAsync(Func<Session, WebSocket, HttpContext, CancellationToken, Task> handler, string taskName)
@@ -85,7 +88,7 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
             Exception? fault = null;
             try
             {
-                var handlerTask = Session.Run(_ => handler(Session, socket, _http, linked.Token), taskName);
+                var handlerTask = Session.Run(_ => RunHandlerAsync(handler, socket, linked.Token), taskName);
                 Volatile.Write(ref _handlerTask, handlerTask);
                 await handlerTask.ConfigureAwait(false);
             }
@@ -121,6 +124,22 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
             {
                 Log.EndFailed(Endpoint.Logger, ex, Session.Id);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs the handler; an exception it throws because the connection was lost or its token was cancelled (a receive
+    /// on a dropped socket, a cancelled send) is how a disconnect shows, not a fault of the session's work.
+    /// </summary>
+    private async Task RunHandlerAsync(Func<Session, WebSocket, HttpContext, CancellationToken, Task> handler, WebSocket socket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await handler(Session, socket, _http, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (socket.State == WebSocketState.Aborted || _http.RequestAborted.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            // FinishAsync reads the socket's state to tell a drop (Disconnected) from a close.
         }
     }
 
