@@ -124,6 +124,9 @@ public class SignalRTests
             });
         await using var client = Client(host);
         await client.StartAsync().WaitAsync(Bound);
+
+        // The hub's OnConnectedAsync (which opens the session) runs after the handshake; an invocation runs after it.
+        await client.InvokeAsync<string>("Echo", "first").WaitAsync(Bound);
         Assert.True(host.Registry.TryGet(SessionId.Parse(client.ConnectionId!), out var session));
         var opened = session.LastActivity;
         time.Advance(TimeSpan.FromMinutes(1));

@@ -70,9 +70,13 @@ internal sealed class SessionWebSocketEndpoint
             await RespondUnavailableAsync(http, "The server is shutting down.").ConfigureAwait(false);
             return;
         }
-        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            await RespondUnavailableAsync(http, "The previous connection of this session is still ending.").ConfigureAwait(false);
+            if (!http.RequestAborted.IsCancellationRequested)
+            {
+                await RespondUnavailableAsync(http, "The previous connection of this session is still ending.").ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -146,6 +146,12 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
     /// <summary>After the handler: completes or starts the close handshake and says how the connection ended.</summary>
     private async Task<SessionEndReason> FinishAsync(WebSocket socket, Exception? fault)
     {
+        if (fault is ObjectDisposedException && !Session.IsActive)
+        {
+            // The session began ending before the handler could start: close with the status of its end reason.
+            RequestServerClose(SessionCloseStatus.For(Session.EndReason ?? SessionEndReason.Closed));
+        }
+
         if (Volatile.Read(ref _closeStarted) != 0)
         {
             // The server ended the session or replaced this connection; its close is under way (bounded).
