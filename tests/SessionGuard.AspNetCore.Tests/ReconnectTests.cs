@@ -227,6 +227,32 @@ public class ReconnectTests
         Assert.Equal("fresh", await second.ReceiveTextAsync());
     }
 
+    [Fact]
+    public async Task The_wait_for_an_ending_session_is_bounded_and_answers_503()
+    {
+        var recorder = new Recorder();
+        await using var host = await StartAsync(recorder, o => o.ConnectTimeout = TimeSpan.FromMilliseconds(200), registry: o => o.DisposeTimeout = TimeSpan.FromSeconds(30));
+
+        using var first = await host.ConnectAsync("/voice?session=frank&tag=a");
+        var (old, _) = await recorder.NextEntryAsync();
+        var stuck = old.Own(new StuckResource());
+        using (var timeout = new CancellationTokenSource(Bound))
+        {
+            await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+        }
+
+        await stuck.DisposeStarted.WaitAsync(Bound);
+        var (status, retryAfter) = await host.RefusedAsync("/voice?session=frank&tag=b");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("5", retryAfter);
+        Assert.False(old.IsEnded);
+
+        stuck.Release();
+        Assert.Equal(SessionEndReason.Closed, (await host.NextReportAsync()).Reason);
+        Assert.Equal(0, host.Registry.ActiveCount);
+        Assert.Equal(1, recorder.MaxActive);
+    }
+
     private sealed class StuckResource : IAsyncDisposable
     {
         private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
