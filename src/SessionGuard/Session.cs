@@ -16,7 +16,7 @@ namespace SessionGuard;
 /// awaited, disposed or deleted when it ends, in that order.
 /// </summary>
 /// <remarks>Get sessions from <see cref="SessionRegistry.Open"/> or <see cref="SessionRegistry.GetOrOpen"/>. Thread-safe.</remarks>
-public sealed class Session
+public sealed partial class Session
 {
     private const int StateActive = 0;
     private const int StateEnding = 1;

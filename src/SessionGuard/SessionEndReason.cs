@@ -14,6 +14,12 @@ public enum SessionEndReason
 
     /// <summary>The registry was disposed.</summary>
     Shutdown = 3,
+
+    /// <summary>
+    /// Its connection was lost without a close handshake (the peer vanished, the network dropped, the request was
+    /// aborted), and it was not resumed in time.
+    /// </summary>
+    Disconnected = 4,
 }
 
 /// <summary>What <see cref="SessionRegistry.Open"/> does when <see cref="SessionRegistryOptions.MaxSessions"/> sessions are already active.</summary>

@@ -90,6 +90,7 @@ internal sealed class RegistryInstruments : IDisposable
         SessionEndReason.IdleExpired => "idle_expired",
         SessionEndReason.Evicted => "evicted",
         SessionEndReason.Shutdown => "shutdown",
+        SessionEndReason.Disconnected => "disconnected",
         _ => reason.ToString(),
     });
 

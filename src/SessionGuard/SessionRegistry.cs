@@ -299,6 +299,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         }
 
         started = true;
+        session.EndReason = reason;
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
         _ = RunTeardownAsync(session, reason, snapshot, completion!);

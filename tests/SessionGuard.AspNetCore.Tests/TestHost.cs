@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace SessionGuard.AspNetCore.Tests;
+
+/// <summary>A real Kestrel server on 127.0.0.1, port 0, with SessionGuard registered; records every teardown report.</summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The endpoints' close timeout in tests: generous, so that a loaded machine never aborts a socket before the client
+    /// has read the close frame (an abort can reset the connection and lose it). Clients answer closes, so no test waits it.
+    /// </summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly Channel<SessionTeardownReport> _reports = Channel.CreateUnbounded<SessionTeardownReport>();
+
+    private TestHost(WebApplication app)
+    {
+        App = app;
+        Registry = app.Services.GetRequiredService<SessionRegistry>();
+        Registry.SessionEnded += (_, report) =>
+        {
+            AllReports.Add(report);
+            _reports.Writer.TryWrite(report);
+        };
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        HttpBase = new Uri(address);
+        WsBase = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal));
+    }
+
+    public WebApplication App { get; }
+
+    public SessionRegistry Registry { get; }
+
+    public Uri HttpBase { get; }
+
+    public Uri WsBase { get; }
+
+    public ConcurrentBag<SessionTeardownReport> AllReports { get; } = new();
+
+    public static async Task<TestHost> StartAsync(Action<WebApplication> map, Action<SessionRegistryOptions>? registry = null, Action<IServiceCollection>? services = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Services.AddSessionGuardAspNetCore(o =>
+        {
+            o.SweepInterval = Timeout.InfiniteTimeSpan;
+            o.TaskDrainTimeout = TimeSpan.FromSeconds(25);
+            registry?.Invoke(o);
+        });
+        services?.Invoke(builder.Services);
+        var app = builder.Build();
+        app.UseWebSockets();
+        map(app);
+        await app.StartAsync();
+        return new TestHost(app);
+    }
+
+    /// <summary>The next teardown report (waits, bounded).</summary>
+    public async Task<SessionTeardownReport> NextReportAsync() => await _reports.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+
+    public Uri Ws(string pathAndQuery) => new(WsBase, pathAndQuery);
+
+    public async Task<ClientWebSocket> ConnectAsync(string pathAndQuery)
+    {
+        var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        using var timeout = new CancellationTokenSource(Bound);
+        await client.ConnectAsync(Ws(pathAndQuery), timeout.Token);
+        return client;
+    }
+
+    /// <summary>Connects and expects the server to refuse the upgrade; returns the HTTP status and Retry-After.</summary>
+    public async Task<(HttpStatusCode Status, string? RetryAfter)> RefusedAsync(string pathAndQuery)
+    {
+        using var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        using var timeout = new CancellationTokenSource(Bound);
+        await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(Ws(pathAndQuery), timeout.Token));
+        string? retryAfter = client.HttpResponseHeaders is { } headers && headers.TryGetValue("Retry-After", out var values) ? values.First() : null;
+        return (client.HttpStatusCode, retryAfter);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().WaitAsync(Bound);
+        await App.DisposeAsync();
+    }
+}
+
+internal static class Wire
+{
+    public static async Task SendTextAsync(this WebSocket socket, string text, CancellationToken ct = default) =>
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+
+    /// <summary>Receives one whole message (bounded): its text, or null for a close frame.</summary>
+    public static async Task<string?> ReceiveTextAsync(this WebSocket socket, CancellationToken ct = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (!ct.CanBeCanceled)
+        {
+            timeout.CancelAfter(TestHost.Bound);
+        }
+
+        var buffer = new byte[4096];
+        var text = new StringBuilder();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            if (result.EndOfMessage)
+            {
+                return text.ToString();
+            }
+        }
+    }
+
+    /// <summary>The server's echo loop: echoes text until the client closes; "throw" throws, "abort" aborts the request.</summary>
+    public static async Task EchoAsync(WebSocket socket, CancellationToken ct, Action<string>? onMessage = null)
+    {
+        while (true)
+        {
+            string? text = await socket.ReceiveTextAsync(ct);
+            if (text is null)
+            {
+                return;
+            }
+
+            onMessage?.Invoke(text);
+            await socket.SendTextAsync(text, ct);
+        }
+    }
+}
+
+/// <summary>A resource a handler gives its session; records its disposal.</summary>
+public sealed class Probe : IDisposable
+{
+    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Disposed => _disposed.Task;
+
+    public void Dispose() => _disposed.TrySetResult();
+}
