@@ -200,9 +200,24 @@ public sealed class PendingOperations<TKey, TResult>
 
         public void Run(Func<CancellationToken, Task<TResult>> operation, TimeSpan timeout)
         {
+            // The entry is already in the map, so a Cancel or CancelAll can finish it before the timer exists and
+            // find no timer to dispose. Publishing the timer with a full fence and then reading the state (while
+            // Cancel sets the state with a full fence and then reads the timer) means one of the two disposes it.
             if (timeout != Timeout.InfiniteTimeSpan)
             {
-                _timer = _owner._timeProvider.CreateTimer(static s => ((Entry)s!).OnTimeout(), this, timeout, Timeout.InfiniteTimeSpan);
+                var timer = _owner._timeProvider.CreateTimer(static s => ((Entry)s!).OnTimeout(), this, timeout, Timeout.InfiniteTimeSpan);
+                Interlocked.Exchange(ref _timer, timer);
+                if (Volatile.Read(ref _state) != Running)
+                {
+                    timer.Dispose();
+                }
+            }
+
+            if (Volatile.Read(ref _state) != Running)
+            {
+                // Cancelled before it started: the operation never runs.
+                _cts.Dispose();
+                return;
             }
 
             Task<TResult> work;
@@ -232,7 +247,7 @@ public sealed class PendingOperations<TKey, TResult>
                 return;
             }
 
-            _timer?.Dispose();
+            Volatile.Read(ref _timer)?.Dispose();
             CancelToken();
             _completion.TrySetCanceled();
         }

@@ -259,4 +259,101 @@ public class PendingOperationsTests
         Assert.True(results > 0 && faults > 0 && cancels > 0 && timeouts > 0);
         Assert.Equal(0, ops.Count);
     }
+    [Fact]
+    public async Task A_cancel_that_lands_before_the_timer_exists_leaves_no_timer_and_never_runs_the_operation()
+    {
+        // The cancel comes between the entry's publication and its timer's creation: the provider cancels the
+        // key from inside CreateTimer, which is exactly that moment.
+        PendingOperations<string, int>? ops = null;
+        var time = new CountingTimeProvider(onCreate: () => Assert.True(ops!.Cancel("a")));
+        ops = new PendingOperations<string, int>(timeProvider: time);
+        bool ran = false;
+        var task = ops.Start("a", _ => { ran = true; return Task.FromResult(1); }, Long);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.Equal(1, time.Created);
+        Assert.Equal(0, time.Live);
+        Assert.False(ran);
+        Assert.Equal(0, ops.Count);
+    }
+
+    [Fact]
+    public async Task Stress_cancels_racing_starts_leave_no_timer_running()
+    {
+        var time = new CountingTimeProvider();
+        var ops = new PendingOperations<(int Thread, int N), int>(timeProvider: time);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(t => Task.Run(async () =>
+        {
+            var pending = new System.Collections.Generic.List<Task<int>>();
+            for (int i = 0; i < 5_000; i++)
+            {
+                var key = (t, i);
+
+                // The canceller waits for the entry to appear, so that its cancel lands as close as it can to the
+                // start's publication of the entry.
+                var canceller = Task.Run(() =>
+                {
+                    var spin = new SpinWait();
+                    while (!ops.Contains(key) && !spin.NextSpinWillYield)
+                    {
+                        spin.SpinOnce();
+                    }
+
+                    ops.Cancel(key);
+                });
+                pending.Add(ops.StartOrJoin(key, ct => Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => 0, TaskScheduler.Default), Long));
+                await canceller;
+                ops.Cancel(key);
+            }
+
+            foreach (var task in pending)
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+            }
+        })));
+
+        Assert.Equal(0, ops.Count);
+        Assert.Equal(10_000, time.Created);
+        Assert.Equal(0, time.Live);
+    }
+
+    /// <summary>Counts the timers it creates and those still undisposed; the timers never fire.</summary>
+    private sealed class CountingTimeProvider(Action? onCreate = null) : TimeProvider
+    {
+        private int _created;
+        private int _live;
+
+        public int Created => Volatile.Read(ref _created);
+
+        public int Live => Volatile.Read(ref _live);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _created);
+            Interlocked.Increment(ref _live);
+            onCreate?.Invoke();
+            return new CountedTimer(this);
+        }
+
+        private sealed class CountedTimer(CountingTimeProvider owner) : ITimer
+        {
+            private int _disposed;
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    Interlocked.Decrement(ref owner._live);
+                }
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
 }
