@@ -15,6 +15,9 @@ internal sealed class TempFiles
     {
         if (!string.IsNullOrEmpty(root))
         {
+            // Resolved once, now: a relative root kept as it is would name another folder after the process
+            // changes its current directory, and teardown would not find the files to delete.
+            root = FullRoot(root);
             EnsureRoot(root);
         }
 
@@ -58,6 +61,18 @@ internal sealed class TempFiles
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    private static string FullRoot(string root)
+    {
+        try
+        {
+            return Path.GetFullPath(root);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or System.Security.SecurityException)
+        {
+            throw new ArgumentException($"TempRoot {DisplayText.Quote(root)} is not a valid path: {ex.Message}", nameof(SessionRegistryOptions.TempRoot), ex);
         }
     }
 

@@ -85,6 +85,29 @@ public class BadInputMessageTests
     }
 
     [Fact]
+    public async Task A_relative_TempRoot_is_resolved_to_a_full_path_when_the_registry_is_built()
+    {
+        // A relative path kept as it is would name another file once the process changes its current directory,
+        // and the session's teardown would then fail to delete what it created.
+        string relative = "sg-relative-" + Guid.NewGuid().ToString("N");
+        string full = Path.GetFullPath(relative);
+        try
+        {
+            await using var registry = new SessionRegistry(NoSweep(relative));
+            var session = registry.Open(SessionId.New());
+            string path = session.CreateTempFile(".wav");
+            Assert.True(Path.IsPathFullyQualified(path), path);
+            Assert.StartsWith(full + Path.DirectorySeparatorChar, path, StringComparison.Ordinal);
+            await session.EndAsync();
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            Directory.Delete(full, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Extension_errors_quote_the_input_escaped_and_cut()
     {
         await using var registry = new SessionRegistry(NoSweep());
