@@ -9,8 +9,8 @@ using System.Threading.Tasks;
 namespace SessionGuard.Package.Tests;
 
 /// <summary>
-/// Packs SessionGuard into a fresh folder feed once, then builds and runs a throwaway consumer, outside the solution,
-/// that references only the package by version, on net10.0 and on net8.0.
+/// Packs SessionGuard and SessionGuard.AspNetCore into a fresh folder feed once, then builds and runs throwaway consumers,
+/// outside the solution, that reference only the packages by version, on net10.0 and on net8.0.
 /// </summary>
 public sealed class PackageFixture : IAsyncLifetime
 {
@@ -35,6 +35,11 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public const string PinnedExtensionsVersion = "8.0.0";
 
+    /// <summary>The key prefix in <see cref="Runs"/> of the web apps that use SessionGuard.AspNetCore (then the target).</summary>
+    public const string WebHost = "web-";
+
+    public string AspNetCorePackagePath => Path.Combine(Feed, $"SessionGuard.AspNetCore.{Version}.nupkg");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
@@ -49,6 +54,14 @@ public sealed class PackageFixture : IAsyncLifetime
         }
 
         pack.EnsureSuccess("dotnet pack");
+        string web = Path.Combine(RepoRoot, "src", "SessionGuard.AspNetCore", "SessionGuard.AspNetCore.csproj");
+        var packWeb = await DotNet.RunAsync($"pack \"{web}\" -c Release --no-build -o \"{Feed}\"", RepoRoot);
+        if (packWeb.ExitCode != 0 || !File.Exists(AspNetCorePackagePath))
+        {
+            packWeb = await DotNet.RunAsync($"pack \"{web}\" -c Release -o \"{Feed}\"", RepoRoot);
+        }
+
+        packWeb.EnsureSuccess("dotnet pack SessionGuard.AspNetCore");
         ZipFile.ExtractToDirectory(PackagePath, Extracted);
         ConsumerSource = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Consumer", "Program.cs.txt"));
 
@@ -65,6 +78,14 @@ public sealed class PackageFixture : IAsyncLifetime
                 <PackageReference Include="Microsoft.Extensions.DependencyInjection.Abstractions" Version="{PinnedExtensionsVersion}" />
                 <PackageReference Include="Microsoft.Extensions.Options" Version="{PinnedExtensionsVersion}" />
             """);
+
+        // A web app on real Kestrel that references only SessionGuard.AspNetCore: SessionGuard, its generator and
+        // analyzers must come with it.
+        string webSource = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Consumer", "WebHost.cs.txt"));
+        foreach (var tfm in new[] { "net10.0", "net8.0" })
+        {
+            Runs[WebHost + tfm] = await BuildAndRunConsumer(WebHost + tfm, tfm, webSource, extraReferences: "", package: "SessionGuard.AspNetCore", sdk: "Microsoft.NET.Sdk.Web");
+        }
     }
 
     public Task DisposeAsync()
@@ -84,13 +105,13 @@ public sealed class PackageFixture : IAsyncLifetime
     public int LineOf(string marker) =>
         ConsumerSource.Split('\n').Select((line, i) => (line, i)).Single(x => x.line.Contains(marker)).i + 1;
 
-    private async Task<ConsumerRun> BuildAndRunConsumer(string name, string tfm, string source, string extraReferences)
+    private async Task<ConsumerRun> BuildAndRunConsumer(string name, string tfm, string source, string extraReferences, string package = "SessionGuard", string sdk = "Microsoft.NET.Sdk")
     {
         string dir = Path.Combine(Work, "consumer-" + name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "Program.cs"), source);
         File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
+            <Project Sdk="{sdk}">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
                 <TargetFramework>{tfm}</TargetFramework>
@@ -101,7 +122,7 @@ public sealed class PackageFixture : IAsyncLifetime
                 <CompilerGeneratedFilesOutputPath>generated</CompilerGeneratedFilesOutputPath>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="SessionGuard" Version="{Version}" />
+                <PackageReference Include="{package}" Version="{Version}" />
                 {extraReferences}
               </ItemGroup>
             </Project>
@@ -124,7 +145,7 @@ public sealed class PackageFixture : IAsyncLifetime
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
               <packageSourceMapping>
-                <packageSource key="fresh"><package pattern="SessionGuard" /></packageSource>
+                <packageSource key="fresh"><package pattern="SessionGuard" /><package pattern="SessionGuard.*" /></packageSource>
                 <packageSource key="cache"><package pattern="*" /></packageSource>
                 <packageSource key="nuget.org"><package pattern="*" /></packageSource>
               </packageSourceMapping>

@@ -118,4 +118,42 @@ public class PackageTests
             Assert.StartsWith("10.0.", groups["net10.0"][package], System.StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0")]
+    public void A_web_app_with_only_the_AspNetCore_package_serves_a_WebSocket_session_and_leaves_nothing(string tfm)
+    {
+        var run = _fixture.Runs[PackageFixture.WebHost + tfm];
+        Assert.True(run.Build.ExitCode == 0, run.Build.Output);
+        Assert.Equal(_fixture.Version, PackageFixture.ResolvedVersion(run, "SessionGuard"));
+        Assert.NotNull(run.Run);
+        Assert.True(run.Run!.ExitCode == 0, run.Run.Output);
+        Assert.Contains("reply: echo:hello", run.Run.Output, System.StringComparison.Ordinal);
+        Assert.Contains("entries while connected: 1", run.Run.Output, System.StringComparison.Ordinal);
+        Assert.Contains("web host: ended as Closed, active 0, entries 0, residual clean: True", run.Run.Output, System.StringComparison.Ordinal);
+
+        // SessionGuard's generator reached the app through the AspNetCore package's dependency.
+        Assert.Contains(run.Generated.Values, source => source.Contains("Transcripts") && source.Contains("ReleaseSessionAsync"));
+    }
+
+    [Fact]
+    public void The_AspNetCore_package_depends_on_SessionGuard_of_the_same_version_and_carries_its_docs()
+    {
+        using var zip = ZipFile.OpenRead(_fixture.AspNetCorePackagePath);
+        var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+        Assert.Contains("lib/net8.0/SessionGuard.AspNetCore.dll", entries);
+        Assert.Contains("lib/net10.0/SessionGuard.AspNetCore.dll", entries);
+        Assert.Contains("lib/net10.0/SessionGuard.AspNetCore.xml", entries);
+        Assert.Contains("README.md", entries);
+        Assert.DoesNotContain(entries, e => e.EndsWith("SessionGuard.dll", System.StringComparison.Ordinal));
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", System.StringComparison.Ordinal));
+        using var stream = nuspecEntry.Open();
+        var nuspec = XDocument.Load(stream);
+        XNamespace ns = nuspec.Root!.GetDefaultNamespace();
+        var dependencies = nuspec.Descendants(ns + "dependency").Where(d => d.Attribute("id")!.Value == "SessionGuard").ToList();
+        Assert.Equal(2, dependencies.Count);
+        Assert.All(dependencies, d => Assert.Equal(_fixture.Version, d.Attribute("version")!.Value));
+        Assert.All(dependencies, d => Assert.Null(d.Attribute("exclude")));
+    }
 }
