@@ -14,5 +14,5 @@ public sealed partial class Calls
 {
     [SessionScoped(SessionKey = nameof(CallKey.Caller))] private readonly ConcurrentDictionary<CallKey, Call> _calls = new();
     [SessionScoped] private readonly Dictionary<SessionId, string> _byNumber = new();
-    [SessionScoped(SessionKey = "Session")] private readonly Dictionary<(string Session, int N), int> _typo = new();
+    [SessionScoped(SessionKey = "Session")] private readonly ConcurrentDictionary<(string Session, int N), int> _turns = new();
 }
