@@ -105,7 +105,7 @@ public class SignalRTests
         // load). So a clean stop ends as Closed or, rarely, Disconnected; never as anything else.
         Assert.Contains(report.Reason, new[] { SessionEndReason.Closed, SessionEndReason.Disconnected });
         Assert.Equal(2, report.TasksStarted);
-        Assert.Equal(1, report.ResourcesDisposed);
+        Assert.Equal(2, report.ResourcesDisposed); // the probe and the session's connection binding
         Assert.True(log.Owned.TryDequeue(out var probe));
         await probe.Disposed.WaitAsync(Bound);
         Assert.Equal(0, host.Registry.ActiveCount);

@@ -9,57 +9,49 @@ namespace SessionGuard.AspNetCore.SignalR;
 
 /// <summary>
 /// Makes each hub connection a session: opened before the hub's <c>OnConnectedAsync</c>, touched and tracked by every
-/// invocation, ended after the hub's <c>OnDisconnectedAsync</c>. When the server ends the session, the connection is
-/// aborted, which cancels its streams.
+/// invocation, ended after the hub's <c>OnDisconnectedAsync</c> (or kept for the reconnect grace when the connection was
+/// lost; <see cref="HubSessionBinding"/> decides). When the server ends the session, the connection is aborted, which
+/// cancels its streams.
 /// </summary>
 internal sealed class SessionGuardHubFilter : IHubFilter
 {
     internal static readonly object ItemKey = new();
 
     private readonly SessionRegistry _registry;
-    private readonly SessionGuardHubOptions _options;
-    private readonly ConcurrentDictionary<SessionId, HubCallerContext> _connected = new();
+    private readonly ConcurrentDictionary<SessionId, HubSessionBinding> _bindings = new();
 
-    public SessionGuardHubFilter(SessionRegistry registry, IOptions<SessionGuardHubOptions> options)
+    public SessionGuardHubFilter(SessionRegistry registry, IOptions<SessionGuardHubOptions> options, TimeProvider time)
     {
         _registry = registry;
-        _options = options.Value;
-        _options.Validate();
+        Options = options.Value;
+        Options.Validate();
+        Time = time;
     }
+
+    public SessionGuardHubOptions Options { get; }
+
+    public TimeProvider Time { get; }
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         var caller = context.Context;
-        string? text = _options.SessionId is { } select ? select(caller) : caller.ConnectionId;
+        string? text = Options.SessionId is { } select ? select(caller) : caller.ConnectionId;
         if (!SessionId.TryParse(text, out var id))
         {
             throw new HubException("The connection carries no valid session id.");
         }
 
-        if (!_connected.TryAdd(id, caller))
-        {
-            throw new HubException("This session is already connected.");
-        }
-
-        HubSession? state = null;
+        var state = await AttachAsync(id, caller).ConfigureAwait(false);
+        caller.Items[ItemKey] = state;
         try
         {
-            using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
-            var session = await _registry.GetOrOpenAsync(id, timeout.Token).ConfigureAwait(false);
-            state = new HubSession(session, session.Ending.UnsafeRegister(static s => ((HubCallerContext)s!).Abort(), caller));
-            caller.Items[ItemKey] = state;
             await next(context).ConfigureAwait(false);
         }
         catch
         {
-            _connected.TryRemove(new(id, caller));
-            if (state is not null)
-            {
-                caller.Items.Remove(ItemKey);
-                state.Registration.Dispose();
-                await state.Session.EndAsync(SessionEndReason.Closed).ConfigureAwait(false);
-            }
-
+            // The hub refused the connection: the session ends (SignalR runs no OnDisconnectedAsync for it).
+            caller.Items.Remove(ItemKey);
+            await state.Binding.DetachAsync(state, lost: false).ConfigureAwait(false);
             throw;
         }
     }
@@ -99,33 +91,96 @@ internal sealed class SessionGuardHubFilter : IHubFilter
             if (caller.Items.TryGetValue(ItemKey, out var item) && item is HubSession state)
             {
                 caller.Items.Remove(ItemKey);
-                state.Registration.Dispose();
-                _connected.TryRemove(new(state.Session.Id, caller));
-                await state.Session.EndAsync(Lost(caller, exception) ? SessionEndReason.Disconnected : SessionEndReason.Closed).ConfigureAwait(false);
+                await state.Binding.DetachAsync(state, Lost(caller, exception)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal void Forget(HubSessionBinding binding) =>
+        _bindings.TryRemove(new(binding.Session.Id, binding));
+
+    /// <summary>
+    /// Finds or opens the session and makes the connection its only one; refuses a duplicate (without a reconnect grace)
+    /// and a wait past <see cref="SessionGuardHubOptions.ConnectTimeout"/>.
+    /// </summary>
+    private async Task<HubSession> AttachAsync(SessionId id, HubCallerContext caller)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(caller.ConnectionAborted);
+        bound.CancelAfter(Options.ConnectTimeout);
+        try
+        {
+            while (true)
+            {
+                var session = await _registry.GetOrOpenAsync(id, bound.Token).ConfigureAwait(false);
+                var binding = BindingOf(session);
+                if (binding is null)
+                {
+                    // The session began ending before we could attach to it: the next GetOrOpenAsync waits for its end.
+                    continue;
+                }
+
+                var (connection, retry) = await binding.AttachAsync(caller, bound.Token).ConfigureAwait(false);
+                if (connection is not null)
+                {
+                    return connection;
+                }
+
+                if (!retry)
+                {
+                    throw new HubException("This session is already connected.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !caller.ConnectionAborted.IsCancellationRequested)
+        {
+            throw new HubException("The previous connection of this session is still ending.");
+        }
+    }
+
+    private HubSessionBinding? BindingOf(Session session)
+    {
+        HubSessionBinding? candidate = null;
+        while (true)
+        {
+            candidate ??= new HubSessionBinding(this, session);
+            var current = _bindings.GetOrAdd(session.Id, candidate);
+            if (!ReferenceEquals(current, candidate))
+            {
+                if (ReferenceEquals(current.Session, session))
+                {
+                    return current;
+                }
+
+                // A binding of an older session with this id whose teardown has not reached it yet.
+                if (!_bindings.TryUpdate(session.Id, candidate, current))
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                // The session owns its binding (once): its teardown stops the grace timer and aborts the connection.
+                session.Own(candidate);
+                return candidate;
+            }
+            catch (ObjectDisposedException)
+            {
+                // Ending already; Own disposed the binding, which removed itself.
+                return null;
             }
         }
     }
 
     /// <summary>
-    /// Whether the connection was lost rather than closed: SignalR passes an exception for a transport failure, but its
-    /// WebSocket transport reports a connection dropped without a close frame, and a client timeout, with none; the
-    /// request was aborted then, while a clean stop completes the close handshake on a live request.
+    /// Whether the connection was lost rather than closed: SignalR passes an exception for a transport failure and a
+    /// client timeout, but its WebSocket transport reports a connection dropped without a close frame with none; the
+    /// request was aborted then, while a clean stop completes the close handshake on a live request. SignalR offers no
+    /// public sign of the client's close message, so a clean stop whose client closed its TCP connection before this
+    /// runs also looks lost (see docs/aspnetcore.md).
     /// </summary>
     private static bool Lost(HubCallerContext caller, Exception? exception) =>
         exception is not null || caller.GetHttpContext()?.RequestAborted.IsCancellationRequested == true;
-
-    internal sealed class HubSession
-    {
-        public HubSession(Session session, CancellationTokenRegistration registration)
-        {
-            Session = session;
-            Registration = registration;
-        }
-
-        public Session Session { get; }
-
-        public CancellationTokenRegistration Registration { get; }
-    }
 
     private sealed class Invocation
     {

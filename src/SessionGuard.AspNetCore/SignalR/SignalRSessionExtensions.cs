@@ -16,9 +16,10 @@ public static class SessionGuardSignalRExtensions
     /// <c>OnConnectedAsync</c> (id from <see cref="SessionGuardHubOptions.SessionId"/>, the connection id by default),
     /// returned by <c>Context.GetSession()</c> in hub methods, touched by each invocation (which runs as session work),
     /// and ended after the hub's own <c>OnDisconnectedAsync</c>: <see cref="SessionEndReason.Closed"/> on a clean
-    /// disconnect, <see cref="SessionEndReason.Disconnected"/> when the connection was lost. When the server ends the
-    /// session (idle, evicted, shutdown) the connection is aborted, which cancels its streaming methods. A second
-    /// connection for a session id that is connected is refused. Calls <c>AddSessionGuardAspNetCore</c>.
+    /// disconnect, <see cref="SessionEndReason.Disconnected"/> when the connection was lost, or kept for
+    /// <see cref="SessionGuardHubOptions.ReconnectGrace"/> for a reconnect that selects the same id. When the server ends
+    /// the session (idle, evicted, shutdown) the connection is aborted, which cancels its streaming methods. Without a
+    /// grace, a second connection for a session id that is connected is refused. Calls <c>AddSessionGuardAspNetCore</c>.
     /// </summary>
     /// <param name="builder">The SignalR builder.</param>
     /// <param name="configure">Configures the filter.</param>
@@ -34,7 +35,10 @@ public static class SessionGuardSignalRExtensions
             services.Configure(configure);
         }
 
-        services.TryAddSingleton<SessionGuardHubFilter>();
+        services.TryAddSingleton(static sp => new SessionGuardHubFilter(
+            sp.GetRequiredService<SessionRegistry>(),
+            sp.GetRequiredService<IOptions<SessionGuardHubOptions>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, HubFilterSetup>());
         return builder;
     }

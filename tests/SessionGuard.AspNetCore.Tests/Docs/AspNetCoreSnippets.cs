@@ -90,6 +90,33 @@ public static class AspNetCoreSnippets
         // end snippet
     }
 
+    public static void HubReconnect(IServiceCollection services)
+    {
+        // snippet: hub-reconnect-setup
+        services.AddSignalR().AddSessionGuard(o =>
+        {
+            o.SessionId = c => c.GetHttpContext()!.Request.Query["call"];  // the same on every reconnect
+            o.ReconnectGrace = TimeSpan.FromSeconds(10);                   // a dropped call waits 10 s for its client
+        });
+        // end snippet
+    }
+
+    // snippet: hub-reconnect
+    public sealed class CallHub : Hub
+    {
+        public override async Task OnConnectedAsync()
+        {
+            // True when the client's automatic reconnect came back within the grace: the session and its state are the old ones.
+            string hello = Context.IsSessionResumed() ? "welcome back" : "hello";
+            await Clients.Caller.SendAsync("hello", hello);
+        }
+
+        // A client that leaves for good says so: the session ends now, not after the grace. Not awaited: this
+        // invocation is session work, which the teardown waits for.
+        public void Leave() => _ = Context.GetSession().EndAsync(SessionEndReason.Closed);
+    }
+    // end snippet
+
     // snippet: hub
     public sealed class CaptionHub : Hub
     {
