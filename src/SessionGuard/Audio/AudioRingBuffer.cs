@@ -128,6 +128,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private int _pendingMinimum;
     private CancellationTokenRegistration _pendingRegistration;
     private CancellationToken _pendingToken;
+    private int _registeringThread;
+    private bool _cancelledWhileRegistering;
     private bool _cancelNext;
     private Exception? _pendingError;
 
@@ -459,7 +461,11 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Reads everything buffered, waiting for a write when nothing is (see <see cref="PipeReader.ReadAsync"/>).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The read. As with <see cref="Pipe"/>, a read that waited gets everything buffered when its result is
+    /// taken. Unlike <see cref="Pipe"/>, that can be nothing, neither cancelled nor completed, when the audio that woke
+    /// it was evicted before the reader ran: advance the empty view and read again.</returns>
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadCore(0, cancellationToken);
 
     /// <summary>Reads once at least <paramref name="minimumSize"/> bytes are buffered (or the writer completed, or
@@ -507,9 +513,9 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         long consumedAddr = 0;
         long examinedAddr = 0;
         bool resolved = false;
-        if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted)
+        if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted
+            && TryResolveWithoutLock(consumed, examined, out consumedAddr, out examinedAddr))
         {
-            (consumedAddr, examinedAddr) = Resolve(consumed, examined);
             if (consumedAddr != _viewEnd)
             {
                 _postedConsumed = consumedAddr;
@@ -714,17 +720,56 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             _pendingMinimum = minimum;
             _pendingToken = cancellationToken;
             short version = _source.Version;
-            if (cancellationToken.CanBeCanceled)
+            if (cancellationToken.CanBeCanceled && !RegisterCancellation(cancellationToken))
             {
-                _pendingRegistration = cancellationToken.UnsafeRegister(static s => ((AudioRingBuffer)s!).OnReadCancelled(), this);
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
             }
 
             return new ValueTask<ReadResult>(this, version);
         }
     }
 
+    /// <summary>Registers the pending read's cancellation, under the lock. A token cancelled on another thread since
+    /// the read checked it runs the callback inside <c>UnsafeRegister</c>, on this thread, which holds the lock: the
+    /// callback then only notes it (taking the lock would spin forever), and the read ends cancelled. False then.</summary>
+    private bool RegisterCancellation(CancellationToken cancellationToken)
+    {
+        _registeringThread = Environment.CurrentManagedThreadId;
+        _cancelledWhileRegistering = false;
+        try
+        {
+            BeforeCancellationRegisteredForTests?.Invoke();
+            _pendingRegistration = cancellationToken.UnsafeRegister(static s => ((AudioRingBuffer)s!).OnReadCancelled(), this);
+        }
+        finally
+        {
+            _registeringThread = 0;
+        }
+
+        if (!_cancelledWhileRegistering)
+        {
+            return true;
+        }
+
+        _pending = false;
+        _pendingToken = default;
+        _pendingRegistration = default;
+        return false;
+    }
+
+    /// <summary>Tests only: runs in a read's registration of its token, with the lock held, just before the token is
+    /// registered.</summary>
+    internal Action? BeforeCancellationRegisteredForTests { get; set; }
+
     private void OnReadCancelled()
     {
+        if (Volatile.Read(ref _registeringThread) == Environment.CurrentManagedThreadId)
+        {
+            // Called inside RegisterCancellation, under the lock this thread holds.
+            _cancelledWhileRegistering = true;
+            return;
+        }
+
         CancellationToken token;
         using (Enter())
         {
@@ -869,6 +914,24 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         return new ReadResult(buffer, cancelled, _writerCompleted);
     }
 
+    /// <summary>Resolves an AdvanceTo's positions without the lock. False when they do not resolve: the locked path
+    /// then resolves them again and throws what is wrong, which a disposal completing the reader meanwhile (it drops
+    /// the view from another thread) turns into the documented error for reading after completion.</summary>
+    private bool TryResolveWithoutLock(SequencePosition consumed, SequencePosition examined, out long consumedAddr, out long examinedAddr)
+    {
+        try
+        {
+            (consumedAddr, examinedAddr) = Resolve(consumed, examined);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            consumedAddr = 0;
+            examinedAddr = 0;
+            return false;
+        }
+    }
+
     /// <summary>The addresses of an AdvanceTo's positions, validated against the view and each other.</summary>
     private (long Consumed, long Examined) Resolve(SequencePosition consumed, SequencePosition examined)
     {
@@ -912,7 +975,6 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
     /// <summary>Applies the advance the reader posted without the lock (see <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>);
     /// under the lock. A reader completed meanwhile has dropped the view, and the advance with it.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ApplyPostedAdvance()
     {
         if (_holding && !_readerCompleted)
@@ -927,6 +989,8 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     private void AdvanceCore(long consumedAddr, long examinedAddr)
     {
         long consumedBytes = consumedAddr - _viewStart;
+        Debug.Assert(consumedBytes >= 0 && consumedBytes <= _held, "The advance lies outside the held view.");
+        Debug.Assert(_viewEndBlock is not null || consumedBytes == 0, "An empty view was advanced past its start.");
         _consumed += consumedBytes;
 
         // Pop held chunks consumed entirely; shorten a partly consumed one.
@@ -1155,7 +1219,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _tail = null;
         _unheldBlock = null;
         _unheldStart = _tailAddr;
-        _viewStart = _viewEnd = _tailAddr;
+        if (!_holding)
+        {
+            // A held view's addresses change only in the reader's own calls: the reader resolves its positions
+            // against them without the lock (an empty view, which holds no block, is still held until advanced).
+            _viewStart = _viewEnd = _tailAddr;
+        }
         if (_chunkCount == 0 && _chunks.Length > 0 && !_readerCompleted)
         {
             ArrayPool<Chunk>.Shared.Return(_chunks);
@@ -1462,7 +1531,25 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
 
         if (_advancePosted)
         {
+            ApplyPostedAdvanceOrExit();
+        }
+    }
+
+    /// <summary>Applies a posted advance just after taking the lock. Positions were validated when posted, so this
+    /// cannot fail unless the buffer's own invariants are broken; even then the lock is released and the advance is
+    /// not applied again, so no later call (a write, a disposal) spins on a lock nobody holds.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ApplyPostedAdvanceOrExit()
+    {
+        try
+        {
             ApplyPostedAdvance();
+        }
+        catch
+        {
+            Volatile.Write(ref _advancePosted, false);
+            ExitGate();
+            throw;
         }
     }
 
@@ -1551,6 +1638,7 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExitGate()
     {
+        AssertInvariant();
         AudioBlock? returning = _returning;
         if (returning is null)
         {
@@ -1563,6 +1651,23 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         _returningCount = 0;
         Volatile.Write(ref _gate, 0);
         _pool.Return(returning, count);
+    }
+
+    /// <summary>Debug builds: checks the buffer's invariants each time the lock is released (a posted advance not yet
+    /// applied changes none of them).</summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariant()
+    {
+        Debug.Assert(_consumed >= 0 && _dropped >= 0 && _buffered >= 0 && _held >= 0, "A byte counter is negative.");
+        Debug.Assert(_consumed + _dropped + _buffered + _held == _written, "ConsumedBytes + DroppedBytes + BufferedBytes + HeldBytes != WrittenBytes.");
+        Debug.Assert(_held + _buffered <= _maxBytes, "More bytes held and buffered than MaxBytes.");
+        Debug.Assert(_heldChunks >= 0 && _heldChunks <= _chunkCount && _chunkCount <= _maxChunks, "Chunk counts out of range.");
+        Debug.Assert(_holding || (_held == 0 && _heldChunks == 0), "Bytes held with no view.");
+        Debug.Assert(_holding || _viewEndBlock is null, "A view's end block kept after the view.");
+        Debug.Assert(_chunkCount > _heldChunks || _unheldBlock is null, "A buffered region with no chunk.");
+        Debug.Assert(_chunkCount == 0 || _head is not null, "Chunks with no block.");
+        Debug.Assert(_rentedBlocks >= 0, "More blocks returned than rented.");
+        Debug.Assert(!_readerCompleted || (_chunkCount == 0 && _head is null), "A completed reader's buffer holds audio.");
     }
 
     /// <summary>Holds the lock for a <c>using</c> block (<see cref="EnterGate"/>, <see cref="ExitGate"/>).</summary>

@@ -12,31 +12,39 @@ namespace SessionGuard.Tests.Audio;
 /// byte arrays with no blocks, addresses or pooling.</summary>
 public class AudioRingBufferModelTests
 {
-    public static TheoryData<int, int, long, int, int, int, int> Configurations => new()
+    public static TheoryData<int, int, long, int, int, int, long, int> Configurations => new()
     {
-        // seed, maxChunks, maxBytes, maxChunkBytes, blockSize, largeBlockSize (0: none), operations
-        { 1, 4, 1000, 300, 64, 0, 250_000 },
-        { 2, 16, 4096, 1024, 256, 0, 250_000 },
-        { 3, 1, 64, 64, 64, 0, 150_000 },
-        { 4, 1000, 6_000, 700, 128, 0, 200_000 },
-        { 5, 8, 100_000, 5000, 1024, 0, 150_000 },
+        // seed, maxChunks, maxBytes, maxChunkBytes, blockSize, largeBlockSize (0: none), pool budget (0: 1 GiB), operations
+        { 1, 4, 1000, 300, 64, 0, 0, 250_000 },
+        { 2, 16, 4096, 1024, 256, 0, 0, 250_000 },
+        { 3, 1, 64, 64, 64, 0, 0, 150_000 },
+        { 4, 1000, 6_000, 700, 128, 0, 0, 200_000 },
+        { 5, 8, 100_000, 5000, 1024, 0, 0, 150_000 },
 
         // Two block sizes: chunks over 4 blocks (256 B, 512 B) go to large blocks, so one chain mixes both sizes.
-        { 6, 16, 8_000, 1500, 64, 512, 200_000 },
-        { 7, 1000, 20_000, 3000, 128, 2048, 200_000 },
+        { 6, 16, 8_000, 1500, 64, 512, 0, 200_000 },
+        { 7, 1000, 20_000, 3000, 128, 2048, 0, 200_000 },
 
         // Chunks up to 20 KB (a second of 16 kHz 16-bit audio is 32 KB), many of them 8 KB or longer, in 1 KB and
         // 8 KB blocks.
-        { 8, 32, 200_000, 20_000, 1024, 8192, 60_000 },
+        { 8, 32, 200_000, 20_000, 1024, 8192, 0, 60_000 },
+
+        // A pool smaller than the caps: writes evict more than the caps ask for, or are dropped, for want of blocks
+        // (down to a pool of one block, where a write can evict everything and still be dropped).
+        { 9, 16, 4096, 300, 64, 0, 64 * 8 * 2, 200_000 },
+        { 10, 1, 4096, 1024, 1024, 0, 1024, 150_000 },
+        { 11, 1000, 20_000, 3000, 128, 1024, 1024 * 8 * 2, 150_000 },
     };
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Random_operations_match_the_reference_model(int seed, int maxChunks, long maxBytes, int maxChunkBytes, int blockSize, int largeBlockSize, int operations)
+    public void Random_operations_match_the_reference_model(int seed, int maxChunks, long maxBytes, int maxChunkBytes, int blockSize, int largeBlockSize, long poolBytes, int operations)
     {
         var random = new Random(seed);
-        using var pool = new AudioBlockPool(blockSize, blocksPerSlab: 8, maxBytes: 1L << 30, name: "model-" + seed, largeBlockSize: largeBlockSize);
-        var stats = new OperationStats();
+        bool tightPool = poolBytes != 0;
+        int blocksPerSlab = tightPool ? (int)Math.Min(8, poolBytes / blockSize) : 8;
+        using var pool = new AudioBlockPool(blockSize, blocksPerSlab, maxBytes: tightPool ? poolBytes : 1L << 30, name: "model-" + seed, largeBlockSize: largeBlockSize);
+        var stats = new OperationStats { TightPool = tightPool };
         int rings = 0;
         int done = 0;
         while (done < operations)
@@ -57,16 +65,39 @@ public class AudioRingBufferModelTests
         Assert.True(stats.Oversize > 0, "no oversize chunk");
         Assert.True(stats.PendingCompleted > 0, "no pending read completed by a write");
         Assert.True(stats.Completions > 0, "no completion");
+        Assert.True(stats.EmptyViews > 0, "no empty view");
+        Assert.True(stats.WokenThenWritten > 0, "no write between a read's wake and its result");
+        Assert.True(!tightPool || stats.PoolLimited > 0, "the pool never limited a write");
     }
 
     private sealed class OperationStats
     {
+        public bool TightPool;
+        public int EmptyViews;
+        public int WokenThenWritten;
+        public int PoolLimited;
         public int Evictions;
         public int EvictionsWhileHolding;
         public int PartialAdvances;
         public int Oversize;
         public int PendingCompleted;
         public int Completions;
+    }
+
+    /// <summary>Writes to both. With a tight pool the ring may evict more, or drop, for want of blocks: the model
+    /// checks that what the ring did is allowed and follows it.</summary>
+    private static AudioWriteResult WriteBoth(AudioRingBuffer ring, RingModel model, byte[] chunk, OperationStats stats)
+    {
+        AudioWriteResult actual = ring.Write(chunk);
+        RingModel.WriteOutcome expected = model.Write(chunk, stats.TightPool ? actual : null);
+        Assert.Null(expected.Throws);
+        Assert.Equal(expected.Result, actual);
+        if (expected.PoolLimited)
+        {
+            stats.PoolLimited++;
+        }
+
+        return actual;
     }
 
     private static int RunOneRing(Random random, AudioRingBufferOptions options, int budget, OperationStats stats)
@@ -95,20 +126,20 @@ public class AudioRingBufferModelTests
                     stats.Oversize++;
                 }
 
-                RingModel.WriteOutcome expected = model.Write(chunk);
-                if (expected.Throws is not null)
+                Type? throws = model.WriteThrows(chunk);
+                if (throws is not null)
                 {
                     Exception e = Assert.ThrowsAny<Exception>(() => ring.Write(chunk));
-                    Assert.Equal(expected.Throws, e.GetType());
+                    Assert.Equal(throws, e.GetType());
                 }
                 else
                 {
-                    AudioWriteResult actual = ring.Write(chunk);
-                    Assert.Equal(expected.Result, actual);
+                    bool heldBefore = model.Holding && model.HeldBytes > 0;
+                    AudioWriteResult actual = WriteBoth(ring, model, chunk, stats);
                     if (actual.EvictedChunks > 0)
                     {
                         stats.Evictions++;
-                        if (model.Holding && model.HeldBytes > 0)
+                        if (heldBefore)
                         {
                             stats.EvictionsWhileHolding++;
                         }
@@ -144,6 +175,7 @@ public class AudioRingBufferModelTests
                     ValueTask<ReadResult> read = minimum == 0 ? ring.ReadAsync() : ring.ReadAtLeastAsync(minimum);
                     RingModel.ReadOutcome? expected = model.TryRead(minimum);
                     int guard = 0;
+                    bool woken = false;
                     while (expected is null)
                     {
                         Assert.False(read.IsCompleted);
@@ -160,19 +192,35 @@ public class AudioRingBufferModelTests
                                 chunk[i] = next++;
                             }
 
-                            Assert.Equal(model.Write(chunk).Result, ring.Write(chunk));
+                            WriteBoth(ring, model, chunk, stats);
                         }
 
-                        expected = model.TryRead(minimum);
-                        if (expected is not null)
+                        woken = model.IsReady(minimum);
+                        if (woken)
                         {
                             stats.PendingCompleted++;
+                            if (!model.WriterCompleted && random.Next(4) == 0)
+                            {
+                                // The read was woken; one more write runs before the reader takes its result, which
+                                // holds everything buffered then (possibly nothing: that write evicted what woke it).
+                                var more = new byte[random.Next(1, options.MaxChunkBytes + 1)];
+                                for (int i = 0; i < more.Length; i++)
+                                {
+                                    more[i] = next++;
+                                }
+
+                                WriteBoth(ring, model, more, stats);
+                                stats.WokenThenWritten++;
+                            }
+
+                            expected = model.Take();
                         }
                     }
 
                     Assert.True(read.IsCompleted);
                     view = read.Result;
                     viewBytes = Check(expected.Value, view);
+                    stats.EmptyViews += viewBytes.Length == 0 ? 1 : 0;
                 }
                 else
                 {
@@ -183,6 +231,7 @@ public class AudioRingBufferModelTests
                     {
                         view = result;
                         viewBytes = Check(expected!.Value, view);
+                        stats.EmptyViews += viewBytes.Length == 0 ? 1 : 0;
                     }
                 }
             }
@@ -336,11 +385,20 @@ internal sealed class RingModel
         return sum;
     }
 
-    public readonly record struct WriteOutcome(Type? Throws, AudioWriteResult Result);
+    public readonly record struct WriteOutcome(Type? Throws, AudioWriteResult Result, bool PoolLimited = false);
+
+    /// <summary>The exception a write of <paramref name="chunk"/> throws now, or null.</summary>
+    public Type? WriteThrows(byte[] chunk) =>
+        WriterCompleted ? typeof(InvalidOperationException)
+        : chunk.Length > _maxChunkBytes && _policy == OversizeChunkPolicy.Reject ? typeof(ArgumentException)
+        : null;
 
     public readonly record struct ReadOutcome(byte[] Data, bool IsCanceled, bool IsCompleted);
 
-    public WriteOutcome Write(byte[] chunk)
+    /// <summary>A write. With <paramref name="poolLimited"/> (what the ring did, its pool being smaller than its
+    /// caps), the model checks it is allowed (at least the evictions the caps ask for, of the oldest chunks not handed
+    /// to the reader, then the chunk appended or dropped) and follows it.</summary>
+    public WriteOutcome Write(byte[] chunk, AudioWriteResult? poolLimited = null)
     {
         if (WriterCompleted)
         {
@@ -374,14 +432,29 @@ internal sealed class RingModel
 
         int evicted = 0;
         long evictedBytes = 0;
-        while (_chunks.Count + 1 > _maxChunks || HeldBytes + BufferedBytes + chunk.Length > _maxBytes)
+        int evictAtLeast = poolLimited?.EvictedChunks ?? 0;
+        bool beyondCaps = false;
+        while (true)
         {
-            if (BufferedChunks == 0)
+            bool capsAsk = _chunks.Count + 1 > _maxChunks || HeldBytes + BufferedBytes + chunk.Length > _maxBytes;
+            if (!capsAsk && evicted >= evictAtLeast)
+            {
+                break;
+            }
+
+            beyondCaps |= !capsAsk;
+            if (BufferedChunks == 0 && evicted >= evictAtLeast)
             {
                 Dropped += chunk.Length;
                 DroppedChunks++;
                 NoteLoss();
                 return new WriteOutcome(null, new AudioWriteResult(0, evicted, evictedBytes, true, truncated));
+            }
+
+            if (BufferedChunks == 0)
+            {
+                // The ring reports more evictions than there were chunks to evict.
+                return new WriteOutcome(null, new AudioWriteResult(-1, evicted, evictedBytes, false, truncated));
             }
 
             var victim = _chunks[HeldChunks];
@@ -394,10 +467,19 @@ internal sealed class RingModel
             NoteLoss();
         }
 
+        if (poolLimited is { Dropped: true })
+        {
+            // No block for the chunk, even after evicting what the ring chose to.
+            Dropped += chunk.Length;
+            DroppedChunks++;
+            NoteLoss();
+            return new WriteOutcome(null, new AudioWriteResult(0, evicted, evictedBytes, true, truncated), PoolLimited: true);
+        }
+
         _chunks.Add((chunk, 0));
         _writtenSinceRead = true;
         _waitForNew = false;
-        return new WriteOutcome(null, new AudioWriteResult(chunk.Length, evicted, evictedBytes, false, truncated));
+        return new WriteOutcome(null, new AudioWriteResult(chunk.Length, evicted, evictedBytes, false, truncated), PoolLimited: beyondCaps);
     }
 
     private void NoteLoss()
@@ -416,14 +498,14 @@ internal sealed class RingModel
 
     public void CancelPendingRead() => _cancelNext = true;
 
-    public ReadOutcome? TryRead(int minimum)
-    {
-        bool ready = _cancelNext || WriterCompleted || (BufferedBytes >= Math.Max(1, minimum) && !_waitForNew);
-        if (!ready)
-        {
-            return null;
-        }
+    public bool IsReady(int minimum) => _cancelNext || WriterCompleted || (BufferedBytes >= Math.Max(1, minimum) && !_waitForNew);
 
+    public ReadOutcome? TryRead(int minimum) => IsReady(minimum) ? Take() : null;
+
+    /// <summary>Hands everything buffered to the reader, ready or not: a woken read takes its view when its result is
+    /// taken, whatever was written (or evicted) meanwhile.</summary>
+    public ReadOutcome Take()
+    {
         bool cancelled = _cancelNext;
         _cancelNext = false;
         Holding = true;
