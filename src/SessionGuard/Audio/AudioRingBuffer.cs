@@ -422,6 +422,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
                 _dropped += length;
                 _droppedChunks++;
                 NoteLoss();
+                if (_pending)
+                {
+                    CompletePendingIfReady();
+                }
             }
             else
             {
@@ -469,7 +473,10 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadCore(0, cancellationToken);
 
     /// <summary>Reads once at least <paramref name="minimumSize"/> bytes are buffered (or the writer completed, or
-    /// the read was cancelled): a recognizer can wake once per 100 ms frame rather than once per 20 ms chunk.</summary>
+    /// the read was cancelled): a recognizer can wake once per 100 ms frame rather than once per 20 ms chunk. When the
+    /// buffer loses unread audio while the read waits (a write evicts or is dropped), the caps or the pool stop it
+    /// short of the minimum (<see cref="AudioRingBufferOptions.MaxChunks"/> times the chunk size can be under it), so
+    /// the read completes with what is buffered instead of waiting for a minimum it cannot reach.</summary>
     /// <param name="minimumSize">The fewest bytes to wait for; at most <see cref="AudioRingBufferOptions.MaxBytes"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The read.</returns>
@@ -953,7 +960,12 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
             return _viewStart;
         }
 
-        var block = (AudioBlock)obj;
+        if (obj is not AudioBlock block)
+        {
+            // A position from another sequence (an array, a Pipe's segment, anything).
+            throw new InvalidOperationException(PositionBeyondView);
+        }
+
         long addr = block.RunningIndex + position.GetInteger();
         if (_viewEndBlock is null || !ReferenceEquals(block.Owner, this) || addr > _viewEnd)
         {
@@ -1107,6 +1119,13 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
         else
         {
             _lastGap = _consumed;
+        }
+
+        // A read waiting for a minimum while unread audio is lost: the caps (or the pool) stop the buffer short of it,
+        // since a waiting reader holds nothing, so the buffer is full. The read takes what there is.
+        if (_pending)
+        {
+            _pendingMinimum = 1;
         }
     }
 

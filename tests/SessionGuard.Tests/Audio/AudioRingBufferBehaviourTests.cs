@@ -220,4 +220,86 @@ public class AudioRingBufferBehaviourTests
         Assert.False(r.Buffer.IsSingleSegment);
         Assert.Throws<ArgumentOutOfRangeException>(() => ring.ReadAtLeastAsync(11 << 20));
     }
+
+    /// <summary>Four 640 B chunks at most never make 3200 B, nor three 300 B chunks 1000 B: the read completes with
+    /// what is buffered when the ring starts losing unread audio, rather than wait forever while it drops.</summary>
+    [Theory]
+    [InlineData(4, 10 << 20, 640, 3200, 4)]
+    [InlineData(1000, 1000, 300, 1000, 3)]
+    public async Task ReadAtLeastAsync_takes_what_is_buffered_when_the_caps_make_the_minimum_unreachable(int maxChunks, long maxBytes, int chunk, int minimum, int fit)
+    {
+        var ring = Ring(maxChunks, maxBytes, maxChunkBytes: chunk);
+        ValueTask<ReadResult> read = ring.ReadAtLeastAsync(minimum);
+        for (int i = 0; i < fit; i++)
+        {
+            ring.Write(Chunk((byte)i, chunk));
+            Assert.False(read.IsCompleted);
+        }
+
+        AudioWriteResult evicting = ring.Write(Chunk((byte)fit, chunk));
+        Assert.Equal(1, evicting.EvictedChunks);
+        Assert.True(read.IsCompleted, "the read still waits for a minimum the caps never let the ring hold");
+        ReadResult r = await read;
+        Assert.Equal(fit * chunk, r.Buffer.Length);
+        Assert.Equal(1, r.Buffer.FirstSpan[0]);
+        Assert.False(r.IsCompleted);
+        Assert.False(r.IsCanceled);
+        ring.AdvanceTo(r.Buffer.End);
+
+        // The next read waits for its whole minimum again, until audio is lost again.
+        ValueTask<ReadResult> next = ring.ReadAtLeastAsync(minimum);
+        ring.Write(Chunk(9, chunk));
+        Assert.False(next.IsCompleted);
+    }
+
+    [Fact]
+    public async Task ReadAtLeastAsync_takes_what_is_buffered_when_the_pool_has_no_block_for_more()
+    {
+        using var pool = new AudioBlockPool(1024, blocksPerSlab: 1, maxBytes: 1024, name: "one-block");
+        var ring = new AudioRingBuffer(new AudioRingBufferOptions { MaxChunks = 100, MaxBytes = 100_000, MaxChunkBytes = 1024, Pool = pool });
+        ValueTask<ReadResult> read = ring.ReadAtLeastAsync(2048);
+        Assert.False(ring.Write(Chunk(1, 640)).Dropped);
+        Assert.False(read.IsCompleted);
+
+        // The second chunk needs a second block: the ring gives back its own oldest audio (all of it), and the block
+        // goes back to the pool only once the write is done, so the chunk is dropped. Nothing is left to hand over.
+        AudioWriteResult second = ring.Write(Chunk(2, 640));
+        Assert.True(second.Dropped);
+        Assert.Equal(1, second.EvictedChunks);
+        Assert.False(read.IsCompleted);
+
+        // The ring has lost unread audio while the read waited: the next chunk completes it, 640 B short of 2048.
+        Assert.False(ring.Write(Chunk(3, 640)).Dropped);
+        Assert.True(read.IsCompleted, "the read still waits for a minimum the pool never lets the ring hold");
+        ReadResult r = await read;
+        Assert.Equal(640, r.Buffer.Length);
+        Assert.Equal(3, r.Buffer.FirstSpan[0]);
+        ring.AdvanceTo(r.Buffer.End);
+        await ring.DisposeAsync();
+        Assert.Equal(0, pool.RentedBlocks);
+    }
+
+    [Fact]
+    public async Task AdvanceTo_with_a_position_from_another_sequence_throws_InvalidOperationException_and_changes_nothing()
+    {
+        var ring = Ring();
+        ring.Write(Chunk(1, 100));
+        ReadResult r = await ring.ReadAsync();
+        var array = new ReadOnlySequence<byte>(new byte[100]);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(new byte[10]);
+        ReadResult other = await pipe.Reader.ReadAsync();
+
+        foreach (SequencePosition foreign in new[] { array.GetPosition(5), new SequencePosition(new object(), 5), other.Buffer.End })
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => ring.AdvanceTo(foreign));
+            Assert.Contains("not within the data returned by the last read", e.Message);
+            Assert.Equal(100, ring.HeldBytes);
+        }
+
+        ring.AdvanceTo(r.Buffer.GetPosition(40));
+        Assert.Equal(0, ring.HeldBytes);
+        Assert.Equal(60, ring.BufferedBytes);
+        Assert.Equal(40, ring.ConsumedBytes);
+    }
 }

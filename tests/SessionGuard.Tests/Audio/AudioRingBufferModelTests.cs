@@ -176,6 +176,11 @@ public class AudioRingBufferModelTests
                     RingModel.ReadOutcome? expected = model.TryRead(minimum);
                     int guard = 0;
                     bool woken = false;
+                    if (expected is null)
+                    {
+                        model.Wait(minimum);
+                    }
+
                     while (expected is null)
                     {
                         Assert.False(read.IsCompleted);
@@ -195,7 +200,7 @@ public class AudioRingBufferModelTests
                             WriteBoth(ring, model, chunk, stats);
                         }
 
-                        woken = model.IsReady(minimum);
+                        woken = model.PendingReady;
                         if (woken)
                         {
                             stats.PendingCompleted++;
@@ -492,7 +497,21 @@ internal sealed class RingModel
         {
             LastGap = Consumed;
         }
+
+        // A waiting ReadAtLeastAsync takes what there is once unread audio is lost.
+        if (_pendingMinimum is not null)
+        {
+            _pendingMinimum = 1;
+        }
     }
+
+    private int? _pendingMinimum;
+
+    /// <summary>A read waits (it was not ready when made) for at least <paramref name="minimum"/> bytes.</summary>
+    public void Wait(int minimum) => _pendingMinimum = minimum;
+
+    /// <summary>The waiting read can complete.</summary>
+    public bool PendingReady => _pendingMinimum is int minimum && IsReady(minimum);
 
     public void CompleteWriter() => WriterCompleted = true;
 
@@ -506,6 +525,7 @@ internal sealed class RingModel
     /// taken, whatever was written (or evicted) meanwhile.</summary>
     public ReadOutcome Take()
     {
+        _pendingMinimum = null;
         bool cancelled = _cancelNext;
         _cancelNext = false;
         Holding = true;
