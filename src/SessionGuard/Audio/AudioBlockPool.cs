@@ -70,6 +70,9 @@ public sealed class AudioBlockPool : IDisposable
     private ITimer? _trimTimer;
     private bool _disposed;
 
+    /// <summary>The pool was disposed.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
     /// <summary>Creates a pool.</summary>
     /// <param name="blockSize">Bytes per block, at least 64.</param>
     /// <param name="blocksPerSlab">Blocks carved from one slab allocation, at least 1.</param>
@@ -190,12 +193,16 @@ public sealed class AudioBlockPool : IDisposable
     /// <param name="into">Receives the blocks.</param>
     /// <param name="large">Large blocks; the pool must have them (<see cref="LargeBlockSize"/> not 0).</param>
     /// <returns>How many blocks were put into <paramref name="into"/>; fewer when the budget is exhausted (or memory
-    /// could not be allocated).</returns>
+    /// could not be allocated), none once the pool is disposed: a ring still writing then drops cleanly.</returns>
     internal int TryRent(Span<AudioBlock?> into, bool large = false)
     {
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                return 0;
+            }
+
             SizeClass sizeClass = large ? _large! : _small;
             Stack<AudioBlock> free = sizeClass.Free;
             int count = 0;
@@ -291,7 +298,10 @@ public sealed class AudioBlockPool : IDisposable
         previous?.Dispose();
     }
 
-    /// <summary>Stops serving blocks and drops every free slab; blocks still rented are released when returned.</summary>
+    /// <summary>Stops serving blocks and drops every free slab; blocks still rented are released when returned.
+    /// Rings still using the pool keep working: they keep the blocks they hold (and reuse them), a write that needs a
+    /// new block evicts the ring's own oldest audio or is dropped and counted, as when the budget is exhausted, and
+    /// every block is released when its ring returns it. A ring cannot be created on a disposed pool.</summary>
     public void Dispose()
     {
         lock (_lock)

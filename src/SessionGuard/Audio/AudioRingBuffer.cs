@@ -156,11 +156,17 @@ public sealed class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSo
     /// <param name="options">Caps and pool; validated and copied.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is invalid; the exception names it.</exception>
+    /// <exception cref="ObjectDisposedException"><see cref="AudioRingBufferOptions.Pool"/> was disposed.</exception>
     public AudioRingBuffer(AudioRingBufferOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _pool = options.Pool ?? AudioBlockPool.Shared;
+        if (_pool.IsDisposed)
+        {
+            throw new ObjectDisposedException(nameof(AudioRingBufferOptions.Pool), $"The pool \"{_pool.Name}\" of AudioRingBufferOptions.Pool was disposed: a ring cannot rent blocks from it.");
+        }
+
         _blockSize = _pool.BlockSize;
         _largeBlockSize = _pool.LargeBlockSize;
         _maxChunks = options.MaxChunks;
