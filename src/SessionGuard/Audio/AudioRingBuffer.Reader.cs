@@ -1,0 +1,642 @@
+using System;
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+
+namespace SessionGuard.Audio;
+
+// The reader: PipeReader and the pending read's IValueTaskSource. The view's fields change only in the reader's own
+// calls (under the lock), and an advance posted without the lock is applied by the next locked section; the pending
+// read's fields are guarded by the lock.
+public sealed partial class AudioRingBuffer
+{
+    private const string AlreadyReading = "Reading is already in progress.";
+    private const string NoReadingAfterComplete = "Reading is not allowed after reader was completed.";
+    private const string NoReadToComplete = "No reading operation to complete.";
+    private const string AlreadyAdvancedPast = "The PipeReader has already advanced past the provided position.";
+    private const string ExaminedBeforeConsumed = "The examined position must be greater than or equal to the consumed position.";
+    private const string PositionBeyondView = "The position is not within the data returned by the last read.";
+
+    // The view handed to the reader. Owned by the reader: set by its reads, cleared by its advances (or a posted one),
+    // and read without the lock by AdvanceTo to resolve positions; besides those, only CompleteReader changes them.
+    private bool _holding;
+    private long _viewStart;
+    private long _viewEnd;
+    private AudioBlock? _viewEndBlock;
+    private bool _gapDuringHold;
+    private bool _writtenSinceRead;
+    private bool _waitForNew;
+    private bool _tentative;
+
+    // A partial AdvanceTo posted by the reader without taking the lock; the next locked section applies it first.
+    // _advancePosted is published through Volatile, after the positions.
+    private bool _advancePosted;
+    private long _postedConsumed;
+    private long _postedExamined;
+
+    // Pending read, guarded by the lock (_registeringThread is read through Volatile by the cancellation callback).
+    private ManualResetValueTaskSourceCore<ReadResult> _source;
+    private bool _pending;
+
+    // A waiting read was woken and its view is owed: GetResult takes it, so the reader gets everything written
+    // up to the moment it runs (as with Pipe), and the writer that woke it builds no view.
+    private bool _owed;
+    private int _pendingMinimum;
+    private CancellationTokenRegistration _pendingRegistration;
+    private CancellationToken _pendingToken;
+    private int _registeringThread;
+    private bool _cancelledWhileRegistering;
+    private bool _cancelNext;
+    private Exception? _pendingError;
+
+    /// <summary>Reads everything buffered, waiting for a write when nothing is (see <see cref="PipeReader.ReadAsync"/>).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The read. As with <see cref="Pipe"/>, a read that waited gets everything buffered when its result is
+    /// taken. Unlike <see cref="Pipe"/>, that can be nothing, neither cancelled nor completed, when the audio that woke
+    /// it was evicted before the reader ran: advance the empty view and read again.</returns>
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadCore(0, cancellationToken);
+
+    /// <summary>Reads once at least <paramref name="minimumSize"/> bytes are buffered (or the writer completed, or
+    /// the read was cancelled): a recognizer can wake once per 100 ms frame rather than once per 20 ms chunk. When the
+    /// buffer loses unread audio while the read waits (a write evicts or is dropped), the caps or the pool stop it
+    /// short of the minimum (<see cref="AudioRingBufferOptions.MaxChunks"/> times the chunk size can be under it), so
+    /// the read completes with what is buffered instead of waiting for a minimum it cannot reach.</summary>
+    /// <param name="minimumSize">The fewest bytes to wait for; at most <see cref="AudioRingBufferOptions.MaxBytes"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The read.</returns>
+    protected override ValueTask<ReadResult> ReadAtLeastAsyncCore(int minimumSize, CancellationToken cancellationToken)
+    {
+        if (minimumSize > _maxBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(minimumSize), minimumSize, $"minimumSize cannot exceed MaxBytes ({_maxBytes}): the buffer never holds more.");
+        }
+
+        return ReadCore(minimumSize, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public override bool TryRead(out ReadResult result)
+    {
+        using (Enter())
+        {
+            ThrowIfCannotRead();
+            _tentative = false;
+            if (TryTakeResult(0, out result))
+            {
+                return true;
+            }
+
+            _tentative = true;
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    /// <inheritdoc/>
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        // A partial advance (the reader keeps part of what it saw) needs no lock: the view's fields change only in
+        // the reader's own calls, so the reader validates the positions and posts them, and the next locked section
+        // (a write, a read, a counter) applies them first. That is where the advance takes effect; until then the
+        // writer sees the view as held. Blocks the advance frees return to the pool at that moment too.
+        long consumedAddr = 0;
+        long examinedAddr = 0;
+        bool resolved = false;
+        if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted
+            && TryResolveWithoutLock(consumed, examined, out consumedAddr, out examinedAddr))
+        {
+            if (consumedAddr != _viewEnd)
+            {
+                _postedConsumed = consumedAddr;
+                _postedExamined = examinedAddr;
+                Volatile.Write(ref _advancePosted, true);
+                return;
+            }
+
+            // The whole view: applied now, under the lock, so a drained ring returns its blocks at once. The view
+            // cannot change meanwhile (only a Complete can end it, checked below), so the positions stay resolved.
+            resolved = true;
+        }
+
+        using (Enter())
+        {
+            ThrowIfReaderCompleted();
+            if (!_holding)
+            {
+                if (_tentative)
+                {
+                    _tentative = false;
+                    return;
+                }
+
+                throw new InvalidOperationException(NoReadToComplete);
+            }
+
+            if (!resolved)
+            {
+                (consumedAddr, examinedAddr) = Resolve(consumed, examined);
+            }
+
+            AdvanceCore(consumedAddr, examinedAddr);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override void CancelPendingRead()
+    {
+        bool complete = false;
+        ReadResult result = default;
+        using (Enter())
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _cancelNext = true;
+            complete = TryTakePendingResult(out result);
+        }
+
+        if (complete)
+        {
+            CompletePending(result);
+        }
+    }
+
+    /// <summary>Completes the reader: everything buffered or held is dropped (counted) and every block returned;
+    /// later writes are dropped and counted. Called by the reader, which is done with the last view it was given.</summary>
+    /// <param name="exception">Ignored; accepted for <see cref="PipeReader"/> compatibility.</param>
+    public override void Complete(Exception? exception = null) => CompleteReader(keepHeldView: false);
+
+    private void CompleteReader(bool keepHeldView)
+    {
+        using (Enter())
+        {
+            if (_readerCompleted)
+            {
+                if (!keepHeldView)
+                {
+                    ReleaseRetiredView();
+                }
+
+                return;
+            }
+
+            if (keepHeldView && _holding && _viewEndBlock is not null)
+            {
+                RetireHeldView();
+            }
+
+            _readerCompleted = true;
+            _holding = false;
+            _tentative = false;
+            _dropped += _buffered + _held;
+            _droppedChunks += _chunkCount;
+            _buffered = 0;
+            _held = 0;
+            _chunkCount = 0;
+            _heldChunks = 0;
+            _chunkHead = 0;
+            _viewEndBlock = null;
+            ReleaseAllBlocks();
+            if (_chunks.Length > 0)
+            {
+                ArrayPool<Chunk>.Shared.Return(_chunks);
+                _chunks = Array.Empty<Chunk>();
+                _chunkMask = 0;
+            }
+        }
+    }
+
+    /// <summary>Disposal while the reader holds a view: detaches the blocks from the chain's head through the view's
+    /// last block, to be returned at the reader's next call (<see cref="ReleaseRetiredView"/>).</summary>
+    private void RetireHeldView()
+    {
+        AudioBlock last = _viewEndBlock!;
+        AudioBlock first = _head!;
+        int count = 1;
+        for (AudioBlock b = first; !ReferenceEquals(b, last); b = b.NextBlock!)
+        {
+            count++;
+        }
+
+        AudioBlock? rest = ReferenceEquals(last, _tail) ? null : last.NextBlock;
+        last.SetNext(null);
+        _retired = first;
+        _retiredCount = count;
+        _chainBlocks -= count;
+        if (rest is null)
+        {
+            _head = null;
+            _tail = null;
+        }
+        else
+        {
+            _head = rest;
+        }
+    }
+
+    /// <summary>The reader called again after a disposal that kept its view: the view's blocks go back now.</summary>
+    private void ReleaseRetiredView()
+    {
+        if (_retired is not null)
+        {
+            DeferReturn(_retired, _retiredCount);
+            _retired = null;
+            _retiredCount = 0;
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
+    {
+        // Throws what the wait ended with (the producer's error, the token's cancellation) and validates the token.
+        _source.GetResult(token);
+        using (Enter())
+        {
+            if (!_owed)
+            {
+                throw new InvalidOperationException(NoReadToComplete);
+            }
+
+            _owed = false;
+            if (_readerCompleted)
+            {
+                // Completed (or disposed) after the wake: nothing to hand over.
+                return new ReadResult(default, isCanceled: false, isCompleted: true);
+            }
+
+            return TakeResult();
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _source.OnCompleted(continuation, state, token, flags);
+
+    private ValueTask<ReadResult> ReadCore(int minimum, CancellationToken cancellationToken)
+    {
+        using (Enter())
+        {
+            ThrowIfCannotRead();
+            _tentative = false;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            }
+
+            if (TryTakeResult(minimum, out ReadResult result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            _source.Reset();
+            _pending = true;
+            _pendingMinimum = minimum;
+            _pendingToken = cancellationToken;
+            short version = _source.Version;
+            if (cancellationToken.CanBeCanceled && !RegisterCancellation(cancellationToken))
+            {
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            }
+
+            return new ValueTask<ReadResult>(this, version);
+        }
+    }
+
+    /// <summary>Registers the pending read's cancellation, under the lock. A token cancelled on another thread since
+    /// the read checked it runs the callback inside <c>UnsafeRegister</c>, on this thread, which holds the lock: the
+    /// callback then only notes it (taking the lock would spin forever), and the read ends cancelled. False then.</summary>
+    private bool RegisterCancellation(CancellationToken cancellationToken)
+    {
+        _registeringThread = Environment.CurrentManagedThreadId;
+        _cancelledWhileRegistering = false;
+        try
+        {
+            BeforeCancellationRegisteredForTests?.Invoke();
+            _pendingRegistration = cancellationToken.UnsafeRegister(static s => ((AudioRingBuffer)s!).OnReadCancelled(), this);
+        }
+        finally
+        {
+            _registeringThread = 0;
+        }
+
+        if (!_cancelledWhileRegistering)
+        {
+            return true;
+        }
+
+        _pending = false;
+        _pendingToken = default;
+        _pendingRegistration = default;
+        return false;
+    }
+
+    /// <summary>Tests only: runs in a read's registration of its token, with the lock held, just before the token is
+    /// registered.</summary>
+    internal Action? BeforeCancellationRegisteredForTests { get; set; }
+
+    private void OnReadCancelled()
+    {
+        if (Volatile.Read(ref _registeringThread) == Environment.CurrentManagedThreadId)
+        {
+            // Called inside RegisterCancellation, under the lock this thread holds.
+            _cancelledWhileRegistering = true;
+            return;
+        }
+
+        CancellationToken token;
+        using (Enter())
+        {
+            if (!_pending)
+            {
+                return;
+            }
+
+            _pending = false;
+            token = _pendingToken;
+            _pendingToken = default;
+            _pendingRegistration = default;
+        }
+
+        _source.SetException(new OperationCanceledException(token));
+    }
+
+    private void ThrowIfCannotRead()
+    {
+        ThrowIfReaderCompleted();
+        if (_holding || _pending || _owed)
+        {
+            throw new InvalidOperationException(AlreadyReading);
+        }
+    }
+
+    /// <summary>Every reader call after completion throws; it is also the reader's next call after a disposal that
+    /// kept its view, whose blocks go back now.</summary>
+    private void ThrowIfReaderCompleted()
+    {
+        if (_readerCompleted)
+        {
+            ReleaseRetiredView();
+            throw new InvalidOperationException(NoReadingAfterComplete);
+        }
+    }
+
+    private bool TryTakePendingResult(out ReadResult result)
+    {
+        result = default;
+        if (!_pending || !IsReady(_pendingMinimum))
+        {
+            return false;
+        }
+
+        if (FailedWriter() is not null)
+        {
+            // The producer failed: the waiting reader gets its exception (thrown by GetResult), not the producer.
+            _pendingError = _writerError!.SourceException;
+        }
+        else
+        {
+            _owed = true;
+        }
+
+        _pending = false;
+        _pendingRegistration.Unregister();
+        _pendingRegistration = default;
+        _pendingToken = default;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CompletePendingIfReady()
+    {
+        if (TryTakePendingResult(out ReadResult result))
+        {
+            CompletePending(result);
+        }
+    }
+
+    private void CompletePending(ReadResult result)
+    {
+        Exception? error = _pendingError;
+        if (error is not null)
+        {
+            _pendingError = null;
+            _source.SetException(error);
+        }
+        else
+        {
+            _source.SetResult(result);
+        }
+    }
+
+    private bool IsReady(int minimum) => _cancelNext || _writerCompleted || (_buffered >= Math.Max(1, minimum) && !_waitForNew);
+
+    private ExceptionDispatchInfo? FailedWriter() => _writerCompleted && !_cancelNext ? _writerError : null;
+
+    /// <summary>Hands the buffered data to the reader when a read can complete now.</summary>
+    private bool TryTakeResult(int minimum, out ReadResult result)
+    {
+        if (!IsReady(minimum))
+        {
+            result = default;
+            return false;
+        }
+
+        result = TakeResult();
+        return true;
+    }
+
+    /// <summary>Hands everything buffered to the reader as a view; throws the producer's error if it failed.</summary>
+    private ReadResult TakeResult()
+    {
+        bool cancelled = _cancelNext;
+        FailedWriter()?.Throw();
+
+        _cancelNext = false;
+        _holding = true;
+        _writtenSinceRead = false;
+        _gapDuringHold = false;
+        _heldChunks = _chunkCount;
+        _held = _buffered;
+        _buffered = 0;
+        ReadOnlySequence<byte> buffer;
+        if (_held == 0)
+        {
+            buffer = default;
+            _viewEndBlock = null;
+            _viewStart = _viewEnd = _unheldStart;
+        }
+        else
+        {
+            AudioBlock start = _unheldBlock!;
+            _viewStart = _unheldStart;
+            _viewEnd = _tailAddr;
+            _viewEndBlock = _tail;
+            buffer = new ReadOnlySequence<byte>(start, (int)(_viewStart - start.RunningIndex), _tail!, (int)(_tailAddr - _tail!.RunningIndex));
+            _unheldStart = _tailAddr;
+            _unheldBlock = null;
+        }
+
+        return new ReadResult(buffer, cancelled, _writerCompleted);
+    }
+
+    /// <summary>Resolves an AdvanceTo's positions without the lock. False when they do not resolve: the locked path
+    /// then resolves them again and throws what is wrong, which a disposal completing the reader meanwhile (it drops
+    /// the view from another thread) turns into the documented error for reading after completion.</summary>
+    private bool TryResolveWithoutLock(SequencePosition consumed, SequencePosition examined, out long consumedAddr, out long examinedAddr)
+    {
+        try
+        {
+            (consumedAddr, examinedAddr) = Resolve(consumed, examined);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            consumedAddr = 0;
+            examinedAddr = 0;
+            return false;
+        }
+    }
+
+    /// <summary>The addresses of an AdvanceTo's positions, validated against the view and each other.</summary>
+    private (long Consumed, long Examined) Resolve(SequencePosition consumed, SequencePosition examined)
+    {
+        long consumedAddr = Resolve(consumed);
+        long examinedAddr = Resolve(examined);
+        if (examinedAddr < consumedAddr)
+        {
+            throw new InvalidOperationException(ExaminedBeforeConsumed);
+        }
+
+        return (consumedAddr, examinedAddr);
+    }
+
+    private long Resolve(SequencePosition position)
+    {
+        object? obj = position.GetObject();
+        if (obj is null)
+        {
+            return _viewStart;
+        }
+
+        if (obj is not AudioBlock block)
+        {
+            // A position from another sequence (an array, a Pipe's segment, anything).
+            throw new InvalidOperationException(PositionBeyondView);
+        }
+
+        long addr = block.RunningIndex + position.GetInteger();
+        if (_viewEndBlock is null || !ReferenceEquals(block.Owner, this) || addr > _viewEnd)
+        {
+            if (ReferenceEquals(block.Owner, this) && addr < _viewStart)
+            {
+                throw new InvalidOperationException(AlreadyAdvancedPast);
+            }
+
+            throw new InvalidOperationException(PositionBeyondView);
+        }
+
+        if (addr < _viewStart)
+        {
+            throw new InvalidOperationException(AlreadyAdvancedPast);
+        }
+
+        return addr;
+    }
+
+    /// <summary>Applies the advance the reader posted without the lock (see <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>);
+    /// under the lock. A reader completed meanwhile has dropped the view, and the advance with it.</summary>
+    private void ApplyPostedAdvance()
+    {
+        if (_holding && !_readerCompleted)
+        {
+            AdvanceCore(_postedConsumed, _postedExamined);
+        }
+
+        // After _holding is false: a reader that sees no posted advance sees the view released.
+        Volatile.Write(ref _advancePosted, false);
+    }
+
+    private void AdvanceCore(long consumedAddr, long examinedAddr)
+    {
+        long consumedBytes = consumedAddr - _viewStart;
+        Debug.Assert(consumedBytes >= 0 && consumedBytes <= _held, "The advance lies outside the held view.");
+        Debug.Assert(_viewEndBlock is not null || consumedBytes == 0, "An empty view was advanced past its start.");
+        _consumed += consumedBytes;
+
+        // Pop held chunks consumed entirely; shorten a partly consumed one.
+        while (_heldChunks > 0)
+        {
+            ref Chunk c = ref _chunks[_chunkHead];
+            long end = c.Start + c.Length;
+            if (end <= consumedAddr)
+            {
+                PopHead();
+                _heldChunks--;
+            }
+            else
+            {
+                if (c.Start < consumedAddr)
+                {
+                    c.Length -= (int)(consumedAddr - c.Start);
+                    c.Start = consumedAddr;
+                }
+
+                break;
+            }
+        }
+
+        long rest = _held - consumedBytes;
+        bool examinedAll = examinedAddr == _viewEnd && !_writtenSinceRead;
+        if (_gapDuringHold)
+        {
+            _dropped += rest;
+            _droppedChunks += _heldChunks;
+            for (int i = _heldChunks; i > 0; i--)
+            {
+                PopHead();
+            }
+
+            _lastGap = _consumed;
+        }
+        else
+        {
+            _buffered += rest;
+            if (rest > 0)
+            {
+                AudioBlock block = _viewEndBlock!;
+                if (consumedAddr >= block.RunningIndex)
+                {
+                    _unheldBlock = block;
+                }
+                else
+                {
+                    AudioBlock b = _head!;
+                    while (b.RunningIndex + b.Length <= consumedAddr)
+                    {
+                        b = b.NextBlock!;
+                    }
+
+                    _unheldBlock = b;
+                }
+
+                _unheldStart = consumedAddr;
+            }
+        }
+
+        _heldChunks = 0;
+        _held = 0;
+        _holding = false;
+        _viewEndBlock = null;
+        _waitForNew = examinedAll;
+        ReleaseLeadingBlocks();
+    }
+}
