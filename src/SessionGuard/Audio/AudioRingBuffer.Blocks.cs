@@ -2,6 +2,8 @@ using System;
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace SessionGuard.Audio;
 
@@ -194,12 +196,8 @@ public sealed partial class AudioRingBuffer
                 want++;
             }
 
-            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, want), large);
+            int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, want), large, this);
             _rentedBlocks += rented;
-            for (int i = 0; i < rented; i++)
-            {
-                _rentScratch[at + got + i]!.Owner = this;
-            }
 
             if (rented > count - got)
             {
@@ -275,6 +273,91 @@ public sealed partial class AudioRingBuffer
         _returning = first;
         _returningCount += count;
     }
+
+    /// <summary>Asked by the pool, for another ring that needs blocks (<see cref="AudioBlockPool.TryReclaim"/>): gives
+    /// back the spares and the blocks of the oldest unread audio, evicted (and counted as dropped) chunk by chunk until
+    /// <paramref name="blocks"/> blocks are going back or nothing unread is left. The blocks go back when this ring's
+    /// lock is released. Waits for the lock a bounded time only (the asking ring holds its own); if it stays taken
+    /// (a producer writing back to back takes it again at once), the request is posted and this ring gives back at its
+    /// next locked section. True if blocks went back now.</summary>
+    internal bool TryGiveBack(int blocks)
+    {
+        for (int tries = 0; tries < GiveBackLockTries; tries++)
+        {
+            if (TryEnterGate())
+            {
+                try
+                {
+                    return GiveBackCore(blocks);
+                }
+                finally
+                {
+                    ExitGate();
+                }
+            }
+
+            Thread.SpinWait(4);
+        }
+
+        int requested;
+        do
+        {
+            requested = Volatile.Read(ref _giveBackRequest);
+        }
+        while (requested < blocks && Interlocked.CompareExchange(ref _giveBackRequest, blocks, requested) != requested);
+
+        return false;
+    }
+
+    /// <summary>A give-back posted while this ring's lock was taken: done now, at the start of a locked section.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GiveBackPosted()
+    {
+        int blocks = Interlocked.Exchange(ref _giveBackRequest, 0);
+        if (blocks > 0)
+        {
+            GiveBackCore(blocks);
+        }
+    }
+
+    /// <summary>Under the lock: the spares, then the oldest unread chunks, to the returning list.</summary>
+    private bool GiveBackCore(int blocks)
+    {
+        _spares.Limit = 0;
+        _largeSpares.Limit = 0;
+        ReturnSpares(ref _spares);
+        ReturnSpares(ref _largeSpares);
+        while (_returningCount < blocks && _chunkCount > _heldChunks)
+        {
+            EvictOldestBuffered();
+        }
+
+        if (_pending)
+        {
+            // A ReadAtLeastAsync waiting here takes what is left now that unread audio was lost (see NoteLoss).
+            CompletePendingIfReady();
+        }
+
+        return _returningCount > 0;
+    }
+
+    // Blocks another ring asked for while this ring's lock was taken (see TryGiveBack); read at each locked section.
+    private int _giveBackRequest;
+
+    /// <summary>How many times <see cref="TryGiveBack"/> tries the lock (a few microseconds in all).</summary>
+    private const int GiveBackLockTries = 64;
+
+    /// <summary>Unread bytes, read without the lock by the pool choosing a ring to take memory back from.</summary>
+    internal long UnreadBytesForPool => Interlocked.Read(ref _buffered);
+
+    /// <summary>Blocks this ring holds from its pool, counted by the pool under its lock.</summary>
+    internal long PoolRentedBlocks;
+
+    /// <summary>Bytes of the blocks this ring holds from its pool; under the pool's lock.</summary>
+    internal long PoolRentedBytes;
+
+    /// <summary>This ring's index among the pool's holders, or -1; under the pool's lock.</summary>
+    internal int PoolSlot = -1;
 
     private ref SpareList SparesFor(bool large) => ref large ? ref _largeSpares : ref _spares;
 

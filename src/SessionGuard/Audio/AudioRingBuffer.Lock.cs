@@ -48,6 +48,11 @@ public sealed partial class AudioRingBuffer
         {
             ApplyPostedAdvanceOrExit();
         }
+
+        if (_giveBackRequest != 0)
+        {
+            GiveBackPosted();
+        }
     }
 
     /// <summary>Applies a posted advance just after taking the lock. Positions were validated when posted, so this
@@ -66,6 +71,22 @@ public sealed partial class AudioRingBuffer
             ExitGate();
             throw;
         }
+    }
+
+    /// <summary>Takes the lock only if it is free now (then applies a posted advance, as <see cref="EnterGate"/>).</summary>
+    private bool TryEnterGate()
+    {
+        if (Interlocked.CompareExchange(ref _gate, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        if (_advancePosted)
+        {
+            ApplyPostedAdvanceOrExit();
+        }
+
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

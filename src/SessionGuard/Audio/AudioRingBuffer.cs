@@ -55,6 +55,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     private long _lastGap = -1;
     private int _rentedBlocks;
 
+    /// <summary>How many times one write asks the pool to take memory back from other rings.</summary>
+    private const int MaxReclaimsPerWrite = 3;
+
     /// <summary>Creates a buffer with the default caps (1000 chunks, 10 MB, 64 KB chunks) on <see cref="AudioBlockPool.Shared"/>.</summary>
     public AudioRingBuffer()
         : this(new AudioRingBufferOptions())
@@ -288,6 +291,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
             }
 
             int rented = 0;
+            int reclaims = 0;
             if (!dropped)
             {
                 // Blocks: rent what the chunk needs beyond the tail's free space (spares first, then the pool in one
@@ -311,6 +315,15 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
                     if (rented >= blocksNeeded)
                     {
                         break;
+                    }
+
+                    // The pool's budget is exhausted: a ring holding more unread audio than this one gives some back
+                    // first (a few tries, since another writer may take the blocks in between); then this ring
+                    // evicts its own oldest audio, and with none left drops the chunk.
+                    if (reclaims < MaxReclaimsPerWrite && _pool.TryReclaim(this, _buffered, blocksNeeded - rented, size))
+                    {
+                        reclaims++;
+                        continue;
                     }
 
                     if (_chunkCount == _heldChunks)

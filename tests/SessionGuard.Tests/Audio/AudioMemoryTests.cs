@@ -178,7 +178,7 @@ public class AudioMemoryTests
     }
 
     [Fact]
-    public void An_exhausted_budget_evicts_the_writers_own_audio_then_drops()
+    public void An_exhausted_budget_takes_back_the_most_unread_audio_then_the_writers_own_then_drops()
     {
         // Budget: one slab of 4 blocks of 64 bytes.
         using var pool = new AudioBlockPool(64, 4, maxBytes: 256, name: "budget");
@@ -190,21 +190,33 @@ public class AudioMemoryTests
             Assert.Equal(64, a.Write(chunk).Written);
         }
 
-        // b has nothing to evict: its chunk is dropped and counted.
+        // b has nothing unread; a holds the whole budget unread: a gives its oldest chunk's block back to b.
+        Assert.Equal(new AudioWriteResult(64, 0, 0, false, 0), b.Write(chunk));
+        Assert.Equal(64, a.DroppedBytes);
+        Assert.Equal(1, a.DroppedChunks);
+        Assert.Equal(3, a.BufferedChunks);
+        Assert.Equal(0, a.LastGapOffset);
+
+        // a holds more unread audio than b: a evicts its own oldest chunk to make room.
+        AudioWriteResult evicting = a.Write(chunk);
+        Assert.Equal(new AudioWriteResult(64, 1, 64, false, 0), evicting);
+        Assert.Equal(3, a.BufferedChunks);
+        Assert.Equal(1, b.BufferedChunks);
+        Assert.Equal(4, pool.RentedBlocks);
+
+        // The readers hold everything (held audio is never taken back): b has nothing to evict, and no ring holds
+        // unread audio, so b's chunk is dropped and counted.
+        Assert.True(a.TryRead(out ReadResult heldByA));
+        Assert.True(b.TryRead(out ReadResult heldByB));
         AudioWriteResult dropped = b.Write(chunk);
         Assert.True(dropped.Dropped);
         Assert.Equal(64, b.DroppedBytes);
         Assert.Equal(1, b.DroppedChunks);
-        Assert.Equal(0, b.LastGapOffset);
+        a.AdvanceTo(heldByA.Buffer.End);
+        b.AdvanceTo(heldByB.Buffer.End);
 
-        // a evicts its own oldest chunk to make room.
-        AudioWriteResult evicting = a.Write(chunk);
-        Assert.Equal(new AudioWriteResult(64, 1, 64, false, 0), evicting);
-        Assert.Equal(4, a.BufferedChunks);
-        Assert.Equal(4, pool.RentedBlocks);
-
-        Drain(a);
         Assert.Equal(0, pool.RentedBlocks);
+        Assert.Equal(0, pool.HolderCount);
         Assert.Equal(64, b.Write(chunk).Written);
     }
 
@@ -249,13 +261,16 @@ public class AudioMemoryTests
         Assert.Equal(1000, a.Write(new byte[1000]).Written);
         Assert.Equal(256 + 1024, pool.AllocatedBytes);
 
-        // b needs a large block: the budget has 768 bytes left, less than a large slab; b has nothing to evict.
-        AudioWriteResult dropped = b.Write(new byte[1000]);
-        Assert.True(dropped.Dropped);
-        Assert.Equal(1000, b.DroppedBytes);
+        // b needs a large block: the budget has 768 bytes left, less than a large slab. a holds the most unread
+        // audio: it gives back its oldest chunks (a small block, then the large one) until b's block can be had.
+        AudioWriteResult taken = b.Write(new byte[1000]);
+        Assert.Equal(1000, taken.Written);
+        Assert.Equal(2, a.DroppedChunks);
+        Assert.Equal(0, a.BufferedBytes);
 
         // Short chunks still come from the small slab's free blocks.
         Assert.Equal(64, b.Write(new byte[64]).Written);
+        Assert.Equal(256 + 1024, pool.AllocatedBytes);
         Drain(a);
         Drain(b);
         Assert.Equal(0, pool.RentedBlocks);
