@@ -210,9 +210,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     {
         // The common write is short: the general path is a separate method, so this one keeps a small frame and
         // no finally (TryAppendToTail throws only if the buffer's own invariants are broken).
-        if (Volatile.Read(ref _waiting) != 0)
+        if (_lock.HasWaiters)
         {
-            GiveWay(chunk.Length);
+            _lock.GiveWay(chunk.Length);
         }
 
         EnterGate();

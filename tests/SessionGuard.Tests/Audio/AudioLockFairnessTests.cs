@@ -6,7 +6,7 @@ using SessionGuard.Audio;
 namespace SessionGuard.Tests.Audio;
 
 /// <summary>The ring's lock is not fair, but a producer writing back to back gives way to a thread waiting for it once
-/// it has written <see cref="AudioRingBuffer.GiveWayBytes"/> since that thread began to wait. How often a real reader
+/// it has written <see cref="RingLock.GiveWayBytes"/> since that thread began to wait. How often a real reader
 /// thread then gets in depends on the scheduler (on a loaded machine it may not be running when the producer waits
 /// for it), so the policy is tested with a waiter the test counts itself; the BenchmarkDotNet TwoThreads rows show
 /// its effect (benchmarks/README.md).</summary>
@@ -27,7 +27,7 @@ public class AudioLockFairnessTests
             ring.Write(new byte[ChunkBytes]);
         }
 
-        Assert.Equal(0, ring.GiveWays);
+        Assert.Equal(0, ring.LockForTests.GiveWays);
         ring.Complete();
     }
 
@@ -36,21 +36,21 @@ public class AudioLockFairnessTests
     {
         using var pool = new AudioBlockPool(4096, 16, name: "give-way-counted", largeBlockSize: 64 * 1024);
         var ring = Create(pool);
-        int perGiveWay = AudioRingBuffer.GiveWayBytes / ChunkBytes;
-        ring.AddLockWaiters(1);
+        int perGiveWay = RingLock.GiveWayBytes / ChunkBytes;
+        ring.LockForTests.AddWaiters(1);
 
         for (int i = 0; i < perGiveWay - 1; i++)
         {
             ring.Write(new byte[ChunkBytes]);
         }
 
-        Assert.Equal(0, ring.GiveWays);
+        Assert.Equal(0, ring.LockForTests.GiveWays);
         ring.Write(new byte[ChunkBytes]);
-        Assert.Equal(1, ring.GiveWays);
+        Assert.Equal(1, ring.LockForTests.GiveWays);
 
         // This waiter never takes the lock: the producer waits for it, its whole bound each time and no longer, and
         // every write completes. The count starts again after giving way.
-        Assert.Equal(AudioRingBuffer.GiveWayMaxTurns, ring.GiveWayTurns);
+        Assert.Equal(RingLock.GiveWayMaxTurns, ring.LockForTests.GiveWayTurns);
         var writes = new Thread(() =>
         {
             for (int i = 0; i < 2 * perGiveWay; i++)
@@ -64,10 +64,10 @@ public class AudioLockFairnessTests
         writes.Start();
         Assert.True(writes.Join(TimeSpan.FromSeconds(30)), "Writes waited without bound for a waiter that never took the lock.");
 
-        Assert.Equal(3, ring.GiveWays);
-        Assert.Equal(3 * AudioRingBuffer.GiveWayMaxTurns, ring.GiveWayTurns);
+        Assert.Equal(3, ring.LockForTests.GiveWays);
+        Assert.Equal(3 * RingLock.GiveWayMaxTurns, ring.LockForTests.GiveWayTurns);
         Assert.Equal((3 * perGiveWay) * (long)ChunkBytes, ring.BufferedBytes);
-        ring.AddLockWaiters(-1);
+        ring.LockForTests.AddWaiters(-1);
         ring.Complete();
     }
 
@@ -106,7 +106,7 @@ public class AudioLockFairnessTests
         long written = 0;
         try
         {
-            while (ring.GiveWays == 0)
+            while (ring.LockForTests.GiveWays == 0)
             {
                 ring.Write(chunk);
                 written += ChunkBytes;
