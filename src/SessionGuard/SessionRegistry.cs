@@ -46,7 +46,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         _options = (options ?? new SessionRegistryOptions()).Clone();
         _options.Validate();
         Time = timeProvider ?? TimeProvider.System;
-        Logger = (ILogger?)loggerFactory?.CreateLogger<SessionRegistry>() ?? NullLogger.Instance;
+        Logger = loggerFactory is null ? NullLogger.Instance : new GuardedLogger(loggerFactory.CreateLogger<SessionRegistry>());
         Instruments = new RegistryInstruments(meterFactory, ObserveOwnerEntries);
         TempFiles = new TempFiles(_options.TempRoot);
         if (_options.IdleTimeout != Timeout.InfiniteTimeSpan && _options.SweepInterval != Timeout.InfiniteTimeSpan)
