@@ -313,9 +313,6 @@ public sealed partial class Session
         }
     }
 
-    /// <summary>Disposes a session object that lost an opening race and was never published.</summary>
-    internal void DiscardUnpublished() => Volatile.Read(ref _ending)?.Dispose();
-
     private static CancellationTokenSource CreateCancelled()
     {
         var source = new CancellationTokenSource();

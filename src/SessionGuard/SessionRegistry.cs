@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.IO;
 using System.Threading;
@@ -22,6 +23,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 {
     private readonly SessionRegistryOptions _options;
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();
+
+    // Ids being opened now, each by the one caller holding its ticket (see TryOpenNew).
+    private readonly ConcurrentDictionary<SessionId, byte> _opening = new();
     private readonly object _ownersGate = new();
     private readonly ITimer? _sweepTimer;
     private OwnerSet _owners = OwnerSet.Empty;
@@ -116,12 +120,19 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         SessionId.ThrowIfDefault(id, nameof(id));
         ThrowIfDisposed();
         EnsureOwners();
-        if (_sessions.TryGetValue(id, out var existing))
+        while (true)
         {
-            throw AlreadyOpen(existing);
-        }
+            if (_sessions.TryGetValue(id, out var existing))
+            {
+                throw AlreadyOpen(existing);
+            }
 
-        return TryOpenNew(id) ?? throw AlreadyOpen(_sessions.TryGetValue(id, out existing) ? existing : null);
+            // Null: another caller is opening this id; once it is done, the id is open (or free again).
+            if (TryOpenNew(id) is { } session)
+            {
+                return session;
+            }
+        }
     }
 
     /// <summary>Returns the active session with this id, opening it if there is none. Concurrent callers for one id get the same session.</summary>
@@ -543,20 +554,38 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Takes a slot and publishes a new session; null (slot given back) when another caller added the id first.</summary>
+    /// <summary>Takes a slot and publishes a new session; null when the id is open already or another caller is
+    /// opening it (the caller looks again). One caller at a time opens a given id: it holds the id's ticket in
+    /// <see cref="_opening"/> from before it takes a slot until the session is published, so concurrent callers for one
+    /// new id never take (or evict for) more than one slot between them, and a caller at the cap under
+    /// <see cref="SessionOverflowPolicy.Reject"/> never fails while another is opening the id.</summary>
     private Session? TryOpenNew(SessionId id)
     {
-        ReserveSlot(id);
-        var session = new Session(this, id, Time.GetUtcNow());
-        if (!_sessions.TryAdd(id, session))
+        if (!_opening.TryAdd(id, 0))
         {
-            Interlocked.Decrement(ref _activeCount);
-            session.DiscardUnpublished();
+            // The holder takes a slot and publishes, a short and bounded step (an eviction only starts a teardown).
+            Thread.Yield();
             return null;
         }
 
-        Published(session);
-        return session;
+        try
+        {
+            if (_sessions.ContainsKey(id))
+            {
+                return null;
+            }
+
+            ReserveSlot(id);
+            var session = new Session(this, id, Time.GetUtcNow());
+            bool added = _sessions.TryAdd(id, session);
+            Debug.Assert(added, "Only the holder of an id's ticket adds it, and it was absent.");
+            Published(session);
+            return session;
+        }
+        finally
+        {
+            _opening.TryRemove(id, out _);
+        }
     }
 
     private void ReserveSlot(SessionId id)
