@@ -53,8 +53,25 @@ public sealed partial class Session
     /// <summary>The session's id.</summary>
     public SessionId Id { get; }
 
-    /// <summary>Cancelled when the session begins ending (first step of the teardown).</summary>
-    public CancellationToken Ending => EndingSource.Token;
+    /// <summary>Cancelled when the session begins ending (first step of the teardown), and a cancelled token at every
+    /// moment after that, the end of the teardown included: never an <see cref="ObjectDisposedException"/>, and a
+    /// callback registered on it after the end runs at once.</summary>
+    public CancellationToken Ending
+    {
+        get
+        {
+            CancellationTokenSource source = EndingSource;
+            try
+            {
+                return source.Token;
+            }
+            catch (ObjectDisposedException)
+            {
+                // Read just before the teardown's end swapped in the shared cancelled source and disposed this one.
+                return CancelledSource.Token;
+            }
+        }
+    }
 
     /// <summary>When the session was opened.</summary>
     public DateTimeOffset OpenedAt { get; }
@@ -306,7 +323,9 @@ public sealed partial class Session
     internal void MarkEnded(bool disposeToken)
     {
         Volatile.Write(ref _state, StateEnded);
-        var source = Volatile.Read(ref _ending);
+
+        // From here on Ending is the shared cancelled token, so reading it never meets the disposed source.
+        var source = Interlocked.Exchange(ref _ending, CancelledSource);
         if (disposeToken && source is not null && source != CancelledSource)
         {
             source.Dispose();
