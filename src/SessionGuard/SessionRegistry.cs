@@ -431,7 +431,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
                     AddFailure(ref failures, TeardownStage.ReleaseOwners, ownerName, ex);
                     if (ex is TimeoutException)
                     {
-                        // The owner may still write into this context later: do not reuse it.
+                        // The owner may still write into this context: close it to later writes, report what it holds
+                        // now, and do not reuse it.
+                        context.Close();
                         CollectRelease(ownerName, context, ref removed, ref failures);
                         context = null;
                         continue;
@@ -517,7 +519,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
     private static void CollectRelease(string ownerName, SessionReleaseContext context, ref List<OwnerEntriesRemoved>? removed, ref List<TeardownFailure>? failures)
     {
-        foreach (var (member, count) in context.Removed)
+        foreach (var (member, count) in context.RemovedSoFar)
         {
             if (count > 0)
             {
@@ -525,7 +527,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
             }
         }
 
-        foreach (var (member, error) in context.Failures)
+        foreach (var (member, error) in context.FailuresSoFar)
         {
             AddFailure(ref failures, TeardownStage.ReleaseOwners, ownerName + "." + member, error);
         }
