@@ -43,7 +43,7 @@ public sealed class LoopbackSoakTests : IDisposable
 
         Assert.True(result.Settled, result.ToString());
         Assert.Equal(260, result.Load.Total + result.Load.ConnectsRefused + result.Load.ConnectionsBroken);
-        Assert.Equal(60, result.Load.Clients.GetValueOrDefault(DisconnectKind.Storm));
+        Assert.All(Enum.GetValues<DisconnectKind>(), kind => Assert.True(result.Load.Clients.GetValueOrDefault(kind) > 0, $"no {kind} client got through: {result}"));
         Assert.True(result.Load.TextFramesReceived > 0, result.ToString());
         Assert.Equal(new GatewayResiduals(Connections: 0, MapEntries: 0, PendingOperations: 0, TempFiles: 0, Subscriptions: 0), result.Residuals);
         Assert.Equal((0, 0L), (result.OpenSockets, result.RunningTasks));

@@ -129,7 +129,7 @@ internal static class LoadDriver
                 if (client is not null)
                 {
                     byte[] clip = clips[i % clips.Length];
-                    await client.StreamAsync(clip, 0, clip.Length / PcmFormat.FrameBytes / 2, ct).ConfigureAwait(false);
+                    await GuardAsync(() => client.StreamAsync(clip, 0, clip.Length / PcmFormat.FrameBytes / 2, ct)).ConfigureAwait(false);
                 }
 
                 return client;
