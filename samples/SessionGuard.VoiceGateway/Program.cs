@@ -11,9 +11,8 @@ using SessionGuard.VoiceGateway.Soak;
 using SessionGuard.VoiceGateway.Translation;
 
 // The voice gateway's pipeline, run in process over synthesized speech: the naive version, then the guarded one,
-// the same load, and what each left behind. The WebSocket server (Kestrel, one session per connection), the
-// network load driver and the side-by-side table come with the SessionGuard.AspNetCore package; they will drive
-// these same pipelines through IGatewayConnection.
+// the same load, and what each left behind. The WebSocket servers (Server/) and the network load driver (Load/) run
+// the same pipelines over loopback (LoopbackSoakTests); the command line that runs them here is not written yet.
 
 var soak = new SoakOptions { Sessions = 100, Concurrency = 8 };
 string tempRoot = Path.Combine(Path.GetTempPath(), "sessionguard-voicegateway-" + Environment.ProcessId);

@@ -53,6 +53,16 @@ internal sealed class GuardedConnection : IGatewayConnection
 
     public async Task CloseAsync()
     {
+        await DrainAsync().ConfigureAwait(false);
+        await _session.EndAsync(SessionEndReason.Closed).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Processes the audio received so far and waits for its results, without ending the session: for a WebSocket
+    /// handler, whose return ends the session.
+    /// </summary>
+    public async Task DrainAsync()
+    {
         _ring.CompleteWriter();
 
         // The last utterance is cut and recognized. A fault or cancellation (the session ended first, idle for
@@ -66,7 +76,6 @@ internal sealed class GuardedConnection : IGatewayConnection
 
         // Results still go out after the client's close frame; each translation is bounded by its timeout.
         await Task.WhenAll(translations).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _session.EndAsync(SessionEndReason.Closed).ConfigureAwait(false);
     }
 
     public Task AbortAsync() => _session.EndAsync(SessionEndReason.Closed);

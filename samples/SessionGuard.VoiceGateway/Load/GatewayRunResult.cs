@@ -1,0 +1,14 @@
+using SessionGuard.VoiceGateway.Pipeline;
+using SessionGuard.VoiceGateway.Server;
+
+namespace SessionGuard.VoiceGateway.Load;
+
+/// <summary>One server under one load: what the clients saw, what the pipeline did and what the server still held at the end.</summary>
+/// <param name="Settled">Whether the server's background work finished (and, guarded, every session ended) within the bound.</param>
+/// <param name="OpenSockets">Server-side sockets not closed or aborted.</param>
+/// <param name="RunningTasks">Connection handlers still running plus utterances whose translation work has not finished.</param>
+internal sealed record GatewayRunResult(GatewayMode Mode, LoadResult Load, bool Settled, PipelineCounters Counters, GatewayResiduals Residuals, int OpenSockets, long RunningTasks)
+{
+    public override string ToString() =>
+        $"{Mode}: {Load}; settled={Settled}; {Counters}; left behind: {Residuals}, open sockets {OpenSockets}, tasks {RunningTasks}";
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using SessionGuard.VoiceGateway.Glossary;
+using SessionGuard.VoiceGateway.Load;
+using SessionGuard.VoiceGateway.Pipeline;
+using SessionGuard.VoiceGateway.Recognition;
+using SessionGuard.VoiceGateway.Server;
+using SessionGuard.VoiceGateway.Translation;
+using Xunit.Abstractions;
+
+namespace SessionGuard.VoiceGateway.Tests;
+
+/// <summary>
+/// Both servers on Kestrel over loopback under the same short load: ClientWebSocket clients that close, abort, stall,
+/// reconnect, connect twice, and a reconnect storm. The guarded server must leave nothing; the naive one must leak, or
+/// the check proves nothing.
+/// </summary>
+public sealed class LoopbackSoakTests : IDisposable
+{
+    private static readonly LoadOptions Load = new()
+    {
+        Sessions = 200,
+        Concurrency = 16,
+        StormClients = 60,
+        AudioPerSession = TimeSpan.FromSeconds(6),
+        StallLimit = TimeSpan.FromSeconds(3),
+    };
+
+    private readonly TempFolder _temp = new();
+    private readonly ITestOutputHelper _output;
+
+    public LoopbackSoakTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task The_guarded_server_leaves_no_entry_temp_file_socket_or_task_after_every_kind_of_disconnect()
+    {
+        GatewayRunResult result = await GatewayRun.RunAsync(GatewayMode.Guarded, Options(), Load);
+        _output.WriteLine(result.ToString());
+
+        Assert.True(result.Settled, result.ToString());
+        Assert.Equal(260, result.Load.Total + result.Load.ConnectsRefused + result.Load.ConnectionsBroken);
+        Assert.All(Enum.GetValues<DisconnectKind>(), kind => Assert.True(result.Load.Clients.GetValueOrDefault(kind) > 0, $"no {kind} client got through: {result}"));
+        Assert.True(result.Load.TextFramesReceived > 0, result.ToString());
+        Assert.Equal(new GatewayResiduals(Connections: 0, MapEntries: 0, PendingOperations: 0, TempFiles: 0, Subscriptions: 0), result.Residuals);
+        Assert.Equal((0, 0L), (result.OpenSockets, result.RunningTasks));
+    }
+
+    [Fact]
+    public async Task The_naive_server_leaks_entries_and_temp_files_under_the_same_load()
+    {
+        GatewayRunResult result = await GatewayRun.RunAsync(GatewayMode.Naive, Options(), Load);
+        _output.WriteLine(result.ToString());
+
+        Assert.True(result.Settled, result.ToString());
+        Assert.True(result.Residuals.MapEntries > 0, result.ToString());
+        Assert.True(result.Residuals.TempFiles > 0, result.ToString());
+    }
+
+    private GatewayServerOptions Options() => new()
+    {
+        Pipeline = new PipelineOptions
+        {
+            Recognizer = new HashSpeechRecognizer(),
+            // 10 % fail, 10 % are slow: the guarded pipeline times them out, the naive one waits them out.
+            Translator = new FlakyTranslator(new FlakyTranslatorOptions { Seed = 5, FailureShare = 0.1, SlowShare = 0.1, SlowLatency = TimeSpan.FromMilliseconds(300) }),
+            Glossary = new GlossaryFeed(),
+            TranslationTimeout = TimeSpan.FromMilliseconds(200),
+            TempRoot = _temp.Path,
+        },
+        TempRoot = _temp.Path,
+        IdleTimeout = TimeSpan.FromSeconds(1),
+        ReconnectGrace = TimeSpan.FromSeconds(1),
+    };
+}
