@@ -35,6 +35,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     private int _resolvingOwnersThread;
     private int _activeCount;
     private int _openCount;
+    private long _openedTotal;
     private int _sweeping;
     private int _disposeStarted;
     private Task? _disposal;
@@ -506,13 +507,19 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
         completion.TrySetResult(report);
 
-        // 6. Last session gone: anything still held is a leak.
+        // 6. Last session gone: anything still held is a leak, if no session was opened meanwhile. A session opened
+        // and ended during the check can show entries it held then, and one still open holds them rightly: either
+        // way what the check saw is not a leak.
         if (stillOpen == 0)
         {
-            var residuals = CheckResiduals();
-            if (!residuals.IsClean && Volatile.Read(ref _openCount) == 0)
+            long opened = Volatile.Read(ref _openedTotal);
+            if (Volatile.Read(ref _openCount) == 0)
             {
-                Log.Residuals(Logger, residuals);
+                var residuals = CheckResiduals();
+                if (!residuals.IsClean && Volatile.Read(ref _openCount) == 0 && Volatile.Read(ref _openedTotal) == opened)
+                {
+                    Log.Residuals(Logger, residuals);
+                }
             }
         }
     }
@@ -579,6 +586,10 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
             ReserveSlot(id);
             var session = new Session(this, id, Time.GetUtcNow());
+
+            // Counted open before it can be seen: the residual check never finds a published session uncounted.
+            Interlocked.Increment(ref _openedTotal);
+            Interlocked.Increment(ref _openCount);
             bool added = _sessions.TryAdd(id, session);
             Debug.Assert(added, "Only the holder of an id's ticket adds it, and it was absent.");
             Published(session);
@@ -647,7 +658,6 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
     private void Published(Session session)
     {
-        Interlocked.Increment(ref _openCount);
         Instruments.Active.Add(1);
         Instruments.Opened.Add(1);
         Log.SessionOpened(Logger, session.Id);
