@@ -314,7 +314,14 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         session.EndReason = reason;
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
-        _ = RunTeardownAsync(session, reason, snapshot, completion!);
+
+        // The teardown runs user code (Ending callbacks, task continuations, Dispose, owners' releases) and never on
+        // the thread that asked for it: EndAsync, an Open that evicts, the sweep and DisposeAsync return at once, and
+        // one teardown that blocks holds up no other.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state => _ = state.Registry.RunTeardownAsync(state.Session, state.Reason, state.Snapshot, state.Completion),
+            (Registry: this, Session: session, Reason: reason, Snapshot: snapshot, Completion: completion!),
+            preferLocal: false);
         return teardown;
     }
 
@@ -505,8 +512,6 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
             }
         }
 
-        completion.TrySetResult(report);
-
         // 6. Last session gone: anything still held is a leak, if no session was opened meanwhile. A session opened
         // and ended during the check can show entries it held then, and one still open holds them rightly: either
         // way what the check saw is not a leak.
@@ -522,6 +527,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
                 }
             }
         }
+
+        // Last, so that a caller awaiting EndAsync sees everything above done.
+        completion.TrySetResult(report);
     }
 
     private static void CollectRelease(string ownerName, SessionReleaseContext context, ref List<OwnerEntriesRemoved>? removed, ref List<TeardownFailure>? failures)

@@ -71,8 +71,14 @@ public class MetricsAndHostingTests
         Assert.Equal(1, running.GetMeasurementSnapshot().EvaluateAsCounter());
         a.Own(new Res("bad", throws: true));
 
+        // The teardown runs on the thread pool: advance the clock until its drain wait (1 s) has timed out.
         var ending = a.EndAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        time.Advance(TimeSpan.FromSeconds(1));
+        while (!ending.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(ending, Task.Delay(10));
+        }
+
         await ending;
         await b.EndAsync(SessionEndReason.IdleExpired);
 
