@@ -314,14 +314,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         session.EndReason = reason;
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
-
-        // The teardown runs user code (Ending callbacks, task continuations, Dispose, owners' releases) and never on
-        // the thread that asked for it: EndAsync, an Open that evicts, the sweep and DisposeAsync return at once, and
-        // one teardown that blocks holds up no other.
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state => _ = state.Registry.RunTeardownAsync(state.Session, state.Reason, state.Snapshot, state.Completion),
-            (Registry: this, Session: session, Reason: reason, Snapshot: snapshot, Completion: completion!),
-            preferLocal: false);
+        _ = RunTeardownAsync(session, reason, snapshot, completion!);
         return teardown;
     }
 
