@@ -249,9 +249,16 @@ public sealed partial class Session
 
     /// <summary>
     /// Ends this session (see <see cref="SessionRegistry.EndAsync"/>). Every call, concurrent or later, returns the same report.
+    /// The teardown runs on the thread pool, never on the caller's thread.
     /// </summary>
     /// <param name="reason">The reason recorded if this call starts the teardown.</param>
-    public Task<SessionTeardownReport> EndAsync(SessionEndReason reason = SessionEndReason.Closed) => _registry.EndSessionAsync(this, reason);
+    /// <param name="cancellationToken">Stops this caller's wait (the returned task is cancelled); the teardown itself
+    /// always runs to the end.</param>
+    public Task<SessionTeardownReport> EndAsync(SessionEndReason reason = SessionEndReason.Closed, CancellationToken cancellationToken = default)
+    {
+        var teardown = _registry.EndSessionAsync(this, reason);
+        return cancellationToken.CanBeCanceled && !teardown.IsCompleted ? teardown.WaitAsync(cancellationToken) : teardown;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"Session {Id} ({(IsActive ? "active" : IsEnded ? "ended" : "ending")})";

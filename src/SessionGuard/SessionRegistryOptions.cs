@@ -25,13 +25,25 @@ public sealed class SessionRegistryOptions
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long teardown waits for a session's running tasks after cancelling them. Default 2 seconds.</summary>
+    /// <summary>
+    /// How long teardown waits for a session's running tasks, counted from the start of the teardown: cancelling
+    /// <see cref="Session.Ending"/> (its callbacks and the continuations they run inline) and the wait for the tasks
+    /// share it. A cancel that has not returned by then is reported and the teardown goes on without it. Default 2 seconds.
+    /// </summary>
     public TimeSpan TaskDrainTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long teardown waits for each owned resource's disposal. Default 2 seconds.</summary>
+    /// <summary>
+    /// How long teardown waits for each owned resource's disposal, the synchronous <c>Dispose</c> or <c>DisposeAsync</c>
+    /// call included (and for each temp file's deletion). A call that overruns it is reported as a
+    /// <see cref="TimeoutException"/> and the teardown goes on without it. Default 2 seconds.
+    /// </summary>
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long teardown waits for each owner's <see cref="ISessionScoped.ReleaseSessionAsync(SessionId)"/>. Default 2 seconds.</summary>
+    /// <summary>
+    /// How long teardown waits for each owner's <see cref="ISessionScoped.ReleaseSessionAsync(SessionId, SessionReleaseContext)"/>,
+    /// the work it does before returning its task included. An owner that overruns it is reported as a
+    /// <see cref="TimeoutException"/> and the teardown goes on to the next owner. Default 2 seconds.
+    /// </summary>
     public TimeSpan OwnerReleaseTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
