@@ -127,9 +127,11 @@ internal sealed class HubSessionBinding : IDisposable
                     _graceTimer = _filter.Time.CreateTimer(static s => ((GraceState)s!).Expired(), new GraceState(this, _graceGeneration), grace, Timeout.InfiniteTimeSpan);
                     return Task.CompletedTask;
                 }
-            }
 
-            return Session.EndAsync(lost ? SessionEndReason.Disconnected : SessionEndReason.Closed);
+                // Under the lock, so that no connection attaches between the decision and the end (the teardown runs
+                // on the thread pool: nothing runs here but marking the session ending).
+                return Session.EndAsync(lost ? SessionEndReason.Disconnected : SessionEndReason.Closed);
+            }
         }
         finally
         {
@@ -173,9 +175,8 @@ internal sealed class HubSessionBinding : IDisposable
             _graceTimer?.Dispose();
             _graceTimer = null;
             _expired = true;
+            _ = Session.EndAsync(SessionEndReason.Disconnected);
         }
-
-        _ = Session.EndAsync(SessionEndReason.Disconnected);
     }
 
     private sealed class GraceState

@@ -85,13 +85,14 @@ internal sealed class SessionBinding : IDisposable
         }
         finally
         {
-            _attachGate.Release();
             if (replacedOld)
             {
                 // We took the session from its old connection but could not attach (timed out, request aborted):
-                // nobody is connected and nobody will be; end it as a lost connection.
+                // nobody is connected and nobody will be; end it as a lost connection, before the next attach may start.
                 _ = Session.EndAsync(SessionEndReason.Disconnected);
             }
+
+            _attachGate.Release();
         }
     }
 
@@ -122,9 +123,11 @@ internal sealed class SessionBinding : IDisposable
                 _graceTimer = _endpoint.Time.CreateTimer(static s => ((GraceState)s!).Expired(), new GraceState(this, generation), grace, Timeout.InfiniteTimeSpan);
                 return Task.CompletedTask;
             }
-        }
 
-        return Session.EndAsync(reason);
+            // Under the lock, so that no connection attaches between the decision and the end (the teardown itself
+            // runs on the thread pool: nothing runs here but marking the session ending).
+            return Session.EndAsync(reason);
+        }
     }
 
     public void Dispose()
@@ -160,9 +163,11 @@ internal sealed class SessionBinding : IDisposable
 
             _graceTimer?.Dispose();
             _graceTimer = null;
-        }
 
-        _ = Session.EndAsync(SessionEndReason.Disconnected);
+            // Under the lock: a reconnect either stopped the timer before this, or finds the session ending after it
+            // (and opens a fresh one); it never attaches to a session that then ends under it.
+            _ = Session.EndAsync(SessionEndReason.Disconnected);
+        }
     }
 
     private sealed class GraceState

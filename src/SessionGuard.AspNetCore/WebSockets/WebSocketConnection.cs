@@ -53,6 +53,13 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
     /// <summary>The session's teardown disposes its binding: whatever is still open is aborted now.</summary>
     public void Abort()
     {
+        if (Volatile.Read(ref _closeStarted) != 0 && Volatile.Read(ref _handlerTask) is { IsCompleted: true })
+        {
+            // Our close frame is out and RunAsync is finishing the handshake, bounded by CloseTimeout (it aborts what is
+            // left then): aborting now could reset the connection before the client has read the frame.
+            return;
+        }
+
         _handlerCancellation.Cancel();
         if (Volatile.Read(ref _socket) is { State: not WebSocketState.Closed } socket)
         {
@@ -137,9 +144,10 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
         {
             await handler(Session, socket, _http, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (socket.State == WebSocketState.Aborted || _http.RequestAborted.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        catch (Exception) when (socket.State == WebSocketState.Aborted || _http.RequestAborted.IsCancellationRequested || cancellationToken.IsCancellationRequested || Volatile.Read(ref _closeStarted) != 0)
         {
-            // FinishAsync reads the socket's state to tell a drop (Disconnected) from a close.
+            // FinishAsync reads the socket's state to tell a drop (Disconnected) from a close. Once the server closes
+            // the socket, a send the handler had under way fails: that is the close, not a fault of the handler.
         }
     }
 
