@@ -74,6 +74,61 @@ public class ServerCloseRaceTests
     }
 
     [Fact]
+    public async Task Ending_a_session_before_Run_returned_its_handler_still_lets_the_handler_read_the_clients_close()
+    {
+        // The handler runs synchronously inside Session.Run until its first await; a fast handler answers the client
+        // from there. Here it blocks there while the server ends the session: the close must still wait for it.
+        using var release = new ManualResetEventSlim();
+        var endedBy = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sessions = new ConcurrentQueue<Session>();
+        await using var host = await TestHost.StartAsync(app => app.MapSessionWebSocket(
+            "/slow-start",
+            async (Session session, WebSocket socket, CancellationToken ct) =>
+            {
+                sessions.Enqueue(session);
+                release.Wait(Bound);
+                try
+                {
+                    endedBy.TrySetResult(await socket.ReceiveTextAsync(ct) is null ? "close frame" : "text");
+                }
+                catch (Exception ex)
+                {
+                    endedBy.TrySetResult(ex.GetType().Name);
+                }
+            },
+            o => o.CloseTimeout = TestHost.CloseTimeout));
+
+        using var client = await host.ConnectAsync("/slow-start");
+        Session? session = null;
+        using (var timeout = new CancellationTokenSource(Bound))
+        {
+            while (!sessions.TryDequeue(out session))
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+        }
+
+        var ending = session.EndAsync();
+        Assert.Null(await client.ReceiveTextAsync());
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
+
+        // The handler now starts reading, before the client answers the close: it must get that answer, not a token
+        // cancelled under it (a receive cancelled aborts the socket, and the client would read a reset). The pause
+        // gives a wrongly cancelled token every chance to be cancelled first.
+        await Task.Delay(50);
+        release.Set();
+        await Task.Delay(50);
+        using (var timeout = new CancellationTokenSource(Bound))
+        {
+            await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+        }
+
+        Assert.Equal("close frame", await endedBy.Task.WaitAsync(Bound));
+        var report = await ending.WaitAsync(Bound);
+        Assert.Equal(0, report.TasksFaulted);
+    }
+
+    [Fact]
     public async Task A_reconnect_as_the_grace_runs_out_resumes_the_session_or_gets_a_fresh_one_never_one_that_ends_under_it()
     {
         const int Rounds = 150;

@@ -21,7 +21,10 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
     private WebSocket? _socket;
     private readonly TaskCompletionSource _serverClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CloseRequest? _serverClose;
-    private Task? _handlerTask;
+
+    // Completes when the handler has returned (or never started). Made up front, unlike the handler's own task, which
+    // exists only once Session.Run returns: a fast handler can answer the client, and the server end the session, before.
+    private readonly TaskCompletionSource _handlerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _closeStarted;
     private int _replaced;
 
@@ -53,7 +56,7 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
     /// <summary>The session's teardown disposes its binding: whatever is still open is aborted now.</summary>
     public void Abort()
     {
-        if (Volatile.Read(ref _closeStarted) != 0 && Volatile.Read(ref _handlerTask) is { IsCompleted: true })
+        if (Volatile.Read(ref _closeStarted) != 0 && _handlerDone.Task.IsCompleted)
         {
             // Our close frame is out and RunAsync is finishing the handshake, bounded by CloseTimeout (it aborts what is
             // left then): aborting now could reset the connection before the client has read the frame.
@@ -95,19 +98,22 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
             Exception? fault = null;
             try
             {
-                var handlerTask = Session.Run(_ => RunHandlerAsync(handler, socket, linked.Token), taskName);
-                Volatile.Write(ref _handlerTask, handlerTask);
-                await handlerTask.ConfigureAwait(false);
+                await Session.Run(_ => RunHandlerAsync(handler, socket, linked.Token), taskName).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 fault = ex;
+            }
+            finally
+            {
+                _handlerDone.TrySetResult();
             }
 
             reason = await FinishAsync(socket, fault).ConfigureAwait(false);
         }
         finally
         {
+            _handlerDone.TrySetResult();
             _endingRegistration.Dispose();
             if (socket is not null)
             {
@@ -281,10 +287,7 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
                 await socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
             }
 
-            if (Volatile.Read(ref _handlerTask) is { } handler)
-            {
-                await Task.WhenAny(handler, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
-            }
+            await Task.WhenAny(_handlerDone.Task, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or InvalidOperationException)
         {
