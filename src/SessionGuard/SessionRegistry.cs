@@ -29,6 +29,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     private readonly object _ownersGate = new();
     private readonly ITimer? _sweepTimer;
     private readonly TeardownWatchdog _watchdog;
+
+    // The sessions by idleness, kept only under SessionOverflowPolicy.EvictIdlest.
+    private readonly IdleOrder? _idleOrder;
     private OwnerSet _owners = OwnerSet.Empty;
     private SessionReleaseContext? _spareContext;
     private readonly object _deferredGate = new();
@@ -56,6 +59,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         Instruments = new RegistryInstruments(meterFactory, ObserveOwnerEntries);
         TempFiles = new TempFiles(_options.TempRoot);
         _watchdog = new TeardownWatchdog(Time, _options);
+        _idleOrder = _options.OverflowPolicy == SessionOverflowPolicy.EvictIdlest ? new IdleOrder() : null;
         if (_options.IdleTimeout != Timeout.InfiniteTimeSpan && _options.SweepInterval != Timeout.InfiniteTimeSpan)
         {
             _sweepTimer = Time.CreateTimer(static s => ((SessionRegistry)s!).OnSweepTimer(), this, _options.SweepInterval, _options.SweepInterval);
@@ -81,6 +85,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     internal RegistryInstruments Instruments { get; }
 
     internal TempFiles TempFiles { get; }
+
+    /// <summary>Entries in the idle order (ended sessions' not yet dropped included); for tests.</summary>
+    internal int IdleOrderCount => _idleOrder?.Count ?? 0;
 
     /// <summary>
     /// Adds an owner of per-session state: from now on every session that ends is released from it.
@@ -333,6 +340,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
             Interlocked.Increment(ref _openCount);
             bool added = _sessions.TryAdd(id, session);
             Debug.Assert(added, "Only the holder of an id's ticket adds it, and it was absent.");
+            _idleOrder?.Add(session, Volatile.Read(ref _openCount), _sessions);
             Published(session);
             return session;
         }
@@ -363,7 +371,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
                 throw new SessionLimitExceededException(id, max);
             }
 
-            var victim = FindIdlest();
+            var victim = _idleOrder!.TakeIdlest();
             if (victim is null)
             {
                 // Every counted session began ending between our read and the scan; try again.
@@ -377,24 +385,6 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
                 Log.SessionEvicted(Logger, victim.Id, max);
             }
         }
-    }
-
-    private Session? FindIdlest()
-    {
-        Session? idlest = null;
-        long oldest = long.MaxValue;
-        foreach (var pair in _sessions)
-        {
-            var session = pair.Value;
-            long ticks = session.LastActivityTicks;
-            if (ticks < oldest && session.IsActive)
-            {
-                oldest = ticks;
-                idlest = session;
-            }
-        }
-
-        return idlest;
     }
 
     private void Published(Session session)

@@ -172,3 +172,32 @@ public class SweepBenchmarks
     [Benchmark(Description = "SweepAsync over live sessions, none idle")]
     public Task<int> Sweep() => _registry.SweepAsync();
 }
+
+/// <summary>
+/// Opening a session at the cap under <see cref="SessionOverflowPolicy.EvictIdlest"/>: finding the idlest of the live
+/// sessions and starting its teardown. Every open evicts one session, so the registry stays at the cap.
+/// </summary>
+[MemoryDiagnoser]
+public class EvictionBenchmarks
+{
+    private SessionRegistry _registry = null!;
+
+    [Params(1_000, 100_000)]
+    public int LiveSessions { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _registry = new SessionRegistry(new SessionRegistryOptions { MaxSessions = LiveSessions, SweepInterval = Timeout.InfiniteTimeSpan });
+        for (int i = 0; i < LiveSessions; i++)
+        {
+            _registry.Open(SessionId.New());
+        }
+    }
+
+    [GlobalCleanup]
+    public Task Cleanup() => _registry.DisposeAsync().AsTask();
+
+    [Benchmark(Description = "Open at the cap (evicts the idlest)")]
+    public Session OpenEvicting() => _registry.Open(SessionId.New());
+}
