@@ -13,6 +13,7 @@ internal static class Descriptors
     internal const string FireAndForgetId = "SG1001";
     internal const string AsyncVoidMethodId = "SG1002";
     internal const string AsyncVoidLambdaId = "SG1003";
+    internal const string InvalidOptionId = "SG1004";
     internal const string PerSessionCollectionId = "SG2001";
     internal const string OwnerNotRegisteredId = "SG2002";
     internal const string SubscriptionAccumulatesId = "SG2003";
@@ -35,6 +36,13 @@ internal static class Descriptors
         "This async lambda becomes the void-returning delegate '{0}': nothing awaits it and its exceptions crash the process",
         "An async lambda passed where an Action (or another void-returning delegate) is expected is async void: List<T>.ForEach, Parallel.ForEach and timer callbacks start it and never wait for it.");
 
+    internal static readonly DiagnosticDescriptor InvalidOption = Create(
+        InvalidOptionId,
+        "Invalid SessionGuard option",
+        "The .editorconfig option '{0}' has the value '{1}', which is not valid: {2}",
+        "An option the analyzers cannot read would otherwise be ignored without a word; the rule names the key and what it accepts.",
+        WellKnownDiagnosticTags.CompilationEnd);
+
     internal static readonly DiagnosticDescriptor PerSessionCollection = Create(
         PerSessionCollectionId,
         "Per-session collection never cleaned",
@@ -53,7 +61,7 @@ internal static class Descriptors
         "{0} is made for every session but never undone; unsubscribe when the session ends or hand it to session.Own",
         "A subscription on a long-lived object made once per session keeps every session's handler, and everything it captures, alive.");
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, string description) =>
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description, params string[] customTags) =>
         new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
-            description: description, helpLinkUri: HelpLinkBase + id + ".md");
+            description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags);
 }

@@ -91,23 +91,81 @@ internal sealed class FireAndForgetOptions
         return false;
     }
 
+    /// <summary>
+    /// The values of <paramref name="config"/> that SG1001 cannot read, each with what the key accepts (SG1004 reports
+    /// them). An unreadable value falls back to the default; an unreadable owner method is left out of the list.
+    /// </summary>
+    internal static IEnumerable<(string Key, string Value, string Problem)> Problems(AnalyzerConfigOptions config)
+    {
+        if (config.TryGetValue(ReportDiscardsKey, out var discards) && !IsBoolean(discards))
+        {
+            yield return (ReportDiscardsKey, discards, "expected true or false (the default, true, applies)");
+        }
+
+        if (config.TryGetValue(OwnerMethodsKey, out var owners))
+        {
+            foreach (var part in owners.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+            {
+                string entry = part.Trim();
+                if (entry.Length > 0 && OwnerEntry(entry) is null)
+                {
+                    yield return (OwnerMethodsKey, entry, "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' or ';' (this entry is ignored)");
+                }
+            }
+        }
+    }
+
+    private static readonly char[] Separators = { ',', ';' };
+
+    private static bool IsBoolean(string value)
+    {
+        string trimmed = value.Trim();
+        return string.Equals(trimmed, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(trimmed, "false", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The owner method an entry names (a trailing "()" allowed), or null when it is not a dotted name.</summary>
+    private static string? OwnerEntry(string entry)
+    {
+        if (entry.EndsWith("()", StringComparison.Ordinal))
+        {
+            entry = entry.Substring(0, entry.Length - 2);
+        }
+
+        if (entry.Length == 0)
+        {
+            return null;
+        }
+
+        foreach (var segment in entry.Split('.'))
+        {
+            if (segment.Length == 0 || !(char.IsLetter(segment[0]) || segment[0] == '_'))
+            {
+                return null;
+            }
+
+            foreach (char c in segment)
+            {
+                if (!char.IsLetterOrDigit(c) && c != '_')
+                {
+                    return null;
+                }
+            }
+        }
+
+        return entry;
+    }
+
     private static FireAndForgetOptions Parse(string? discards, string? owners)
     {
         bool reportDiscards = !string.Equals(discards?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
         var list = new List<string>();
         if (owners is not null)
         {
-            foreach (var part in owners.Split(new[] { ',', ';' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var part in owners.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
             {
-                string trimmed = part.Trim();
-                if (trimmed.EndsWith("()", StringComparison.Ordinal))
+                if (OwnerEntry(part.Trim()) is { } entry)
                 {
-                    trimmed = trimmed.Substring(0, trimmed.Length - 2);
-                }
-
-                if (trimmed.Length > 0)
-                {
-                    list.Add(trimmed);
+                    list.Add(entry);
                 }
             }
         }

@@ -14,18 +14,19 @@ public class DescriptorTests
         new FireAndForgetAnalyzer(),
         new AsyncVoidMethodAnalyzer(),
         new AsyncVoidLambdaAnalyzer(),
+        new InvalidOptionAnalyzer(),
         new PerSessionCollectionAnalyzer(),
         new OwnerNotRegisteredAnalyzer(),
         new SubscriptionAccumulatesAnalyzer(),
     };
 
-    public static TheoryData<string> Ids() => new() { "SG1001", "SG1002", "SG1003", "SG2001", "SG2002", "SG2003" };
+    public static TheoryData<string> Ids() => new() { "SG1001", "SG1002", "SG1003", "SG1004", "SG2001", "SG2002", "SG2003" };
 
     [Fact]
     public void One_rule_per_analyzer_and_the_ids_are_the_contract()
     {
         var ids = Analyzers.Select(a => Assert.Single(a.SupportedDiagnostics).Id).ToList();
-        Assert.Equal(new[] { "SG1001", "SG1002", "SG1003", "SG2001", "SG2002", "SG2003" }, ids);
+        Assert.Equal(new[] { "SG1001", "SG1002", "SG1003", "SG1004", "SG2001", "SG2002", "SG2003" }, ids);
     }
 
     [Theory]
