@@ -99,6 +99,9 @@ public sealed partial class Session
 
     internal long LastActivityTicks => Volatile.Read(ref _lastActivityTicks);
 
+    /// <summary>This session's place in the registry's idle order (EvictIdlest only), emptied when it begins ending.</summary>
+    internal IdleOrder.Entry? IdleEntry { get; set; }
+
     private CancellationTokenSource EndingSource
     {
         get

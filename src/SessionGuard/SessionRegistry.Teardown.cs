@@ -19,6 +19,7 @@ public sealed partial class SessionRegistry
 
         started = true;
         session.EndReason = reason;
+        session.IdleEntry?.Clear();
         Interlocked.Decrement(ref _activeCount);
         Instruments.Active.Add(-1);
 
