@@ -99,6 +99,10 @@ public class AudioBlockPoolReclaimTests
                 while (Volatile.Read(ref healthyDone) == 0 && DateTime.UtcNow - started < TimeSpan.FromSeconds(90))
                 {
                     ring.Write(chunk);
+
+                    // Contends all along without holding a core the healthy pairs need (two cores, six threads, and
+                    // the rest of the suite beside them).
+                    Thread.Yield();
                 }
             })));
         }
@@ -112,7 +116,14 @@ public class AudioBlockPoolReclaimTests
                 for (int i = 0; i < Writes; i++)
                 {
                     ring.Write(chunk);
-                    SpinWait.SpinUntil(() => Unread(ring) == 0);
+
+                    // Spins and yields, never sleeps: SpinWait's 1 ms sleeps, once per chunk on a loaded machine, set
+                    // the pace instead of the ring.
+                    var paced = default(SpinWait);
+                    while (Unread(ring) != 0)
+                    {
+                        paced.SpinOnce(sleep1Threshold: -1);
+                    }
                 }
 
                 ring.CompleteWriter();
@@ -126,7 +137,7 @@ public class AudioBlockPoolReclaimTests
                 {
                     if (!ring.TryRead(out ReadResult read))
                     {
-                        spinner.SpinOnce();
+                        spinner.SpinOnce(sleep1Threshold: -1);
                         continue;
                     }
 
