@@ -22,7 +22,7 @@ public sealed partial class SessionRegistry
     {
         SessionId.ThrowIfDefault(id, nameof(id));
         ThrowIfDisposed();
-        EnsureOwners();
+        _owners.EnsureResolved();
         while (true)
         {
             if (_sessions.TryGetValue(id, out var existing))

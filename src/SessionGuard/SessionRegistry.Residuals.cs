@@ -13,10 +13,10 @@ public sealed partial class SessionRegistry
     /// </summary>
     public ResidualReport CheckResiduals()
     {
-        EnsureOwners();
+        _owners.EnsureResolved();
         List<ResidualEntry>? entries = null;
         HashSet<SessionId>? sessions = null;
-        var set = Volatile.Read(ref _owners);
+        var set = _owners.Current;
         for (int o = 0; o < set.Owners.Length; o++)
         {
             var owner = set.Owners[o];

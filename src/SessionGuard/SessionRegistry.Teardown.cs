@@ -207,7 +207,7 @@ public sealed partial class SessionRegistry
 
                         case Step.ReleaseOwners:
                             // 4. Release the session from every owner.
-                            var owners = Volatile.Read(ref _registry._owners);
+                            var owners = _registry._owners.Current;
                             if (_index >= owners.Owners.Length)
                             {
                                 if (_context is not null)
@@ -402,7 +402,7 @@ public sealed partial class SessionRegistry
                     _index++;
                     break;
                 case Step.ReleaseOwners:
-                    string ownerName = Volatile.Read(ref _registry._owners).Names[_index];
+                    string ownerName = _registry._owners.Current.Names[_index];
                     AbandonContext(ownerName, Overran("releasing the session from " + ownerName, Options.OwnerReleaseTimeout, nameof(SessionRegistryOptions.OwnerReleaseTimeout)));
                     _index++;
                     break;

@@ -26,17 +26,13 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
     // Ids being opened now, each by the one caller holding its ticket (see TryOpenNew).
     private readonly ConcurrentDictionary<SessionId, byte> _opening = new();
-    private readonly object _ownersGate = new();
     private readonly ITimer? _sweepTimer;
     private readonly TeardownWatchdog _watchdog;
+    private readonly OwnerCatalog _owners = new();
 
     // The sessions by idleness, kept only under SessionOverflowPolicy.EvictIdlest.
     private readonly IdleOrder? _idleOrder;
-    private OwnerSet _owners = OwnerSet.Empty;
     private SessionReleaseContext? _spareContext;
-    private readonly object _deferredGate = new();
-    private Func<IEnumerable<ISessionScoped>>? _deferredOwners;
-    private int _resolvingOwnersThread;
     private int _activeCount;
     private int _openCount;
     private long _openedTotal;
@@ -101,23 +97,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(owner);
         ThrowIfDisposed();
-        return RegisterCore(owner);
-    }
-
-    // Also for owners resolved lazily from DI, which may happen after disposal began (CheckResiduals at shutdown).
-    private IDisposable RegisterCore(ISessionScoped owner)
-    {
-        lock (_ownersGate)
-        {
-            if (Array.IndexOf(_owners.Owners, owner) >= 0)
-            {
-                throw new InvalidOperationException($"The owner {owner.GetType().FullName} is already registered with this registry (AddSessionGuard registers every owner the container creates: do not also Register it by hand).");
-            }
-
-            Volatile.Write(ref _owners, _owners.Add(owner));
-        }
-
-        return new Registration(this, owner);
+        return _owners.Register(owner);
     }
 
     /// <summary>Opens a new session.</summary>
@@ -129,7 +109,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     {
         SessionId.ThrowIfDefault(id, nameof(id));
         ThrowIfDisposed();
-        EnsureOwners();
+        _owners.EnsureResolved();
         while (true)
         {
             if (_sessions.TryGetValue(id, out var existing))
@@ -154,7 +134,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     {
         SessionId.ThrowIfDefault(id, nameof(id));
         ThrowIfDisposed();
-        EnsureOwners();
+        _owners.EnsureResolved();
         while (true)
         {
             if (_sessions.TryGetValue(id, out var existing))
@@ -279,27 +259,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Owners resolved lazily (from dependency injection), so that owners may themselves depend on the registry.</summary>
-    internal void AddDeferredOwners(Func<IEnumerable<ISessionScoped>> owners)
-    {
-        lock (_deferredGate)
-        {
-            var previous = _deferredOwners;
-            Volatile.Write(ref _deferredOwners, previous is null ? owners : () => Concat(previous(), owners()));
-        }
-
-        static IEnumerable<ISessionScoped> Concat(IEnumerable<ISessionScoped> a, IEnumerable<ISessionScoped> b)
-        {
-            foreach (var x in a)
-            {
-                yield return x;
-            }
-
-            foreach (var x in b)
-            {
-                yield return x;
-            }
-        }
-    }
+    internal void AddDeferredOwners(Func<IEnumerable<ISessionScoped>> owners) => _owners.AddDeferred(owners);
 
     internal Task<SessionTeardownReport> EndSessionAsync(Session session, SessionEndReason reason)
     {
@@ -446,7 +406,7 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
 
     private IEnumerable<Measurement<long>> ObserveOwnerEntries()
     {
-        var set = Volatile.Read(ref _owners);
+        var set = _owners.Current;
         var measurements = new List<Measurement<long>>();
         for (int o = 0; o < set.Owners.Length; o++)
         {
@@ -462,50 +422,6 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         return measurements;
     }
 
-    private void EnsureOwners()
-    {
-        if (Volatile.Read(ref _deferredOwners) is null)
-        {
-            return;
-        }
-
-        // Every caller waits until the owners are registered: a session opened before that would end without being
-        // released from them.
-        lock (_deferredGate)
-        {
-            var deferred = _deferredOwners;
-            if (deferred is null || _resolvingOwnersThread == Environment.CurrentManagedThreadId)
-            {
-                // Done, or re-entered by an owner's constructor that uses the registry while it is being resolved.
-                return;
-            }
-
-            _resolvingOwnersThread = Environment.CurrentManagedThreadId;
-            try
-            {
-                foreach (var owner in deferred())
-                {
-                    bool known;
-                    lock (_ownersGate)
-                    {
-                        known = Array.IndexOf(_owners.Owners, owner) >= 0;
-                    }
-
-                    if (!known)
-                    {
-                        RegisterCore(owner);
-                    }
-                }
-
-                Volatile.Write(ref _deferredOwners, null);
-            }
-            finally
-            {
-                _resolvingOwnersThread = 0;
-            }
-        }
-    }
-
     private void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposeStarted) != 0)
@@ -514,78 +430,8 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         }
     }
 
-
     private static InvalidOperationException AlreadyOpen(Session? existing) =>
         existing is { IsActive: false }
             ? new InvalidOperationException($"Session '{existing.Id}' is still ending; await its EndAsync before opening the id again.")
             : new InvalidOperationException($"Session '{existing?.Id}' is already open; use GetOrOpen to share it.");
-
-    /// <summary>The registered owners and their reported names, replaced as a whole on every change.</summary>
-    private sealed class OwnerSet
-    {
-        public static readonly OwnerSet Empty = new(Array.Empty<ISessionScoped>(), Array.Empty<string>());
-
-        private OwnerSet(ISessionScoped[] owners, string[] names)
-        {
-            Owners = owners;
-            Names = names;
-        }
-
-        public ISessionScoped[] Owners { get; }
-
-        public string[] Names { get; }
-
-        public OwnerSet Add(ISessionScoped owner)
-        {
-            var owners = new ISessionScoped[Owners.Length + 1];
-            var names = new string[Names.Length + 1];
-            Owners.CopyTo(owners, 0);
-            Names.CopyTo(names, 0);
-            owners[^1] = owner;
-            names[^1] = owner.GetType().Name;
-            return new OwnerSet(owners, names);
-        }
-
-        public OwnerSet RemoveAt(int index)
-        {
-            var owners = new ISessionScoped[Owners.Length - 1];
-            var names = new string[Names.Length - 1];
-            Array.Copy(Owners, 0, owners, 0, index);
-            Array.Copy(Owners, index + 1, owners, index, owners.Length - index);
-            Array.Copy(Names, 0, names, 0, index);
-            Array.Copy(Names, index + 1, names, index, names.Length - index);
-            return new OwnerSet(owners, names);
-        }
-    }
-
-    private sealed class Registration : IDisposable
-    {
-        private SessionRegistry? _registry;
-        private readonly ISessionScoped _owner;
-
-        public Registration(SessionRegistry registry, ISessionScoped owner)
-        {
-            _registry = registry;
-            _owner = owner;
-        }
-
-        public void Dispose()
-        {
-            var registry = Interlocked.Exchange(ref _registry, null);
-            if (registry is null)
-            {
-                return;
-            }
-
-            lock (registry._ownersGate)
-            {
-                var set = registry._owners;
-                int index = Array.IndexOf(set.Owners, _owner);
-                if (index >= 0)
-                {
-                    Volatile.Write(ref registry._owners, set.RemoveAt(index));
-                }
-            }
-        }
-    }
 }

@@ -4,44 +4,6 @@ using System.Text;
 
 namespace SessionGuard;
 
-/// <summary>The step of a session's teardown where something went wrong.</summary>
-public enum TeardownStage
-{
-    /// <summary>Cancelling the session's <see cref="Session.Ending"/> token (a registered callback threw).</summary>
-    Cancel = 0,
-
-    /// <summary>Waiting for the session's tasks (a task missed <see cref="SessionRegistryOptions.TaskDrainTimeout"/>).</summary>
-    DrainTasks = 1,
-
-    /// <summary>Disposing a resource given to <see cref="Session.Own{T}(T)"/>.</summary>
-    DisposeResources = 2,
-
-    /// <summary>Deleting a file made by <see cref="Session.CreateTempFile"/>.</summary>
-    DeleteTempFiles = 3,
-
-    /// <summary>An owner's <see cref="ISessionScoped.ReleaseSessionAsync(SessionId, SessionReleaseContext)"/>.</summary>
-    ReleaseOwners = 4,
-
-    /// <summary>A handler of <see cref="SessionRegistry.SessionEnded"/>.</summary>
-    Publish = 5,
-}
-
-/// <summary>One thing that failed during a teardown. Teardown went on past it.</summary>
-/// <param name="Stage">The teardown step.</param>
-/// <param name="Subject">What failed: a task name, a resource's type, a temp file path, or an owner type and member.</param>
-/// <param name="Exception">The failure; a <see cref="TimeoutException"/> for something that did not finish in time.</param>
-public sealed record TeardownFailure(TeardownStage Stage, string Subject, Exception Exception)
-{
-    /// <inheritdoc/>
-    public override string ToString() => $"{Stage} {Subject}: {Exception.GetType().Name}: {Exception.Message}";
-}
-
-/// <summary>Entries one owner member held for the session and removed at its end.</summary>
-/// <param name="Owner">The owner's type name.</param>
-/// <param name="Member">The member's name (<c>*</c> when a hand-written owner reports only a total).</param>
-/// <param name="Count">How many entries were removed.</param>
-public readonly record struct OwnerEntriesRemoved(string Owner, string Member, int Count);
-
 /// <summary>What the teardown of one session did.</summary>
 public sealed class SessionTeardownReport
 {
