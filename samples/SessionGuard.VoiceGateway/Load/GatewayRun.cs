@@ -20,7 +20,9 @@ internal static class GatewayRun
         // Measured before the host stops: its shutdown ends every guarded session and would hide a leak.
         var counters = gateway.Pipeline.Counters;
         long tasks = gateway.RunningHandlers + (counters.Utterances - counters.UtterancesSettled);
-        return new GatewayRunResult(mode, result, settled, counters, gateway.Pipeline.MeasureResiduals(), gateway.OpenSockets, tasks);
+        var residuals = gateway.Pipeline.MeasureResiduals();
+        long heap = GC.GetTotalMemory(forceFullCollection: true);
+        return new GatewayRunResult(mode, result, settled, counters, residuals, gateway.OpenSockets, tasks, heap);
     }
 
     /// <summary>

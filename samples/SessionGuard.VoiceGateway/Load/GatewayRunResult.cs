@@ -7,8 +7,9 @@ namespace SessionGuard.VoiceGateway.Load;
 /// <param name="Settled">Whether the server's background work finished (and, guarded, every session ended) within the bound.</param>
 /// <param name="OpenSockets">Server-side sockets not closed or aborted.</param>
 /// <param name="RunningTasks">Connection handlers still running plus utterances whose translation work has not finished.</param>
-internal sealed record GatewayRunResult(GatewayMode Mode, LoadResult Load, bool Settled, PipelineCounters Counters, GatewayResiduals Residuals, int OpenSockets, long RunningTasks)
+/// <param name="HeapBytes">The managed heap after a full collection, with the server still up.</param>
+internal sealed record GatewayRunResult(GatewayMode Mode, LoadResult Load, bool Settled, PipelineCounters Counters, GatewayResiduals Residuals, int OpenSockets, long RunningTasks, long HeapBytes)
 {
     public override string ToString() =>
-        $"{Mode}: {Load}; settled={Settled}; {Counters}; left behind: {Residuals}, open sockets {OpenSockets}, tasks {RunningTasks}";
+        $"{Mode}: {Load}; settled={Settled}; {Counters}; left behind: {Residuals}, open sockets {OpenSockets}, tasks {RunningTasks}, heap {HeapBytes} B";
 }

@@ -1,0 +1,39 @@
+using System;
+using SessionGuard.VoiceGateway.Cli;
+
+namespace SessionGuard.VoiceGateway.Tests;
+
+/// <summary>The gateway's command line: defaults, every option, and a clear message naming the option for bad input.</summary>
+public class GatewayCommandTests
+{
+    [Fact]
+    public void No_arguments_compare_both_servers_under_the_default_load()
+    {
+        var command = GatewayCommand.Parse(Array.Empty<string>());
+        Assert.Equal(new GatewayCommand(RunMode.Compare, 300, 16, 100, 6, Help: false), command);
+    }
+
+    [Fact]
+    public void Every_option_is_read()
+    {
+        var command = GatewayCommand.Parse(new[] { "--mode", "guarded", "--sessions", "40", "--concurrency", "4", "--storm", "0", "--seconds", "2.5" });
+        Assert.Equal(new GatewayCommand(RunMode.Guarded, 40, 4, 0, 2.5, Help: false), command);
+        Assert.True(GatewayCommand.Parse(new[] { "--help" }).Help);
+        Assert.Equal(RunMode.Naive, GatewayCommand.Parse(new[] { "--mode", "naive" }).Mode);
+    }
+
+    [Theory]
+    [InlineData("--mode fast", "--mode must be compare, guarded or naive, not 'fast'.")]
+    [InlineData("--sessions 0", "--sessions must be a whole number from 1 to 1000000, not '0'.")]
+    [InlineData("--concurrency -3", "--concurrency must be a whole number from 1 to 1000000, not '-3'.")]
+    [InlineData("--storm lots", "--storm must be a whole number from 0 to 1000000, not 'lots'.")]
+    [InlineData("--seconds 0", "--seconds must be a number of seconds from 0.04 to 600, not '0'.")]
+    [InlineData("--sessions", "--sessions needs a value.")]
+    [InlineData("--sessions --storm 3", "--sessions needs a value.")]
+    [InlineData("--serve", "Unknown option '--serve'. Run with --help for the options.")]
+    public void A_bad_option_is_named_in_the_message(string args, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => GatewayCommand.Parse(args.Split(' ')));
+        Assert.Equal(message, ex.Message);
+    }
+}
