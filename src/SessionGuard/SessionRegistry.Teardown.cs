@@ -52,6 +52,7 @@ public sealed partial class SessionRegistry
         private Step _step;
         private int _index;
         private SessionReleaseContext? _context;
+        private OwnerCatalog.OwnerSet? _owners;
 
         // Odd while a watched call runs; the caller and the watchdog race to make it even, and the winner holds the
         // teardown. It only grows, so a call abandoned long ago can never win a later race.
@@ -207,7 +208,9 @@ public sealed partial class SessionRegistry
 
                         case Step.ReleaseOwners:
                             // 4. Release the session from every owner.
-                            var owners = _registry._owners.Current;
+                            // One set for the whole step: an owner registered or removed meanwhile neither shifts
+                            // nor repeats the others.
+                            var owners = _owners ??= _registry._owners.Current;
                             if (_index >= owners.Owners.Length)
                             {
                                 if (_context is not null)
@@ -402,7 +405,7 @@ public sealed partial class SessionRegistry
                     _index++;
                     break;
                 case Step.ReleaseOwners:
-                    string ownerName = _registry._owners.Current.Names[_index];
+                    string ownerName = _owners!.Names[_index];
                     AbandonContext(ownerName, Overran("releasing the session from " + ownerName, Options.OwnerReleaseTimeout, nameof(SessionRegistryOptions.OwnerReleaseTimeout)));
                     _index++;
                     break;

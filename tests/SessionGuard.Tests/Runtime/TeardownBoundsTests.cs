@@ -401,3 +401,47 @@ public class TeardownBoundsTests
         public void Dispose() => ReleaseAll();
     }
 }
+
+/// <summary>The owners a teardown releases are the ones registered when its release step began: an owner removed or
+/// added meanwhile neither shifts nor repeats the others.</summary>
+public class TeardownOwnerSetTests
+{
+    [Fact]
+    public async Task An_owner_that_unregisters_itself_during_its_release_does_not_make_the_next_one_skipped()
+    {
+        var registry = new SessionRegistry(new SessionRegistryOptions { SweepInterval = Timeout.InfiniteTimeSpan });
+        var first = new SelfRemovingOwner();
+        var second = new MapOwner();
+        var third = new MapOwner();
+        first.Registration = registry.Register(first);
+        registry.Register(second);
+        registry.Register(third);
+        var session = registry.Open(SessionId.Parse("owner-set"));
+        second.LastText[session.Id] = "x";
+        third.LastText[session.Id] = "y";
+
+        var report = await session.EndAsync();
+
+        Assert.Empty(second.LastText);
+        Assert.Empty(third.LastText);
+        Assert.Equal(2, report.EntriesRemoved);
+        await registry.DisposeAsync();
+    }
+
+    private sealed class SelfRemovingOwner : ISessionScoped
+    {
+        public IDisposable? Registration { get; set; }
+
+        public int MemberCount => 0;
+
+        public string GetMemberName(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+        public int GetLiveEntryCount(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+        public ValueTask<int> ReleaseSessionAsync(SessionId session)
+        {
+            Registration?.Dispose();
+            return new ValueTask<int>(0);
+        }
+    }
+}
