@@ -150,9 +150,9 @@ public sealed class Suite
             .ToList();
     }
 
-    /// <summary>C# lines in the folders of the codebase's projects (bin and obj left out).</summary>
+    /// <summary>C# lines in the checked-out folders (bin and obj left out): the code the builds can see.</summary>
     public static int CountLines(Codebase codebase, string root) =>
-        codebase.Projects.Select(p => Path.GetDirectoryName(Path.Combine(root, p))!).Distinct()
+        codebase.Checkout.Select(folder => Path.Combine(root, folder)).Distinct()
             .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
             .Sum(f => File.ReadLines(f).Count());
