@@ -11,9 +11,11 @@ public static class SessionCloseStatus
     /// <summary>The status and description a socket gets when its session ends for <paramref name="reason"/>.</summary>
     /// <param name="reason">Why the session ends.</param>
     /// <returns>
-    /// 1001 Going Away for <see cref="SessionEndReason.Shutdown"/>, <see cref="SessionEndReason.IdleExpired"/> and
-    /// <see cref="SessionEndReason.Disconnected"/>; 1013 Try Again Later for <see cref="SessionEndReason.Evicted"/>;
-    /// 1000 Normal Closure for <see cref="SessionEndReason.Closed"/>.
+    /// 1001 Going Away for <see cref="SessionEndReason.Shutdown"/>, <see cref="SessionEndReason.IdleExpired"/>,
+    /// <see cref="SessionEndReason.Disconnected"/> and <see cref="SessionEndReason.NodeLost"/> (the client may reconnect,
+    /// to another node); 1013 Try Again Later for <see cref="SessionEndReason.Evicted"/>; 1008 Policy Violation for
+    /// <see cref="SessionEndReason.MovedToAnotherNode"/> (the session lives on in a newer connection on another node: this
+    /// one must not reconnect and take it back); 1000 Normal Closure for <see cref="SessionEndReason.Closed"/>.
     /// </returns>
     public static (WebSocketCloseStatus Status, string Description) For(SessionEndReason reason) => reason switch
     {
@@ -21,6 +23,8 @@ public static class SessionCloseStatus
         SessionEndReason.IdleExpired => (WebSocketCloseStatus.EndpointUnavailable, "Session idle"),
         SessionEndReason.Evicted => (TryAgainLater, "Server at capacity, try again later"),
         SessionEndReason.Disconnected => (WebSocketCloseStatus.EndpointUnavailable, "Session ended"),
+        SessionEndReason.NodeLost => (WebSocketCloseStatus.EndpointUnavailable, "Session lost by this server"),
+        SessionEndReason.MovedToAnotherNode => (WebSocketCloseStatus.PolicyViolation, "Session moved to another connection"),
         _ => (WebSocketCloseStatus.NormalClosure, "Session closed"),
     };
 

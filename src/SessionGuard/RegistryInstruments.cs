@@ -58,6 +58,8 @@ internal sealed class RegistryInstruments : IDisposable
         SessionEndReason.Evicted => "evicted",
         SessionEndReason.Shutdown => "shutdown",
         SessionEndReason.Disconnected => "disconnected",
+        SessionEndReason.MovedToAnotherNode => "moved_to_another_node",
+        SessionEndReason.NodeLost => "node_lost",
         _ => reason.ToString(),
     });
 

@@ -20,6 +20,18 @@ public enum SessionEndReason
     /// aborted), and it was not resumed in time.
     /// </summary>
     Disconnected = 4,
+
+    /// <summary>
+    /// Another node of a cluster took the session over (a client reconnected there while this node still held it): this
+    /// node's copy ends so that one live copy remains. Raised by cluster adapters such as SessionGuard.Redis.
+    /// </summary>
+    MovedToAnotherNode = 5,
+
+    /// <summary>
+    /// The node that held the session lost its place in the cluster (its heartbeat lapsed, it crashed or was cut off),
+    /// and the session's ownership went with it. Raised by cluster adapters such as SessionGuard.Redis.
+    /// </summary>
+    NodeLost = 6,
 }
 
 /// <summary>What <see cref="SessionRegistry.Open"/> does when <see cref="SessionRegistryOptions.MaxSessions"/> sessions are already active.</summary>
