@@ -1,0 +1,31 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace SessionGuard.Redis;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Session {SessionId} was taken over by another node (our fencing number {Fence}); ending this node's copy ({Reason})")]
+    public static partial void EndingStaleCopy(ILogger logger, SessionId sessionId, long fence, SessionEndReason reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Could not remove the claim of session {SessionId} from Redis; it is retried at the next heartbeat")]
+    public static partial void EndFailed(ILogger logger, Exception exception, SessionId sessionId);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The heartbeat of node {NodeId} failed; the node is degraded until Redis answers again")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string nodeId);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "The heartbeat of node {NodeId} had lapsed: checking the {Count} sessions it holds against their owner records")]
+    public static partial void HeartbeatLapsed(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Reclaimed {Count} sessions of lost nodes")]
+    public static partial void Reclaimed(ILogger logger, long count);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "A handler or remote owner failed for session {SessionId} ended on node {NodeId}")]
+    public static partial void RemoteReleaseFailed(ILogger logger, Exception exception, SessionId sessionId, string nodeId);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Node {NodeId} could not leave the cluster cleanly; its sessions are reclaimed once its heartbeat lapses")]
+    public static partial void LeaveFailed(ILogger logger, Exception exception, string nodeId);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Ignored a malformed message on the cluster channel: {Message}")]
+    public static partial void BadMessage(ILogger logger, string message);
+}

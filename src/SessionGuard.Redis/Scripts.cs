@@ -1,0 +1,112 @@
+namespace SessionGuard.Redis;
+
+/// <summary>
+/// The Lua scripts that change ownership, each run atomically by Redis. Keys (all in the hash slot of <c>{prefix}</c>):
+/// <c>{p}:s:ID</c> the owner record (hash: node, fence); <c>{p}:fence</c> the fencing counter; <c>{p}:n:NODE</c> the node's
+/// heartbeat (expires after NodeTimeout); <c>{p}:n:NODE:s</c> the node's sessions (set); <c>{p}:n:NODE:moved</c> the
+/// node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c> every node by the time its
+/// heartbeat lapses (sorted set). Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
+/// (the id last: it may hold '|').
+/// </summary>
+internal static class Scripts
+{
+    /// <summary>
+    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, moved list
+    /// TTL ms, channel, claim token (random, so a claim whose answer was lost can still be removed). Returns {-1} when this node's heartbeat lapsed, {0, owner, fence} when refused, {1, previous owner
+    /// or '', new fence} when claimed.
+    /// </summary>
+    public const string Claim = """
+        if redis.call('EXISTS', KEYS[4]) == 0 then return {-1} end
+        local prev = redis.call('HMGET', KEYS[1], 'node', 'fence')
+        local owner = prev[1]
+        if owner and owner ~= ARGV[2] and ARGV[3] == '1' and redis.call('EXISTS', ARGV[4] .. ':n:' .. owner) == 1 then
+          return {0, owner, prev[2]}
+        end
+        local fence = redis.call('INCR', KEYS[2])
+        redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', fence, 'token', ARGV[7])
+        redis.call('SADD', KEYS[3], ARGV[1])
+        if owner and owner ~= ARGV[2] then
+          redis.call('SREM', ARGV[4] .. ':n:' .. owner .. ':s', ARGV[1])
+          local moved = ARGV[4] .. ':n:' .. owner .. ':moved'
+          redis.call('RPUSH', moved, prev[2] .. '|' .. ARGV[1])
+          redis.call('PEXPIRE', moved, ARGV[5])
+          redis.call('PUBLISH', ARGV[6], 'moved|' .. prev[2] .. '|' .. owner .. '|' .. ARGV[1])
+        end
+        return {1, owner or '', fence}
+        """;
+
+    /// <summary>
+    /// Compare-and-delete. KEYS: record, this node's set. ARGV: id, node, fence ('' when unknown), token, reason, channel.
+    /// Deletes the record and announces the end only while it names this node and this claim (by fence, or by token when
+    /// the fence is unknown); 1 when it did. A newer claim of this node is left alone.
+    /// </summary>
+    public const string End = """
+        local cur = redis.call('HMGET', KEYS[1], 'node', 'fence', 'token')
+        if cur[1] == ARGV[2] then
+          if (ARGV[3] ~= '' and cur[2] ~= ARGV[3]) or (ARGV[3] == '' and cur[3] ~= ARGV[4]) then return 0 end
+          redis.call('DEL', KEYS[1])
+          redis.call('SREM', KEYS[2], ARGV[1])
+          redis.call('PUBLISH', ARGV[6], 'ended|' .. ARGV[5] .. '|' .. cur[2] .. '|' .. ARGV[2] .. '|' .. ARGV[1])
+          return 1
+        end
+        redis.call('SREM', KEYS[2], ARGV[1])
+        return 0
+        """;
+
+    /// <summary>
+    /// KEYS: this node's heartbeat, its moved list, the node index. ARGV: node, TTL ms. O(1) in the node's sessions.
+    /// Returns {1 if the heartbeat was alive before, the moved entries}.
+    /// </summary>
+    public const string Heartbeat = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local prev = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
+        redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[1])
+        local moved = redis.call('LRANGE', KEYS[2], 0, -1)
+        if #moved > 0 then redis.call('DEL', KEYS[2]) end
+        local alive = 0
+        if prev then alive = 1 end
+        return {alive, moved}
+        """;
+
+    /// <summary>
+    /// Reclaims lost nodes. KEYS: the node index. ARGV: base, channel, most nodes per pass. A node whose deadline passed and
+    /// whose heartbeat is gone leaves the index (so one caller only reclaims it); every record that still names it is
+    /// deleted and announced ended (NodeLost); its set and moved list go. Returns the number of sessions reclaimed.
+    /// </summary>
+    public const string Reclaim = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+        local reclaimed = 0
+        for _, node in ipairs(lost) do
+          if redis.call('EXISTS', ARGV[1] .. ':n:' .. node) == 0 then
+            redis.call('ZREM', KEYS[1], node)
+            local set = ARGV[1] .. ':n:' .. node .. ':s'
+            for _, id in ipairs(redis.call('SMEMBERS', set)) do
+              local record = ARGV[1] .. ':s:' .. id
+              local cur = redis.call('HMGET', record, 'node', 'fence')
+              if cur[1] == node then
+                redis.call('DEL', record)
+                redis.call('PUBLISH', ARGV[2], 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
+                reclaimed = reclaimed + 1
+              end
+            end
+            redis.call('DEL', set, ARGV[1] .. ':n:' .. node .. ':moved')
+          end
+        end
+        return reclaimed
+        """;
+
+    /// <summary>
+    /// A node leaving: KEYS: its heartbeat, its set, its moved list, the node index. ARGV: node. With no session left it
+    /// leaves the index; records it could not remove stay listed and are reclaimed by the next pass of another node.
+    /// Returns the number of sessions left for reclaim.
+    /// </summary>
+    public const string Leave = """
+        redis.call('DEL', KEYS[1], KEYS[3])
+        local left = redis.call('SCARD', KEYS[2])
+        if left == 0 then redis.call('ZREM', KEYS[4], ARGV[1]) else redis.call('ZADD', KEYS[4], 0, ARGV[1]) end
+        return left
+        """;
+}
