@@ -47,6 +47,14 @@ public class DocsSnippetTests
         AssertCompiled("docs/generator.md", blocks.Take(1).ToList());
     }
 
+    [Fact]
+    public void Every_csharp_block_of_the_redis_page_is_compiled_in_a_snippet_file()
+    {
+        var blocks = CSharpBlocks(File.ReadAllText(Path.Combine(Root, "docs", "redis.md")));
+        Assert.NotEmpty(blocks);
+        AssertCompiled("docs/redis.md", blocks);
+    }
+
     [Theory]
     [MemberData(nameof(RulePages))]
     public void Every_good_example_of_a_rule_page_is_compiled_in_a_snippet_file(string page)

@@ -1,0 +1,42 @@
+using System;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SessionGuard;
+using SessionGuard.Redis;
+
+namespace SessionGuard.Docs.Tests.Snippets;
+
+/// <summary>docs/redis.md's example: compiled here, run against a real redis-server by SessionGuard.Redis.Tests.</summary>
+public static class RedisCluster
+{
+    public static IHost BuildHost(string redisConfiguration)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services
+            .AddSessionGuard(o => o.MaxSessions = 5000)
+            .AddRedis(o =>
+            {
+                o.Configuration = redisConfiguration;                // or register an IConnectionMultiplexer
+                o.WhenOwnedElsewhere = RemoteOwnerPolicy.TakeOver;   // or Refuse
+                o.HeartbeatInterval = TimeSpan.FromSeconds(1);       // one key renewed, whatever the session count
+                o.NodeTimeout = TimeSpan.FromSeconds(5);             // silent this long: the node is lost
+            });
+        return builder.Build();
+    }
+
+    // On connect: claim the session cluster-wide, then open it on this node.
+    public static async Task<(Session Session, long Fence)> OnConnectAsync(RedisSessionCluster cluster, string connectionId)
+    {
+        Session session = await cluster.GetOrOpenAsync(SessionId.Parse(connectionId));
+        cluster.TryGetFence(session.Id, out long fence);     // pass it with every write to shared storage
+        return (session, fence);
+    }
+
+    // State this node keeps for sessions other nodes own, released when they end there (or their node is lost).
+    public static IDisposable KeepRemoteState(RedisSessionCluster cluster, ISessionScoped remoteState)
+    {
+        cluster.RemoteSessionEnded += (_, ended) => Console.WriteLine($"{ended.Id} ended on {ended.Node}: {ended.Reason}");
+        return cluster.RegisterRemote(remoteState);
+    }
+}

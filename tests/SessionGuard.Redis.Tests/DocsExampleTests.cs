@@ -1,0 +1,33 @@
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SessionGuard.Docs.Tests.Snippets;
+
+namespace SessionGuard.Redis.Tests;
+
+[Collection(RedisCollection.Name)]
+public class DocsExampleTests
+{
+    private readonly RedisServer _server;
+
+    public DocsExampleTests(RedisServer server) => _server = server;
+
+    [Fact]
+    public async Task The_documented_host_claims_a_session_and_leaves_only_the_fencing_counter()
+    {
+        var cache = new RemoteCache();
+        using (var host = RedisCluster.BuildHost(_server.Configuration))
+        {
+            await host.StartAsync();
+            var cluster = host.Services.GetRequiredService<RedisSessionCluster>();
+            using var remote = RedisCluster.KeepRemoteState(cluster, cache);
+            var (session, fence) = await RedisCluster.OnConnectAsync(cluster, "caller-7");
+            Assert.True(session.IsActive);
+            Assert.True(fence > 0);
+            Assert.Equal(session, (await RedisCluster.OnConnectAsync(cluster, "caller-7")).Session);
+            await host.StopAsync();
+        }
+
+        Assert.Equal(new[] { "{sessionguard}:fence" }, await _server.KeysAsync("sessionguard"));
+    }
+}
