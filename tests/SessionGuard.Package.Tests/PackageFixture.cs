@@ -9,7 +9,7 @@ using System.Threading.Tasks;
 namespace SessionGuard.Package.Tests;
 
 /// <summary>
-/// Packs SessionGuard and SessionGuard.AspNetCore into a fresh folder feed once, then builds and runs throwaway consumers,
+/// Packs SessionGuard, SessionGuard.AspNetCore and SessionGuard.Redis into a fresh folder feed once, then builds and runs throwaway consumers,
 /// outside the solution, that reference only the packages by version, on net10.0 and on net8.0.
 /// </summary>
 public sealed class PackageFixture : IAsyncLifetime
@@ -40,6 +40,8 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public string AspNetCorePackagePath => Path.Combine(Feed, $"SessionGuard.AspNetCore.{Version}.nupkg");
 
+    public string RedisPackagePath => Path.Combine(Feed, $"SessionGuard.Redis.{Version}.nupkg");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
@@ -62,6 +64,14 @@ public sealed class PackageFixture : IAsyncLifetime
         }
 
         packWeb.EnsureSuccess("dotnet pack SessionGuard.AspNetCore");
+        string redis = Path.Combine(RepoRoot, "src", "SessionGuard.Redis", "SessionGuard.Redis.csproj");
+        var packRedis = await DotNet.RunAsync($"pack \"{redis}\" -c Release --no-build -o \"{Feed}\"", RepoRoot);
+        if (packRedis.ExitCode != 0 || !File.Exists(RedisPackagePath))
+        {
+            packRedis = await DotNet.RunAsync($"pack \"{redis}\" -c Release -o \"{Feed}\"", RepoRoot);
+        }
+
+        packRedis.EnsureSuccess("dotnet pack SessionGuard.Redis");
         ZipFile.ExtractToDirectory(PackagePath, Extracted);
         ConsumerSource = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Consumer", "Program.cs.txt"));
 

@@ -156,4 +156,41 @@ public class PackageTests
         Assert.All(dependencies, d => Assert.Equal(_fixture.Version, d.Attribute("version")!.Value));
         Assert.All(dependencies, d => Assert.Null(d.Attribute("exclude")));
     }
+
+    [Fact]
+    public void The_Redis_package_depends_on_SessionGuard_of_the_same_version_and_StackExchange_Redis_and_carries_its_docs()
+    {
+        using var zip = ZipFile.OpenRead(_fixture.RedisPackagePath);
+        var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+        Assert.Contains("lib/net8.0/SessionGuard.Redis.dll", entries);
+        Assert.Contains("lib/net10.0/SessionGuard.Redis.dll", entries);
+        Assert.Contains("lib/net10.0/SessionGuard.Redis.xml", entries);
+        Assert.Contains("README.md", entries);
+        Assert.DoesNotContain(entries, e => e.EndsWith("/SessionGuard.dll", System.StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.ChangeExtension(_fixture.RedisPackagePath, ".snupkg")), "no symbol package");
+        var nuspecEntry = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", System.StringComparison.Ordinal));
+        using var stream = nuspecEntry.Open();
+        var nuspec = XDocument.Load(stream);
+        XNamespace ns = nuspec.Root!.GetDefaultNamespace();
+        var groups = nuspec.Descendants(ns + "group").ToList();
+        Assert.Equal(new[] { "net10.0", "net8.0" }, groups.Select(g => g.Attribute("targetFramework")!.Value).OrderByDescending(x => x.Length).ThenBy(x => x));
+        foreach (var group in groups)
+        {
+            var ids = group.Elements(ns + "dependency").ToDictionary(d => d.Attribute("id")!.Value, d => d.Attribute("version")!.Value);
+            Assert.Equal(_fixture.Version, ids["SessionGuard"]);
+            Assert.StartsWith("3.4.", ids["StackExchange.Redis"], System.StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Every_packable_project_under_src_is_packed_by_the_fixture()
+    {
+        var packable = Directory.GetFiles(Path.Combine(_fixture.RepoRoot, "src"), "*.csproj", SearchOption.AllDirectories)
+            .Where(p => File.ReadAllText(p).Contains("<IsPackable>true</IsPackable>", System.StringComparison.Ordinal))
+            .Select(Path.GetFileNameWithoutExtension)
+            .Order(System.StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(new[] { "SessionGuard", "SessionGuard.AspNetCore", "SessionGuard.Redis" }, packable);
+        Assert.All(packable, id => Assert.True(File.Exists(Path.Combine(_fixture.Feed, $"{id}.{_fixture.Version}.nupkg")), id + " is not packed"));
+    }
 }
