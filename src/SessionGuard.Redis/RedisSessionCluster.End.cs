@@ -1,0 +1,92 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace SessionGuard.Redis;
+
+/// <content>Ending: removing the owner record when a claimed session ends, and retrying ends Redis missed.</content>
+public sealed partial class RedisSessionCluster
+{
+    private async ValueTask ReleaseClaimAsync(Claim claim, Session session)
+    {
+        if (Interlocked.Exchange(ref claim.Released, 1) != 0)
+        {
+            return;
+        }
+
+        _claims.TryRemove(new KeyValuePair<SessionId, Claim>(claim.Id, claim));
+        await EndInRedisAsync(new PendingEnd(claim.Id, claim.Fence, claim.Token, session.EndReason ?? SessionEndReason.Closed)).ConfigureAwait(false);
+    }
+
+    /// <summary>Compare-and-delete of one claim; queued for the next heartbeat when Redis fails. Never throws.</summary>
+    private async Task<bool> EndInRedisAsync(PendingEnd end)
+    {
+        try
+        {
+            await RunAsync(
+                Scripts.End,
+                new[] { RecordKey(end.Id), _setKey },
+                new RedisValue[] { end.Id.Value, NodeId, end.Fence == 0 ? RedisValue.EmptyString : end.Fence, end.Token, end.Reason.ToString(), _channelName }).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisSessionUnavailableException ex)
+        {
+            Log.EndFailed(_logger, ex, end.Id);
+            _pendingEnds.Enqueue(end);
+            return false;
+        }
+    }
+
+    private async Task RetryPendingEndsAsync()
+    {
+        for (int n = _pendingEnds.Count; n > 0 && _pendingEnds.TryDequeue(out var end); n--)
+        {
+            if (!await EndInRedisAsync(end).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private readonly record struct PendingEnd(SessionId Id, long Fence, string Token, SessionEndReason Reason);
+
+    /// <summary>Joins the registry as an owner: its release runs when any session ends there, before the session is gone.</summary>
+    private sealed class LocalEndWatcher : ISessionScoped
+    {
+        private readonly RedisSessionCluster _cluster;
+
+        public LocalEndWatcher(RedisSessionCluster cluster) => _cluster = cluster;
+
+        public int MemberCount => 0;
+
+        public async ValueTask<int> ReleaseSessionAsync(SessionId session)
+        {
+            if (_cluster._claims.TryGetValue(session, out var claim))
+            {
+                Session? held;
+                lock (claim)
+                {
+                    held = claim.Session;
+                }
+
+                // Null: the claim is still opening (its open notices an end that began meanwhile).
+                if (held is not null)
+                {
+                    await _cluster.ReleaseClaimAsync(claim, held).ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        }
+
+        public string GetMemberName(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+        public int GetLiveEntryCount(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+    }
+}

@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace SessionGuard.Redis;
+
+/// <content>Joining the cluster and staying alive: the heartbeat, reconcile after a lapse, ending copies another node took.</content>
+public sealed partial class RedisSessionCluster
+{
+    /// <summary>
+    /// Joins the cluster: subscribes to its channel, writes the first heartbeat and starts renewing it. The first open does
+    /// it too; calling it at startup makes the node known before then. Safe to call again (a failed start is retried).
+    /// </summary>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <exception cref="RedisSessionUnavailableException">Redis did not answer within <see cref="RedisSessionOptions.OperationTimeout"/>.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        Task started;
+        lock (_gate)
+        {
+            if (_started is null || _started.IsFaulted || _started.IsCanceled)
+            {
+                _started = StartCoreAsync();
+            }
+
+            started = _started;
+        }
+
+        return started.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One heartbeat: renews this node's key (one write whatever the number of sessions), ends the copies another node
+    /// took over meanwhile, retries ends not yet written, and reclaims the sessions of lost nodes. The timer calls it every
+    /// <see cref="RedisSessionOptions.HeartbeatInterval"/>; so can tests. After a lapse (Redis was unreachable for longer
+    /// than <see cref="RedisSessionOptions.NodeTimeout"/>) it checks every session this node holds against its owner record
+    /// and ends those it no longer owns (<see cref="SessionEndReason.NodeLost"/>).
+    /// </summary>
+    /// <returns>The number of sessions of lost nodes this call reclaimed.</returns>
+    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time.</exception>
+    public async Task<long> HeartbeatAsync()
+    {
+        try
+        {
+            var result = (RedisResult[])(await RunAsync(Scripts.Heartbeat, new[] { _heartbeatKey, _movedKey, _nodesKey }, new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds }).ConfigureAwait(false))!;
+            bool wasAlive = (int)result[0] == 1;
+            long beats = Interlocked.Increment(ref _beats);
+            if (!wasAlive && beats > 1)
+            {
+                await ReconcileAsync().ConfigureAwait(false);
+            }
+
+            foreach (var entry in (RedisResult[])result[1]!)
+            {
+                string text = (string)entry!;
+                int bar = text.IndexOf('|', StringComparison.Ordinal);
+                if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out long fence) && SessionId.TryParse(text[(bar + 1)..], out var id))
+                {
+                    EndStaleCopy(id, fence, SessionEndReason.MovedToAnotherNode);
+                }
+            }
+
+            await RetryPendingEndsAsync().ConfigureAwait(false);
+            long reclaimed = (long)(await RunAsync(Scripts.Reclaim, new[] { _nodesKey }, new RedisValue[] { _base, _channelName, ReclaimNodesPerPass }).ConfigureAwait(false));
+            if (reclaimed > 0)
+            {
+                Log.Reclaimed(_logger, reclaimed);
+            }
+
+            Volatile.Write(ref _degraded, 0);
+            return reclaimed;
+        }
+        catch (RedisSessionUnavailableException)
+        {
+            Volatile.Write(ref _degraded, 1);
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync()
+    {
+        try
+        {
+            await _redis.GetSubscriber().SubscribeAsync(_channel, _onMessage).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Unavailable("Could not subscribe to the cluster channel", ex);
+        }
+
+        await HeartbeatAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _timer ??= _time.CreateTimer(static s => ((RedisSessionCluster)s!).OnTimer(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+            }
+        }
+    }
+
+    /// <summary>After a lapse: ends every copy whose owner record no longer names this node and this claim.</summary>
+    private async Task ReconcileAsync()
+    {
+        var held = new List<(Claim Claim, long Fence, Session Session)>();
+        foreach (var claim in _claims.Values)
+        {
+            lock (claim)
+            {
+                if (claim.Session is { IsActive: true } session)
+                {
+                    held.Add((claim, claim.Fence, session));
+                }
+            }
+        }
+
+        Log.HeartbeatLapsed(_logger, NodeId, held.Count);
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _redis.GetDatabase().CreateBatch();
+        var reads = new Task<RedisValue[]>[held.Count];
+        var fields = new RedisValue[] { "node", "fence" };
+        for (int i = 0; i < held.Count; i++)
+        {
+            reads[i] = batch.HashGetAsync(RecordKey(held[i].Claim.Id), fields);
+        }
+
+        batch.Execute();
+        try
+        {
+            await Task.WhenAll(reads).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw Unavailable("Could not read the owner records after a lapse", ex);
+        }
+
+        for (int i = 0; i < held.Count; i++)
+        {
+            var record = reads[i].Result;
+            if ((string?)record[0] != NodeId || (long?)record[1] != held[i].Fence)
+            {
+                Log.EndingStaleCopy(_logger, held[i].Claim.Id, held[i].Fence, SessionEndReason.NodeLost);
+                _ = held[i].Session.EndAsync(SessionEndReason.NodeLost);
+            }
+        }
+    }
+
+    /// <summary>Another node took this copy over (or reclaimed it): end it if it is that copy or an older one.</summary>
+    private void EndStaleCopy(SessionId id, long fence, SessionEndReason reason)
+    {
+        if (!_claims.TryGetValue(id, out var claim))
+        {
+            return;
+        }
+
+        Session? stale = null;
+        lock (claim)
+        {
+            if (claim.Session is null)
+            {
+                claim.MovedFence = Math.Max(claim.MovedFence, fence);
+            }
+            else if (claim.Fence <= fence)
+            {
+                stale = claim.Session;
+            }
+        }
+
+        if (stale is { IsActive: true })
+        {
+            Log.EndingStaleCopy(_logger, id, fence, reason);
+            _ = stale.EndAsync(reason);
+        }
+    }
+
+    private void OnTimer()
+    {
+        if (Interlocked.CompareExchange(ref _beating, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = BeatFromTimerAsync();
+    }
+
+    private async Task BeatFromTimerAsync()
+    {
+        try
+        {
+            await HeartbeatAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.HeartbeatFailed(_logger, ex, NodeId);
+        }
+        finally
+        {
+            Volatile.Write(ref _beating, 0);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace SessionGuard.Redis;
+
+/// <content>Opening: claiming an id in Redis, then opening it in the registry.</content>
+public sealed partial class RedisSessionCluster
+{
+    /// <summary>
+    /// Claims <paramref name="id"/> for this node, then opens it in the registry. When another live node owns it, takes it
+    /// over or refuses, by <see cref="RedisSessionOptions.WhenOwnedElsewhere"/>.
+    /// </summary>
+    /// <param name="id">The session.</param>
+    /// <param name="cancellationToken">Stops the wait for Redis (the session is then not opened).</param>
+    /// <returns>The new session.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
+    /// <exception cref="InvalidOperationException">A session with this id is open, being opened or still ending on this node.</exception>
+    /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
+    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
+    /// <exception cref="SessionLimitExceededException">The registry is full and refuses new sessions.</exception>
+    /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
+    public Task<Session> OpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: true, cancellationToken);
+
+    /// <summary>
+    /// Returns this node's active session with this id, or claims the id and opens it like <see cref="OpenAsync"/>.
+    /// Concurrent callers for one id share one claim and get the same session.
+    /// </summary>
+    /// <param name="id">The session.</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <returns>The active session.</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
+    /// <exception cref="InvalidOperationException">The session with this id is still ending on this node.</exception>
+    /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
+    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
+    /// <exception cref="SessionLimitExceededException">The registry is full and refuses new sessions.</exception>
+    /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
+    public Task<Session> GetOrOpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: false, cancellationToken);
+
+    /// <summary>
+    /// The fencing number of this node's active copy of the session: pass it with every write to shared storage, which
+    /// refuses a write carrying a lower number than one it saw, so a copy that was taken over cannot write after its
+    /// successor.
+    /// </summary>
+    /// <param name="id">The session.</param>
+    /// <param name="fence">The fencing number; 0 when false.</param>
+    /// <returns>False when this node holds no active claimed copy of the session.</returns>
+    public bool TryGetFence(SessionId id, out long fence)
+    {
+        if (!id.IsDefault && _claims.TryGetValue(id, out var claim))
+        {
+            lock (claim)
+            {
+                if (claim.Session is { IsActive: true })
+                {
+                    fence = claim.Fence;
+                    return true;
+                }
+            }
+        }
+
+        fence = 0;
+        return false;
+    }
+
+    private async Task<Session> OpenCoreAsync(SessionId id, bool exclusive, CancellationToken cancellationToken)
+    {
+        SessionId.ThrowIfDefault(id, nameof(id));
+        ThrowIfDisposed();
+        while (true)
+        {
+            if (_claims.TryGetValue(id, out var existing))
+            {
+                if (exclusive)
+                {
+                    throw new InvalidOperationException($"Session '{id}' is already open, being opened or still ending on this node; use GetOrOpenAsync to share it.");
+                }
+
+                var opened = await existing.Opened.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (opened is { IsActive: true })
+                {
+                    return opened;
+                }
+
+                if (opened is not null && _claims.TryGetValue(id, out var current) && current == existing)
+                {
+                    throw new InvalidOperationException($"Session '{id}' is still ending; await its EndAsync before opening the id again.");
+                }
+
+                continue;
+            }
+
+            var claim = new Claim(id);
+            if (_claims.TryAdd(id, claim))
+            {
+                return await OpenClaimedAsync(claim, exclusive, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<Session> OpenClaimedAsync(Claim claim, bool exclusive, CancellationToken cancellationToken)
+    {
+        long fence;
+        try
+        {
+            await StartAsync(cancellationToken).ConfigureAwait(false);
+            fence = await ClaimInRedisAsync(claim, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Abandon(claim);
+            throw;
+        }
+
+        Session session;
+        try
+        {
+            ThrowIfDisposed();
+            session = exclusive ? _registry.Open(claim.Id) : _registry.GetOrOpen(claim.Id);
+        }
+        catch
+        {
+            Abandon(claim);
+            await EndInRedisAsync(new PendingEnd(claim.Id, fence, claim.Token, SessionEndReason.Closed)).ConfigureAwait(false);
+            throw;
+        }
+
+        bool moved;
+        lock (claim)
+        {
+            claim.Fence = fence;
+            claim.Session = session;
+            moved = claim.MovedFence >= fence;
+        }
+
+        claim.Opened.TrySetResult(session);
+        if (moved)
+        {
+            Log.EndingStaleCopy(_logger, claim.Id, fence, SessionEndReason.MovedToAnotherNode);
+            _ = session.EndAsync(SessionEndReason.MovedToAnotherNode);
+        }
+        else if (!session.IsActive)
+        {
+            // It began ending before the claim knew it: its release may have passed the claim by. Releasing is idempotent.
+            await ReleaseClaimAsync(claim, session).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    private void Abandon(Claim claim)
+    {
+        Volatile.Write(ref claim.Released, 1);
+        _claims.TryRemove(new KeyValuePair<SessionId, Claim>(claim.Id, claim));
+        claim.Opened.TrySetResult(null);
+    }
+
+    private async Task<long> ClaimInRedisAsync(Claim claim, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            RedisResult[] result;
+            try
+            {
+                result = (RedisResult[])(await RunAsync(
+                    Scripts.Claim,
+                    new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey },
+                    new RedisValue[] { claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, (long)(_options.NodeTimeout.TotalMilliseconds * 2), _channelName, claim.Token },
+                    cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (Exception ex) when (ex is RedisSessionUnavailableException or OperationCanceledException)
+            {
+                // The claim may have been written though its answer was lost: remove it by its token once Redis answers.
+                _pendingEnds.Enqueue(new PendingEnd(claim.Id, 0, claim.Token, SessionEndReason.Closed));
+                throw;
+            }
+
+            switch ((int)result[0])
+            {
+                case 1:
+                    return (long)result[2];
+                case 0:
+                    throw new SessionOwnedElsewhereException(claim.Id, (string)result[1]!, long.Parse((string)result[2]!, NumberStyles.None, CultureInfo.InvariantCulture));
+                default:
+                    // This node's heartbeat lapsed: renew it (which ends the copies it lost meanwhile), then claim again.
+                    if (attempt > 0)
+                    {
+                        throw Unavailable($"Session '{claim.Id}' could not be claimed: this node's heartbeat lapses faster than it is renewed", null);
+                    }
+
+                    await HeartbeatAsync().ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>This node's claim on one session id.</summary>
+    private sealed class Claim
+    {
+        public Claim(SessionId id) => Id = id;
+
+        public SessionId Id { get; }
+
+        /// <summary>Random, written into the record with the claim: removes a claim whose answer was lost.</summary>
+        public string Token { get; } = Guid.NewGuid().ToString("N");
+
+        /// <summary>The session once opened; null when the open failed.</summary>
+        public TaskCompletionSource<Session?> Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Guarded by the claim's lock.
+        public long Fence;
+        public Session? Session;
+        public long MovedFence;
+
+        public int Released;
+    }
+}
