@@ -24,7 +24,11 @@ public sealed partial class RedisSessionCluster
         await EndInRedisAsync(new PendingEnd(claim.Id, claim.Fence, claim.Token, session.EndReason ?? SessionEndReason.Closed)).ConfigureAwait(false);
     }
 
-    /// <summary>Compare-and-delete of one claim; queued for the next heartbeat when Redis fails. Never throws.</summary>
+    /// <summary>
+    /// Compare-and-delete of one claim, waiting at most half the registry's OwnerReleaseTimeout (an end runs inside the
+    /// registry's release step, which must not fail because Redis is slow); queued for the next heartbeat when Redis fails.
+    /// Never throws.
+    /// </summary>
     private async Task<bool> EndInRedisAsync(PendingEnd end)
     {
         try
@@ -32,7 +36,8 @@ public sealed partial class RedisSessionCluster
             await RunAsync(
                 Scripts.End,
                 new[] { RecordKey(end.Id), _setKey },
-                new RedisValue[] { end.Id.Value, NodeId, end.Fence == 0 ? RedisValue.EmptyString : end.Fence, end.Token, end.Reason.ToString(), _channelName }).ConfigureAwait(false);
+                new RedisValue[] { end.Id.Value, NodeId, end.Fence == 0 ? RedisValue.EmptyString : end.Fence, end.Token, end.Reason.ToString(), _channelName },
+                _endTimeout).ConfigureAwait(false);
             return true;
         }
         catch (RedisSessionUnavailableException ex)
@@ -43,15 +48,19 @@ public sealed partial class RedisSessionCluster
         }
     }
 
+    /// <summary>
+    /// Writes up to <see cref="PendingEndsPerPass"/> queued ends at once (pipelined on the connection), so a long queue after
+    /// an outage does not hold the heartbeat past the node's timeout; the rest waits for the next heartbeat.
+    /// </summary>
     private async Task RetryPendingEndsAsync()
     {
-        for (int n = _pendingEnds.Count; n > 0 && _pendingEnds.TryDequeue(out var end); n--)
+        var writes = new List<Task<bool>>();
+        for (int n = Math.Min(_pendingEnds.Count, PendingEndsPerPass); n > 0 && _pendingEnds.TryDequeue(out var end); n--)
         {
-            if (!await EndInRedisAsync(end).ConfigureAwait(false))
-            {
-                return;
-            }
+            writes.Add(EndInRedisAsync(end));
         }
+
+        await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
     private readonly record struct PendingEnd(SessionId Id, long Fence, string Token, SessionEndReason Reason);

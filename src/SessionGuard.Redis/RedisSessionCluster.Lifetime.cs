@@ -49,6 +49,17 @@ public sealed partial class RedisSessionCluster
             await timer.DisposeAsync().ConfigureAwait(false);
         }
 
+        // A start or a renewal in flight finishes first (each is bounded by OperationTimeout; new ones throw
+        // ObjectDisposedException): none may write the heartbeat again after the node left.
+        await Quietly(Volatile.Read(ref _beat)).ConfigureAwait(false);
+        Task? started;
+        lock (_gate)
+        {
+            started = _started;
+        }
+
+        await Quietly(started).ConfigureAwait(false);
+
         // One live copy: a node that leaves keeps none. Each end removes its record (the release below).
         var ends = new List<Task>();
         foreach (var claim in _claims.Values)
@@ -71,7 +82,19 @@ public sealed partial class RedisSessionCluster
         {
             try
             {
-                await RetryPendingEndsAsync().ConfigureAwait(false);
+                int left = _pendingEnds.Count;
+                while (left > 0)
+                {
+                    await RetryPendingEndsAsync().ConfigureAwait(false);
+                    int now = _pendingEnds.Count;
+                    if (now >= left)
+                    {
+                        break;
+                    }
+
+                    left = now;
+                }
+
                 await _redis.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
                 await RunAsync(Scripts.Leave, new[] { _heartbeatKey, _setKey, _movedKey, _nodesKey }, new RedisValue[] { NodeId }).ConfigureAwait(false);
             }
@@ -83,8 +106,35 @@ public sealed partial class RedisSessionCluster
 
         if (_ownsConnection)
         {
-            await _redis.CloseAsync().ConfigureAwait(false);
-            _redis.Dispose();
+            try
+            {
+                await _redis.CloseAsync().WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.LeaveFailed(_logger, ex, NodeId);
+            }
+            finally
+            {
+                _redis.Dispose();
+            }
+        }
+    }
+
+    private static async Task Quietly(Task? task)
+    {
+        if (task is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Its failure was reported to whoever awaited it; leaving goes on.
         }
     }
 }

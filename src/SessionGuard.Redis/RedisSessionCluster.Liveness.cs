@@ -39,22 +39,43 @@ public sealed partial class RedisSessionCluster
     /// <summary>
     /// One heartbeat: renews this node's key (one write whatever the number of sessions), ends the copies another node
     /// took over meanwhile, retries ends not yet written, and reclaims the sessions of lost nodes. The timer calls it every
-    /// <see cref="RedisSessionOptions.HeartbeatInterval"/>; so can tests. After a lapse (Redis was unreachable for longer
-    /// than <see cref="RedisSessionOptions.NodeTimeout"/>) it checks every session this node holds against its owner record
-    /// and ends those it no longer owns (<see cref="SessionEndReason.NodeLost"/>).
+    /// <see cref="RedisSessionOptions.HeartbeatInterval"/>; so can tests. After a lapse (the key was gone, or more than
+    /// <see cref="RedisSessionOptions.NodeTimeout"/> passed between the sends of two acknowledged renewals) it checks every
+    /// session this node holds against its owner record and ends those it no longer owns
+    /// (<see cref="SessionEndReason.NodeLost"/>), retrying the check at every renewal until it succeeds.
     /// </summary>
     /// <returns>The number of sessions of lost nodes this call reclaimed.</returns>
     /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time.</exception>
+    /// <exception cref="ObjectDisposedException">The cluster is disposed (it left the cluster).</exception>
     public async Task<long> HeartbeatAsync()
     {
+        ThrowIfDisposed();
+        long sent = _time.GetTimestamp();
+        bool first = Volatile.Read(ref _lastAcknowledged) == 0;
         try
         {
-            var result = (RedisResult[])(await RunAsync(Scripts.Heartbeat, new[] { _heartbeatKey, _movedKey, _nodesKey }, new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds }).ConfigureAwait(false))!;
-            bool wasAlive = (int)result[0] == 1;
-            long beats = Interlocked.Increment(ref _beats);
-            if (!wasAlive && beats > 1)
+            var result = (RedisResult[])(await RunAsync(
+                Scripts.Heartbeat,
+                new[] { _heartbeatKey, _movedKey, _nodesKey, _setKey },
+                new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds, _incarnation, _base, _channelName, first ? 1 : 0 }).ConfigureAwait(false))!;
+            Interlocked.Increment(ref _beats);
+
+            // The key may have lapsed without this reply saying so (an earlier renewal ran late and took the signal, or its
+            // answer was lost): more than NodeTimeout between the sends of two acknowledged renewals is a lapse too.
+            long previous = Interlocked.Exchange(ref _lastAcknowledged, sent);
+            if (!first && ((int)result[0] == 0 || _time.GetElapsedTime(previous, sent) >= _options.NodeTimeout))
             {
-                await ReconcileAsync().ConfigureAwait(false);
+                Volatile.Write(ref _mustReconcile, 1);
+            }
+
+            if ((int)result[3] == 1)
+            {
+                Log.NodeIdInUse(_logger, NodeId);
+            }
+
+            if ((long)result[2] > 0)
+            {
+                Log.ReclaimedPreviousIncarnation(_logger, NodeId, (long)result[2]);
             }
 
             foreach (var entry in (RedisResult[])result[1]!)
@@ -65,6 +86,13 @@ public sealed partial class RedisSessionCluster
                 {
                     EndStaleCopy(id, fence, SessionEndReason.MovedToAnotherNode);
                 }
+            }
+
+            // Until a reconcile succeeds, every renewal retries it: a lapse is never forgotten.
+            if (Volatile.Read(ref _mustReconcile) != 0)
+            {
+                await ReconcileAsync().ConfigureAwait(false);
+                Volatile.Write(ref _mustReconcile, 0);
             }
 
             await RetryPendingEndsAsync().ConfigureAwait(false);
@@ -190,7 +218,8 @@ public sealed partial class RedisSessionCluster
             return;
         }
 
-        _ = BeatFromTimerAsync();
+        // Kept so that leaving waits for a renewal in flight: none may run after the node left.
+        Volatile.Write(ref _beat, BeatFromTimerAsync());
     }
 
     private async Task BeatFromTimerAsync()
@@ -198,6 +227,9 @@ public sealed partial class RedisSessionCluster
         try
         {
             await HeartbeatAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
         }
         catch (Exception ex)
         {

@@ -96,6 +96,12 @@ public sealed partial class RedisSessionCluster
                 continue;
             }
 
+            // Not claimed in Redis (which may take the session from another node) when this node cannot open it anyway.
+            if (exclusive && _registry.IsActive(id))
+            {
+                throw new InvalidOperationException($"Session '{id}' is already open on this node (opened on the registry directly); use GetOrOpenAsync to share it.");
+            }
+
             var claim = new Claim(id);
             if (_claims.TryAdd(id, claim))
             {
@@ -112,9 +118,9 @@ public sealed partial class RedisSessionCluster
             await StartAsync(cancellationToken).ConfigureAwait(false);
             fence = await ClaimInRedisAsync(claim, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
-            Abandon(claim);
+            Abandon(claim, ex);
             throw;
         }
 
@@ -124,9 +130,9 @@ public sealed partial class RedisSessionCluster
             ThrowIfDisposed();
             session = exclusive ? _registry.Open(claim.Id) : _registry.GetOrOpen(claim.Id);
         }
-        catch
+        catch (Exception ex)
         {
-            Abandon(claim);
+            Abandon(claim, ex);
             await EndInRedisAsync(new PendingEnd(claim.Id, fence, claim.Token, SessionEndReason.Closed)).ConfigureAwait(false);
             throw;
         }
@@ -145,7 +151,13 @@ public sealed partial class RedisSessionCluster
             Log.EndingStaleCopy(_logger, claim.Id, fence, SessionEndReason.MovedToAnotherNode);
             _ = session.EndAsync(SessionEndReason.MovedToAnotherNode);
         }
-        else if (!session.IsActive)
+        else if (Volatile.Read(ref _disposed) != 0)
+        {
+            // The cluster began leaving after this open passed its check: its shutdown may have missed this session.
+            _ = session.EndAsync(SessionEndReason.Shutdown);
+        }
+
+        if (!session.IsActive)
         {
             // It began ending before the claim knew it: its release may have passed the claim by. Releasing is idempotent.
             await ReleaseClaimAsync(claim, session).ConfigureAwait(false);
@@ -154,11 +166,23 @@ public sealed partial class RedisSessionCluster
         return session;
     }
 
-    private void Abandon(Claim claim)
+    /// <summary>
+    /// Drops a claim whose open failed. Callers sharing it get the same failure, not a claim of their own one after another;
+    /// when the opener only gave up (its token), they try again.
+    /// </summary>
+    private void Abandon(Claim claim, Exception failure)
     {
         Volatile.Write(ref claim.Released, 1);
         _claims.TryRemove(new KeyValuePair<SessionId, Claim>(claim.Id, claim));
-        claim.Opened.TrySetResult(null);
+        if (failure is OperationCanceledException)
+        {
+            claim.Opened.TrySetResult(null);
+        }
+        else
+        {
+            claim.Opened.TrySetException(failure);
+            _ = claim.Opened.Task.Exception; // observed: the opener rethrows it, and there may be no one else
+        }
     }
 
     private async Task<long> ClaimInRedisAsync(Claim claim, CancellationToken cancellationToken)
@@ -194,6 +218,7 @@ public sealed partial class RedisSessionCluster
                         throw Unavailable($"Session '{claim.Id}' could not be claimed: this node's heartbeat lapses faster than it is renewed", null);
                     }
 
+                    ThrowIfDisposed();
                     await HeartbeatAsync().ConfigureAwait(false);
                     break;
             }

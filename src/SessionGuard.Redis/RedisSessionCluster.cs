@@ -25,6 +25,7 @@ namespace SessionGuard.Redis;
 public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 {
     private const int ReclaimNodesPerPass = 16;
+    private const int PendingEndsPerPass = 256;
 
     private readonly SessionRegistry _registry;
     private readonly IConnectionMultiplexer _redis;
@@ -49,7 +50,12 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private Task? _started;
     private ITimer? _timer;
     private Task? _disposal;
+    private readonly string _incarnation = Guid.NewGuid().ToString("N");
+    private readonly TimeSpan _endTimeout;
+    private Task? _beat;
     private long _beats;
+    private long _lastAcknowledged;
+    private int _mustReconcile;
     private int _beating;
     private int _degraded;
     private int _disposed;
@@ -84,9 +90,14 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         _channel = RedisChannel.Literal(_channelName);
         _fenceKey = _base + ":fence";
         _nodesKey = _base + ":nodes";
-        _heartbeatKey = _base + ":n:" + NodeId;
-        _setKey = _base + ":n:" + NodeId + ":s";
-        _movedKey = _base + ":n:" + NodeId + ":moved";
+        _heartbeatKey = _base + ":hb:" + NodeId;
+        _setKey = _base + ":set:" + NodeId;
+        _movedKey = _base + ":moved:" + NodeId;
+
+        // An end waits for Redis inside the registry's release step: give up (and retry at the next heartbeat) well before
+        // the registry's OwnerReleaseTimeout would report the step as failed.
+        var releaseTimeout = registry.Options.OwnerReleaseTimeout;
+        _endTimeout = _options.OperationTimeout < releaseTimeout / 2 ? _options.OperationTimeout : releaseTimeout / 2;
         _onMessage = OnMessage;
         _ownerRegistration = registry.Register(new LocalEndWatcher(this));
     }
@@ -135,8 +146,20 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 
         var configuration = ConfigurationOptions.Parse(options.Configuration);
         configuration.AbortOnConnectFail = false;
+
+        // A command issued while disconnected fails at once instead of waiting in a backlog and running after its caller
+        // gave up: a late heartbeat or claim must not change ownership behind the node's back.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
         var redis = ConnectionMultiplexer.Connect(configuration);
-        return new RedisSessionCluster(registry, redis, options, loggerFactory, timeProvider, ownsConnection: true);
+        try
+        {
+            return new RedisSessionCluster(registry, redis, options, loggerFactory, timeProvider, ownsConnection: true);
+        }
+        catch
+        {
+            redis.Dispose();
+            throw;
+        }
     }
 
     private static string NewNodeId() =>
@@ -144,20 +167,36 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 
     private RedisKey RecordKey(SessionId id) => _base + ":s:" + id.Value;
 
-    private async Task<RedisResult> RunAsync(string script, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken = default)
+    private Task<RedisResult> RunAsync(string script, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken = default) =>
+        RunAsync(script, keys, args, _options.OperationTimeout, cancellationToken);
+
+    private async Task<RedisResult> RunAsync(string script, RedisKey[] keys, RedisValue[] args, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var evaluation = _redis.GetDatabase().ScriptEvaluateAsync(script, keys, args);
         try
         {
-            return await _redis.GetDatabase().ScriptEvaluateAsync(script, keys, args).WaitAsync(_options.OperationTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return await evaluation.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            throw Unavailable("Redis did not run a SessionGuard script", ex);
+            Observe(evaluation);
+            throw Unavailable("Redis did not run a SessionGuard script", ex, timeout);
+        }
+        catch (OperationCanceledException)
+        {
+            Observe(evaluation);
+            throw;
         }
     }
 
-    private RedisSessionUnavailableException Unavailable(string what, Exception? inner) =>
-        new($"{what} within {_options.OperationTimeout.TotalMilliseconds} ms (RedisSessionOptions.OperationTimeout) on node '{NodeId}'. A new session is not opened while Redis is unavailable.", inner);
+    /// <summary>A command given up on may still fail later: observe it so its fault is not reported as unobserved.</summary>
+    private static void Observe(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private RedisSessionUnavailableException Unavailable(string what, Exception? inner) => Unavailable(what, inner, _options.OperationTimeout);
+
+    private RedisSessionUnavailableException Unavailable(string what, Exception? inner, TimeSpan timeout) =>
+        new($"{what} within {timeout.TotalMilliseconds} ms (RedisSessionOptions.OperationTimeout) on node '{NodeId}'.", inner);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

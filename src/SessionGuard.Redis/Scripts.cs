@@ -2,34 +2,43 @@ namespace SessionGuard.Redis;
 
 /// <summary>
 /// The Lua scripts that change ownership, each run atomically by Redis. Keys (all in the hash slot of <c>{prefix}</c>):
-/// <c>{p}:s:ID</c> the owner record (hash: node, fence); <c>{p}:fence</c> the fencing counter; <c>{p}:n:NODE</c> the node's
-/// heartbeat (expires after NodeTimeout); <c>{p}:n:NODE:s</c> the node's sessions (set); <c>{p}:n:NODE:moved</c> the
-/// node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c> every node by the time its
-/// heartbeat lapses (sorted set). Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
+/// <c>{p}:s:ID</c> the owner record (hash: node, fence, token); <c>{p}:fence</c> the fencing counter (never below the
+/// Redis clock in milliseconds, so it keeps growing after Redis lost it); <c>{p}:hb:NODE</c> the node's heartbeat (holds
+/// the process's incarnation, expires after NodeTimeout); <c>{p}:set:NODE</c> the node's sessions (set);
+/// <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
+/// every node by the time its heartbeat lapses (sorted set). Each family has its own prefix, so no node name can make
+/// one node's key another's. Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
 /// (the id last: it may hold '|').
 /// </summary>
 internal static class Scripts
 {
     /// <summary>
-    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, moved list
-    /// TTL ms, channel, claim token (random, so a claim whose answer was lost can still be removed). Returns {-1} when this node's heartbeat lapsed, {0, owner, fence} when refused, {1, previous owner
-    /// or '', new fence} when claimed.
+    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, (unused),
+    /// channel, claim token (random, so a claim whose answer was lost can still be removed). The set is written first: a
+    /// script Redis stops half-way leaves a member reclaim still finds. Returns {-1} when this node's heartbeat lapsed,
+    /// {0, owner, fence} when refused, {1, previous owner or '', new fence} when claimed. The moved list has no expiry:
+    /// its node drains it, and reclaim or leaving deletes it.
     /// </summary>
     public const string Claim = """
         if redis.call('EXISTS', KEYS[4]) == 0 then return {-1} end
         local prev = redis.call('HMGET', KEYS[1], 'node', 'fence')
         local owner = prev[1]
-        if owner and owner ~= ARGV[2] and ARGV[3] == '1' and redis.call('EXISTS', ARGV[4] .. ':n:' .. owner) == 1 then
+        if owner and owner ~= ARGV[2] and ARGV[3] == '1' and redis.call('EXISTS', ARGV[4] .. ':hb:' .. owner) == 1 then
           return {0, owner, prev[2]}
         end
-        local fence = redis.call('INCR', KEYS[2])
-        redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', fence, 'token', ARGV[7])
         redis.call('SADD', KEYS[3], ARGV[1])
+        local fence = redis.call('INCR', KEYS[2])
+        local t = redis.call('TIME')
+        local floor = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        if fence < floor then
+          fence = floor
+          redis.call('SET', KEYS[2], string.format('%d', fence))
+        end
+        local text = string.format('%d', fence)
+        redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', text, 'token', ARGV[7])
         if owner and owner ~= ARGV[2] then
-          redis.call('SREM', ARGV[4] .. ':n:' .. owner .. ':s', ARGV[1])
-          local moved = ARGV[4] .. ':n:' .. owner .. ':moved'
-          redis.call('RPUSH', moved, prev[2] .. '|' .. ARGV[1])
-          redis.call('PEXPIRE', moved, ARGV[5])
+          redis.call('SREM', ARGV[4] .. ':set:' .. owner, ARGV[1])
+          redis.call('RPUSH', ARGV[4] .. ':moved:' .. owner, prev[2] .. '|' .. ARGV[1])
           redis.call('PUBLISH', ARGV[6], 'moved|' .. prev[2] .. '|' .. owner .. '|' .. ARGV[1])
         end
         return {1, owner or '', fence}
@@ -54,19 +63,40 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: this node's heartbeat, its moved list, the node index. ARGV: node, TTL ms. O(1) in the node's sessions.
-    /// Returns {1 if the heartbeat was alive before, the moved entries}.
+    /// KEYS: this node's heartbeat, its moved list, the node index, its set. ARGV: node, TTL ms, this process's incarnation,
+    /// base, channel, 1 on this process's first beat. O(1) in the node's sessions, except on a first beat that finds the
+    /// heartbeat held by another incarnation or gone: the sessions still listed for this node were a previous process's
+    /// (this one claims nothing before its first beat) and are reclaimed here, announced ended (NodeLost). Returns
+    /// {1 if this incarnation's heartbeat was alive before, the moved entries, sessions reclaimed, 1 if another live
+    /// process holds this node name}.
     /// </summary>
     public const string Heartbeat = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local prev = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'GET')
+        local prev = redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2], 'GET')
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[1])
         local moved = redis.call('LRANGE', KEYS[2], 0, -1)
         if #moved > 0 then redis.call('DEL', KEYS[2]) end
         local alive = 0
-        if prev then alive = 1 end
-        return {alive, moved}
+        if prev == ARGV[3] then alive = 1 end
+        local reclaimed = 0
+        local conflict = 0
+        if ARGV[6] == '1' and prev ~= ARGV[3] then
+          for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+            local record = ARGV[4] .. ':s:' .. id
+            local cur = redis.call('HMGET', record, 'node', 'fence')
+            if cur[1] == ARGV[1] then
+              redis.call('DEL', record)
+              redis.call('PUBLISH', ARGV[5], 'ended|NodeLost|' .. cur[2] .. '|' .. ARGV[1] .. '|' .. id)
+              reclaimed = reclaimed + 1
+            end
+          end
+          redis.call('DEL', KEYS[4])
+          moved = {}
+        elseif prev and prev ~= ARGV[3] then
+          conflict = 1
+        end
+        return {alive, moved, reclaimed, conflict}
         """;
 
     /// <summary>
@@ -80,9 +110,9 @@ internal static class Scripts
         local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
         local reclaimed = 0
         for _, node in ipairs(lost) do
-          if redis.call('EXISTS', ARGV[1] .. ':n:' .. node) == 0 then
+          if redis.call('EXISTS', ARGV[1] .. ':hb:' .. node) == 0 then
             redis.call('ZREM', KEYS[1], node)
-            local set = ARGV[1] .. ':n:' .. node .. ':s'
+            local set = ARGV[1] .. ':set:' .. node
             for _, id in ipairs(redis.call('SMEMBERS', set)) do
               local record = ARGV[1] .. ':s:' .. id
               local cur = redis.call('HMGET', record, 'node', 'fence')
@@ -92,7 +122,7 @@ internal static class Scripts
                 reclaimed = reclaimed + 1
               end
             end
-            redis.call('DEL', set, ARGV[1] .. ':n:' .. node .. ':moved')
+            redis.call('DEL', set, ARGV[1] .. ':moved:' .. node)
           end
         end
         return reclaimed

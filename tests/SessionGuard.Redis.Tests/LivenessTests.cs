@@ -27,7 +27,7 @@ public class LivenessTests
         var ids = Enumerable.Range(0, 50).Select(_ => SessionId.New()).ToList();
         var sessions = await Task.WhenAll(ids.Select(id => a.Cluster.OpenAsync(id)));
 
-        await Wait.UntilAsync(async () => !await Db.KeyExistsAsync("{" + p + "}:n:a"), "a's heartbeat lapsed");
+        await Wait.UntilAsync(async () => !await Db.KeyExistsAsync("{" + p + "}:hb:a"), "a's heartbeat lapsed");
 
         // Even in refuse mode, an id of a lost node is free to take.
         var taken = await b.Cluster.OpenAsync(ids[0]);
@@ -43,7 +43,7 @@ public class LivenessTests
 
         // Only b's claim is left; a is gone from the node index.
         var keys = await _server.KeysAsync(p);
-        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:n:b", "{" + p + "}:n:b:s", "{" + p + "}:nodes", "{" + p + "}:s:" + ids[0].Value }.Order(StringComparer.Ordinal), keys);
+        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:set:b", "{" + p + "}:nodes", "{" + p + "}:s:" + ids[0].Value }.Order(StringComparer.Ordinal), keys);
         Assert.Null(await Db.SortedSetScoreAsync("{" + p + "}:nodes", "a"));
 
         // a heard the announcements too (it is alive in this process): its stale copies end, and its ends change nothing.
@@ -65,7 +65,7 @@ public class LivenessTests
 
         // What a partition looks like from Redis: a's heartbeat expired, and while a was away another node claimed one of
         // its sessions with a higher fencing number, and every notice of it was lost.
-        await Db.KeyDeleteAsync("{" + p + "}:n:a");
+        await Db.KeyDeleteAsync("{" + p + "}:hb:a");
         await Db.HashSetAsync("{" + p + "}:s:" + lost.Id.Value, new HashEntry[] { new("node", "c"), new("fence", 1_000_000) });
 
         await a.Cluster.HeartbeatAsync();

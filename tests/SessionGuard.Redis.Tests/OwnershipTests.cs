@@ -25,7 +25,7 @@ public class OwnershipTests
         Assert.True(a.Cluster.TryGetFence(id, out long fence1));
         Assert.Equal("a", (string?)await Db.HashGetAsync("{" + p + "}:s:" + id.Value, "node"));
         Assert.Equal(fence1, (long)await Db.HashGetAsync("{" + p + "}:s:" + id.Value, "fence"));
-        Assert.True(await Db.SetContainsAsync("{" + p + "}:n:a:s", id.Value));
+        Assert.True(await Db.SetContainsAsync("{" + p + "}:set:a", id.Value));
 
         await first.EndAsync();
         Assert.False(a.Cluster.TryGetFence(id, out _));
@@ -52,7 +52,7 @@ public class OwnershipTests
 
         Assert.Equal(SessionEndReason.Closed, report.Reason);
         Assert.False(await Db.KeyExistsAsync("{" + p + "}:s:" + id.Value));
-        Assert.False(await Db.SetContainsAsync("{" + p + "}:n:a:s", id.Value));
+        Assert.False(await Db.SetContainsAsync("{" + p + "}:set:a", id.Value));
         await Wait.UntilAsync(() => cache.Entries.IsEmpty, "b's remote owner released the session");
         var announced = Assert.Single(b.RemoteEnded);
         Assert.Equal((id, "a", fence, SessionEndReason.Closed), (announced.Id, announced.Node, announced.Fence, announced.Reason));
@@ -73,7 +73,8 @@ public class OwnershipTests
 
         var onB = await b.Cluster.OpenAsync(id);
 
-        await Wait.UntilAsync(() => onA.IsEnded, "a ended its copy");
+        // The report reaches SessionEnded handlers after the session is marked ended: wait for the report itself.
+        await Wait.UntilAsync(() => !a.Ended.IsEmpty, "a ended its copy");
         var report = Assert.Single(a.Ended);
         Assert.Equal(SessionEndReason.MovedToAnotherNode, report.Reason);
         Assert.True(resource.Disposed);
@@ -86,8 +87,8 @@ public class OwnershipTests
         // a's end did not touch b's claim, and nothing was announced ended: the session lives on, on b.
         Assert.Equal("b", (string?)await Db.HashGetAsync("{" + p + "}:s:" + id.Value, "node"));
         Assert.Equal(fenceB, (long)await Db.HashGetAsync("{" + p + "}:s:" + id.Value, "fence"));
-        Assert.False(await Db.SetContainsAsync("{" + p + "}:n:a:s", id.Value));
-        Assert.True(await Db.SetContainsAsync("{" + p + "}:n:b:s", id.Value));
+        Assert.False(await Db.SetContainsAsync("{" + p + "}:set:a", id.Value));
+        Assert.True(await Db.SetContainsAsync("{" + p + "}:set:b", id.Value));
         await Wait.UntilAsync(() => a.Cluster.ClaimCount == 0, "a dropped its claim");
         Assert.Empty(b.RemoteEnded);
     }
@@ -143,7 +144,7 @@ public class OwnershipTests
         Assert.All(sessions, s => Assert.Equal(SessionEndReason.Shutdown, s.EndReason));
         await Wait.UntilAsync(() => b.RemoteEnded.Count == ids.Count, "b heard every end");
         Assert.Equal(ids.OrderBy(i => i.Value), b.RemoteEnded.Select(e => e.Id).OrderBy(i => i.Value));
-        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:n:b", "{" + p + "}:nodes" }, await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }, await _server.KeysAsync(p));
         Assert.True(a.Registry.CheckResiduals().IsClean);
     }
 }
