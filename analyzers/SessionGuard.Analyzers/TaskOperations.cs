@@ -172,6 +172,8 @@ internal static class TaskOperations
     /// <summary>True when awaiting <paramref name="awaited"/> yields a task that was started by it and still runs.</summary>
     internal static bool IsInnerTaskProducer(IOperation awaited, KnownTypes types, FireAndForgetOptions options)
     {
+        // await Task.WhenAny(...).ConfigureAwait(false) and .WaitAsync(...) yield what the task underneath yields.
+        awaited = SkipAwaitConfiguration(awaited, types);
         if (awaited is IInvocationOperation invocation)
         {
             var original = invocation.TargetMethod.OriginalDefinition;
@@ -187,6 +189,27 @@ internal static class TaskOperations
         // var outer = Task.Factory.StartNew(async () => ...); await outer; drops the inner task too.
         return awaited is IObjectCreationOperation or ILocalReferenceOperation;
     }
+
+    /// <summary>
+    /// Strips <c>ConfigureAwait(...)</c> (both overloads) and <c>WaitAsync(...)</c> of Task, Task&lt;T&gt;, ValueTask and
+    /// ValueTask&lt;T&gt;: awaiting them yields the result of the task they are called on.
+    /// </summary>
+    internal static IOperation SkipAwaitConfiguration(IOperation operation, KnownTypes types)
+    {
+        while (Unwrap(operation) is IInvocationOperation { Instance: { } instance } invocation
+               && invocation.TargetMethod.Name is "ConfigureAwait" or "WaitAsync"
+               && IsTaskType(invocation.TargetMethod.OriginalDefinition.ContainingType, types))
+        {
+            operation = instance;
+        }
+
+        return Unwrap(operation);
+    }
+
+    private static bool IsTaskType(INamedTypeSymbol? type, KnownTypes types) =>
+        type is not null
+        && (KnownTypes.Same(type, types.Task) || KnownTypes.Same(type, types.TaskOfT)
+            || KnownTypes.Same(type, types.ValueTask) || KnownTypes.Same(type, types.ValueTaskOfT));
 
     private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
     {

@@ -44,3 +44,15 @@ public sealed class Proxy(IClientContext _context, ILogger _logger)
 
     private static Task SendAsync(string line) => Task.CompletedTask;
 }
+
+// docs/rules/SG1001.md: Good, "Not reported" examples.
+public static class NotReported
+{
+    public static async Task<bool> CompletesWithinAsync(Task work, TimeSpan timeout, CancellationToken ct)
+    {
+        var winner = await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(false);
+        await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(ConfigureAwaitOptions.None);
+        await Task.WhenAny(work, Task.Delay(timeout, ct)).WaitAsync(ct).ConfigureAwait(false);
+        return winner == work;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Threading.Tasks;
+
+namespace SessionGuard.Analyzers.Tests;
+
+/// <summary>
+/// SG1001 on the shapes of issue 17, found by running the analyzers on real libraries: each exemption
+/// (Stays_quiet) sits next to the true case the issue says must stay reported (Reports).
+/// </summary>
+public class FireAndForgetRealCodeTests
+{
+    public static TheoryData<string, string> Positive => new()
+    {
+        // Shape E: the inner-task report survives ConfigureAwait and WaitAsync.
+        { "await StartNew(async ...).ConfigureAwait(false) still awaits only the outer task", """
+            class C
+            {
+                async Task M()
+                {
+                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10)).ConfigureAwait(false)|};
+                }
+            }
+            """ },
+        { "await StartNew(async ...).WaitAsync(ct) still awaits only the outer task", """
+            class C
+            {
+                async Task M(CancellationToken ct)
+                {
+                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10)).WaitAsync(ct)|};
+                }
+            }
+            """ },
+        { "Task.WhenAny(...).ConfigureAwait(false) not awaited", """
+            class C
+            {
+                void M(Task a, Task b) { {|SG1001:Task.WhenAny(a, b).ConfigureAwait(false)|}; }
+            }
+            """ },
+    };
+
+    public static TheoryData<string, string> Negative => new()
+    {
+        // Shape E: await Task.WhenAny(...) hands back one of the given tasks, however the await is configured.
+        { "await Task.WhenAny(...).ConfigureAwait(false)", """
+            class C
+            {
+                async Task M(Task work, CancellationToken ct)
+                {
+                    await Task.WhenAny(work, Task.Delay(1000, ct)).ConfigureAwait(false);
+                }
+            }
+            """ },
+        { "await Task.WhenAny(...).ConfigureAwait(ConfigureAwaitOptions)", """
+            class C
+            {
+                async Task M(Task work, CancellationToken ct)
+                {
+                    await Task.WhenAny(work, Task.Delay(1000, ct)).ConfigureAwait(ConfigureAwaitOptions.None);
+                }
+            }
+            """ },
+        { "await Task.WhenAny(...).WaitAsync(...)", """
+            class C
+            {
+                async Task M(Task work, CancellationToken ct)
+                {
+                    await Task.WhenAny(work, Task.Delay(1000)).WaitAsync(ct);
+                    await Task.WhenAny(work, Task.Delay(1000)).WaitAsync(ct).ConfigureAwait(false);
+                }
+            }
+            """ },
+        { "WhenAny winner kept through ConfigureAwait(false)", """
+            class C
+            {
+                Task<string> ReadAsync() => Task.FromResult("x");
+                async Task<string?> M()
+                {
+                    var read = ReadAsync();
+                    var winner = await Task.WhenAny(read, Task.Delay(5000)).ConfigureAwait(false);
+                    if (winner != read)
+                    {
+                        return null;
+                    }
+
+                    return await read.ConfigureAwait(false);
+                }
+            }
+            """ },
+        { "WhenAny of generic tasks with ConfigureAwait(false)", """
+            class C
+            {
+                async Task M(Task<int> a, Task<int> b)
+                {
+                    await Task.WhenAny(a, b).ConfigureAwait(false);
+                }
+            }
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(Positive))]
+    public Task Reports(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
+    }
+
+    [Theory]
+    [MemberData(nameof(Negative))]
+    public Task Stays_quiet(string name, string source)
+    {
+        Assert.False(string.IsNullOrEmpty(name));
+        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
+    }
+}
