@@ -157,7 +157,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeDiscard(OperationAnalysisContext context, ISimpleAssignmentOperation assignment, KnownTypes types)
     {
-        if (assignment.Target is not IDiscardOperation)
+        if (!TaskOperations.IsDiscard(assignment.Target, types))
         {
             return;
         }

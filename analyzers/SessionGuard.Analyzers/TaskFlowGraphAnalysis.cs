@@ -6,7 +6,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace SessionGuard.Analyzers;
 
 /// <summary>
-/// A may-analysis over a control flow graph: which freshly started tasks, held in locals, are still unobserved
+/// A may-analysis over a control flow graph: which freshly started tasks, held in locals (or by-value parameters,
+/// which are locals of the callee), are still unobserved
 /// at each point. Each definition (an assignment of a fresh task to a local) is one bit; an observing use of the
 /// local clears the local's bits; the branch of a null check on which the local is null clears them too.
 /// Exceptional paths (throw) are not followed. A definition is reported when its bit reaches the exit block, or
@@ -16,8 +17,8 @@ internal sealed class TaskFlowGraphAnalysis
 {
     private const int MaxDefinitions = 64;
 
-    private readonly Dictionary<ILocalSymbol, int> _locals;
-    private readonly HashSet<ILocalSymbol> _escaped;
+    private readonly Dictionary<ISymbol, int> _locals;
+    private readonly HashSet<ISymbol> _escaped;
     private readonly Dictionary<SyntaxNode, IOperation> _freshDefs;
     private readonly Dictionary<SyntaxNode, TaskLocalUse> _uses;
     private readonly HashSet<SyntaxNode> _seenDefs = new();
@@ -25,14 +26,14 @@ internal sealed class TaskFlowGraphAnalysis
 
     // Per graph.
     private readonly Dictionary<IOperation, ulong> _defBits = new();
-    private readonly List<(IOperation Value, ILocalSymbol Local)> _defs = new();
+    private readonly List<(IOperation Value, ISymbol Local)> _defs = new();
     private readonly Dictionary<CaptureId, int> _captures = new();
     private ulong[] _localMasks = System.Array.Empty<ulong>();
     private ulong _overwritten;
     private ulong _observed;
     private bool _final;
 
-    public TaskFlowGraphAnalysis(Dictionary<ILocalSymbol, int> locals, HashSet<ILocalSymbol> escaped, Dictionary<SyntaxNode, IOperation> freshDefs, Dictionary<SyntaxNode, TaskLocalUse> uses)
+    public TaskFlowGraphAnalysis(Dictionary<ISymbol, int> locals, HashSet<ISymbol> escaped, Dictionary<SyntaxNode, IOperation> freshDefs, Dictionary<SyntaxNode, TaskLocalUse> uses)
     {
         _locals = locals;
         _escaped = escaped;
@@ -169,35 +170,37 @@ internal sealed class TaskFlowGraphAnalysis
         {
             switch (operation)
             {
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
-                    when _locals.TryGetValue(target.Local, out int localIndex) && !_escaped.Contains(target.Local):
+                case ISimpleAssignmentOperation assignment
+                    when TaskOperations.Variable(assignment.Target) is { } target
+                    && _locals.TryGetValue(target, out int localIndex) && !_escaped.Contains(target):
                     if (TryGetFreshDef(assignment.Value, out var value))
                     {
                         _seenDefs.Add(value.Syntax);
                         if (_defs.Count < MaxDefinitions)
                         {
                             ulong bit = 1UL << _defs.Count;
-                            _defs.Add((value, target.Local));
+                            _defs.Add((value, target));
                             _defBits[assignment] = bit;
                             _localMasks[localIndex] |= bit;
                         }
                     }
 
                     break;
-                case ILocalReferenceOperation taken when _freshDefs.TryGetValue(taken.Syntax, out var takenBy)
-                    && _locals.TryGetValue(taken.Local, out int takenIndex) && !_escaped.Contains(taken.Local):
+                case IOperation taken when TaskOperations.Variable(taken) is { } takenVariable
+                    && _freshDefs.TryGetValue(taken.Syntax, out var takenBy)
+                    && _locals.TryGetValue(takenVariable, out int takenIndex) && !_escaped.Contains(takenVariable):
                     _seenDefs.Add(taken.Syntax);
                     if (_defs.Count < MaxDefinitions)
                     {
                         ulong bit = 1UL << _defs.Count;
-                        _defs.Add((takenBy, taken.Local));
+                        _defs.Add((takenBy, takenVariable));
                         _defBits[taken] = bit;
                         _localMasks[takenIndex] |= bit;
                     }
 
                     break;
-                case IFlowCaptureOperation capture when TaskOperations.Unwrap(capture.Value) is ILocalReferenceOperation captured
-                    && _locals.TryGetValue(captured.Local, out int capturedIndex):
+                case IFlowCaptureOperation capture when TaskOperations.Variable(TaskOperations.Unwrap(capture.Value)) is { } captured
+                    && _locals.TryGetValue(captured, out int capturedIndex):
                     _captures[capture.Id] = capturedIndex;
                     break;
             }
@@ -233,8 +236,9 @@ internal sealed class TaskFlowGraphAnalysis
     {
         switch (operation)
         {
-            case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
-                when _locals.TryGetValue(target.Local, out int localIndex) && !_escaped.Contains(target.Local):
+            case ISimpleAssignmentOperation assignment
+                when TaskOperations.Variable(assignment.Target) is { } target
+                && _locals.TryGetValue(target, out int localIndex) && !_escaped.Contains(target):
             {
                 state = Visit(assignment.Value, state);
                 ulong mask = _localMasks[localIndex];
@@ -252,7 +256,7 @@ internal sealed class TaskFlowGraphAnalysis
                 return state;
             }
 
-            case ILocalReferenceOperation reference when _locals.TryGetValue(reference.Local, out int localIndex):
+            case IOperation reference when TaskOperations.Variable(reference) is { } variable && _locals.TryGetValue(variable, out int localIndex):
             {
                 if (_defBits.TryGetValue(reference, out ulong takenBit))
                 {
@@ -364,7 +368,7 @@ internal sealed class TaskFlowGraphAnalysis
         foreach (var argument in invocation.Arguments)
         {
             var value = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
-            if (value is ILocalReferenceOperation reference && _defBits.TryGetValue(reference, out ulong bit))
+            if (TaskOperations.Variable(value) is not null && _defBits.TryGetValue(value, out ulong bit))
             {
                 bits |= bit;
             }
@@ -421,7 +425,7 @@ internal sealed class TaskFlowGraphAnalysis
     {
         operation = TaskOperations.Unwrap(operation);
         int index;
-        if (operation is ILocalReferenceOperation reference && _locals.TryGetValue(reference.Local, out index))
+        if (TaskOperations.Variable(operation) is { } variable && _locals.TryGetValue(variable, out index))
         {
             mask = _localMasks[index];
             return true;

@@ -18,7 +18,7 @@ internal sealed class TaskLocalAnalysis
     private readonly KnownTypes _types;
     private readonly object _gate = new();
     private FireAndForgetOptions? _options;
-    private Dictionary<ILocalSymbol, int>? _taskLocals;
+    private Dictionary<ISymbol, int>? _taskLocals;
     private Dictionary<SyntaxNode, IOperation>? _freshDefs;
     private Dictionary<ILocalSymbol, List<IOperation>>? _collections;
 
@@ -85,6 +85,15 @@ internal sealed class TaskLocalAnalysis
                 }
 
                 break;
+            case IParameterReferenceOperation { Parameter: { RefKind: RefKind.None } parameter }
+                when _types.IsAwaitable(parameter.Type) && IsOwnParameter(parameter, context.ContainingSymbol):
+                // p = SendAsync(); for a by-value parameter: the caller never sees the task, like a local's.
+                lock (_gate)
+                {
+                    AddTaskDef(parameter, assignment.Value, Options(context));
+                }
+
+                break;
             case IArrayElementReferenceOperation { ArrayReference: ILocalReferenceOperation array }
                 when _types.IsAwaitable(TaskOperations.Unwrap(assignment.Value).Type):
                 lock (_gate)
@@ -110,7 +119,7 @@ internal sealed class TaskLocalAnalysis
                 {
                     lock (_gate)
                     {
-                        _taskLocals ??= new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
+                        _taskLocals ??= new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
                         if (!_taskLocals.ContainsKey(taken.Local))
                         {
                             _taskLocals.Add(taken.Local, _taskLocals.Count);
@@ -143,14 +152,22 @@ internal sealed class TaskLocalAnalysis
         }
     }
 
-    private void AddTaskDef(ILocalSymbol local, IOperation value, FireAndForgetOptions options)
+    /// <summary>
+    /// A parameter of the analyzed body, of a lambda or of a local function in it; not a primary constructor
+    /// parameter used from a member, which lives as long as the instance, like a field.
+    /// </summary>
+    private static bool IsOwnParameter(IParameterSymbol parameter, ISymbol containingSymbol) =>
+        KnownTypes.Same(parameter.ContainingSymbol, containingSymbol)
+        || parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction };
+
+    private void AddTaskDef(ISymbol local, IOperation value, FireAndForgetOptions options)
     {
         if (!TaskOperations.IsFreshTask(value, _types, options))
         {
             return;
         }
 
-        _taskLocals ??= new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
+        _taskLocals ??= new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
         if (!_taskLocals.ContainsKey(local))
         {
             _taskLocals.Add(local, _taskLocals.Count);
@@ -188,23 +205,23 @@ internal sealed class TaskLocalAnalysis
 
             var options = _options ?? FireAndForgetOptions.Get(context.Options, context.OperationBlocks[0].Syntax.SyntaxTree);
             var uses = new Dictionary<SyntaxNode, TaskLocalUse>();
-            var escaped = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            var escaped = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
             var observedCollections = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             foreach (var block in context.OperationBlocks)
             {
                 foreach (var operation in block.Descendants())
                 {
-                    if (operation is not ILocalReferenceOperation reference)
+                    if (TaskOperations.Variable(operation) is not { } variable)
                     {
                         continue;
                     }
 
-                    var local = reference.Local;
-                    if (_taskLocals is not null && _taskLocals.ContainsKey(local))
+                    if (_taskLocals is not null && _taskLocals.ContainsKey(variable))
                     {
-                        ClassifyTaskUse(reference, options, uses, escaped);
+                        ClassifyTaskUse(operation, variable, options, uses, escaped);
                     }
-                    else if (_collections is not null && _collections.ContainsKey(local) && !IsCollectionFill(reference))
+                    else if (operation is ILocalReferenceOperation { Local: var local } reference
+                        && _collections is not null && _collections.ContainsKey(local) && !IsCollectionFill(reference))
                     {
                         observedCollections.Add(local);
                     }
@@ -272,9 +289,8 @@ internal sealed class TaskLocalAnalysis
         }
     }
 
-    private void ClassifyTaskUse(ILocalReferenceOperation reference, FireAndForgetOptions options, Dictionary<SyntaxNode, TaskLocalUse> uses, HashSet<ILocalSymbol> escaped)
+    private void ClassifyTaskUse(IOperation reference, ISymbol local, FireAndForgetOptions options, Dictionary<SyntaxNode, TaskLocalUse> uses, HashSet<ISymbol> escaped)
     {
-        var local = reference.Local;
 
         // Captured by a lambda or local function, or observed in a finally block: the flow graph of this body
         // cannot follow it, so stay quiet about this local.
@@ -307,7 +323,7 @@ internal sealed class TaskLocalAnalysis
             }
         }
 
-        uses[reference.Syntax] = Classify(reference, options);
+        uses[reference.Syntax] = Classify(reference, local, options);
     }
 
     /// <summary>
@@ -351,12 +367,12 @@ internal sealed class TaskLocalAnalysis
         return false;
     }
 
-    private TaskLocalUse Classify(ILocalReferenceOperation reference, FireAndForgetOptions options)
+    private TaskLocalUse Classify(IOperation reference, ISymbol local, FireAndForgetOptions options)
     {
         IOperation current = reference;
 
         // entry.Task of a local that carries a task: the member's use decides; entry.Cts.Cancel() does not observe.
-        if (!_types.IsAwaitable(reference.Local.Type) && reference.Parent is IMemberReferenceOperation member && member.Instance == reference)
+        if (!_types.IsAwaitable(TypeOf(local)) && reference.Parent is IMemberReferenceOperation member && member.Instance == reference)
         {
             if (!_types.IsAwaitable(member.Type))
             {
@@ -379,7 +395,7 @@ internal sealed class TaskLocalAnalysis
         {
             case ISimpleAssignmentOperation assignment when assignment.Target == current:
                 return TaskLocalUse.Neutral; // a write, handled as a definition by the flow analysis
-            case ISimpleAssignmentOperation { Target: IDiscardOperation }:
+            case ISimpleAssignmentOperation { Target: var discard } when TaskOperations.IsDiscard(discard, _types):
                 return options.ReportDiscards ? TaskLocalUse.Neutral : TaskLocalUse.Observe;
             case IArgumentOperation argument:
                 return IsNonOwningArgument(argument, options) ? TaskLocalUse.Neutral : TaskLocalUse.Observe;
@@ -400,6 +416,13 @@ internal sealed class TaskLocalAnalysis
                 return TaskLocalUse.Observe;
         }
     }
+
+    private static ITypeSymbol? TypeOf(ISymbol variable) => variable switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        _ => null,
+    };
 
     /// <summary>Passing a task as a plain <c>object</c> (logging, formatting, reference checks) does not hand it over.</summary>
     private bool IsNonOwningArgument(IArgumentOperation argument, FireAndForgetOptions options)

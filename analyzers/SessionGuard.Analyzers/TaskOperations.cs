@@ -26,6 +26,28 @@ internal static class TaskOperations
     }
 
     /// <summary>
+    /// The variable a reference names when the task stored in it belongs to the running body alone: a local, or a
+    /// by-value parameter (a <c>ref</c> or <c>out</c> parameter hands the task to the caller). Null otherwise.
+    /// </summary>
+    public static ISymbol? Variable(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter => parameter.Parameter,
+        _ => null,
+    };
+
+    /// <summary>
+    /// True for the target of <c>_ = ...</c>: a discard, or a by-value parameter named <c>_</c> that cannot hold a task
+    /// for anyone (the lone parameter of <c>_ =&gt; _ = SendAsync()</c> is a parameter, not a discard, in C#).
+    /// </summary>
+    public static bool IsDiscard(IOperation target, KnownTypes types) => target switch
+    {
+        IDiscardOperation => true,
+        IParameterReferenceOperation { Parameter: { Name: "_", RefKind: RefKind.None } parameter } => !types.IsAwaitable(parameter.Type),
+        _ => false,
+    };
+
+    /// <summary>
     /// True when <paramref name="operation"/> creates or starts a task that nobody else owns yet: a call, a
     /// <c>new</c>, or an <c>await</c> whose result is itself a started task (<c>Task.Factory.StartNew(async ...)</c>).
     /// False for reads of existing tasks (fields, properties, locals, parameters), completed tasks

@@ -35,6 +35,57 @@ public class FireAndForgetRealCodeTests
                 void M(Task a, Task b) { {|SG1001:Task.WhenAny(a, b).ConfigureAwait(false)|}; }
             }
             """ },
+
+        // The parameter miss: a task stored into a by-value parameter is as lost as one stored into a local.
+        { "lone _ lambda parameter assigned a task", """
+            class C
+            {
+                Task ProcessAsync() => Task.CompletedTask;
+                void M(ExecutionContext ctx) { ExecutionContext.Run(ctx, _ => _ = {|SG1001:ProcessAsync()|}, null); }
+            }
+            """ },
+        { "real discards in a two-parameter lambda", """
+            class C
+            {
+                Task ProcessAsync() => Task.CompletedTask;
+                void M(List<int> items) { items.Sort((_, _) => { _ = {|SG1001:ProcessAsync()|}; return 0; }); }
+            }
+            """ },
+        { "_ method parameter of type object assigned a task", """
+            class C
+            {
+                Task ProcessAsync() => Task.CompletedTask;
+                void M(object _) { _ = {|SG1001:ProcessAsync()|}; }
+            }
+            """ },
+        { "method parameter overwritten with a task nobody awaits", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                void M(Task p) { p = {|SG1001:FooAsync()|}; Console.WriteLine("started"); }
+            }
+            """ },
+        { "parameter assigned a task awaited on only one path", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                async Task M(Task? pending, bool wait)
+                {
+                    pending = {|SG1001:FooAsync()|};
+                    if (wait)
+                    {
+                        await pending;
+                    }
+                }
+            }
+            """ },
+        { "lambda parameter of type Task assigned a task", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                void M(List<Task> tasks) { tasks.ForEach(t => { t = {|SG1001:FooAsync()|}; }); }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -92,6 +143,38 @@ public class FireAndForgetRealCodeTests
                 {
                     await Task.WhenAny(a, b).ConfigureAwait(false);
                 }
+            }
+            """ },
+
+        // The parameter miss: only by-value parameters of the running body count as its own.
+        { "parameter assigned a task and awaited", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                async Task M(Task p) { p = FooAsync(); await p; }
+            }
+            """ },
+        { "ref and out parameters hand the task to the caller", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                void M(ref Task r, out Task o) { r = FooAsync(); o = FooAsync(); }
+            }
+            """ },
+        { "primary constructor parameter lives with the instance", """
+            class C(Task loop)
+            {
+                Task FooAsync() => Task.CompletedTask;
+                void Start() { loop = FooAsync(); }
+                Task Stop() => loop;
+            }
+            """ },
+        { "parameter assigned a task and handed on", """
+            class C
+            {
+                Task FooAsync() => Task.CompletedTask;
+                void Track(Task t) { }
+                void M(Task p) { p = FooAsync(); Track(p); }
             }
             """ },
     };
