@@ -11,6 +11,7 @@ internal sealed class KnownTypes
 
     public KnownTypes(Compilation compilation)
     {
+        SourceAssembly = compilation.Assembly;
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
@@ -30,6 +31,9 @@ internal sealed class KnownTypes
         SessionScopedAttribute = compilation.GetTypeByMetadataName("SessionGuard.SessionScopedAttribute");
         TaskExtensions = compilation.GetTypeByMetadataName("SessionGuard.TaskExtensions");
     }
+
+    /// <summary>The assembly the compilation builds: its types are the ones whose shape the analyzers may rely on.</summary>
+    public IAssemblySymbol SourceAssembly { get; }
 
     public INamedTypeSymbol? Task { get; }
     public INamedTypeSymbol? TaskOfT { get; }

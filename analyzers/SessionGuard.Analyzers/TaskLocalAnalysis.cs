@@ -328,7 +328,9 @@ internal sealed class TaskLocalAnalysis
 
     /// <summary>
     /// A tuple or small record that carries a task, such as <c>(CancellationTokenSource Cts, Task Task)</c>: taken out
-    /// of a collection, its task must be observed like a task local's.
+    /// of a collection, its task must be observed like a task local's. Only tuples and types of this compilation
+    /// whose task is a field or an auto-property count: a channel's, pipe's or block's <c>Completion</c> is a
+    /// lifetime signal the type computes, not work handed over with the value.
     /// </summary>
     private bool HasTaskMember(ITypeSymbol type)
     {
@@ -345,20 +347,19 @@ internal sealed class TaskLocalAnalysis
             return false;
         }
 
-        if (type.SpecialType != SpecialType.None || type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || _types.IsTaskLike(type))
+        if (type.SpecialType != SpecialType.None || type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || _types.IsTaskLike(type)
+            || !KnownTypes.Same(type.ContainingAssembly, _types.SourceAssembly))
         {
             return false;
         }
 
+        // A field the taker can reach holds the task, declared or behind an auto-property (a record's positional
+        // Task is one). A private field is the type's own business: its methods observe it.
         foreach (var member in type.GetMembers())
         {
-            var memberType = member switch
-            {
-                IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } field => field.Type,
-                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
-                _ => null,
-            };
-            if (memberType is not null && _types.IsAwaitable(memberType))
+            if (member is IFieldSymbol { IsStatic: false } field && _types.IsAwaitable(field.Type)
+                && (field.IsImplicitlyDeclared ? field.AssociatedSymbol : field) is { DeclaredAccessibility: not Accessibility.Private } holder
+                && (!field.IsImplicitlyDeclared || holder is IPropertySymbol))
             {
                 return true;
             }

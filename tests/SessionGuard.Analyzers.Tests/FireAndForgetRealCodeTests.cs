@@ -86,6 +86,44 @@ public class FireAndForgetRealCodeTests
                 void M(List<Task> tasks) { tasks.ForEach(t => { t = {|SG1001:FooAsync()|}; }); }
             }
             """ },
+
+        // Shape F: an entry of this compilation that holds its task in a field or auto-property still carries it.
+        { "class entry with a Task field taken, only its token source used", """
+            sealed class Running
+            {
+                public readonly CancellationTokenSource Cts = new();
+                public Task Work = Task.CompletedTask;
+            }
+            class C
+            {
+                private readonly ConcurrentDictionary<string, Running> _running = new();
+                void Stop(string sessionId)
+                {
+                    if ({|SG1001:_running.TryRemove(sessionId, out var running)|})
+                    {
+                        running.Cts.Cancel();
+                    }
+                }
+            }
+            """ },
+        { "struct entry with a Task auto-property taken, only its token source used", """
+            readonly struct Running
+            {
+                public CancellationTokenSource Cts { get; init; }
+                public Task Work { get; init; }
+            }
+            class C
+            {
+                private readonly Dictionary<string, Running> _running = new();
+                void Stop(string sessionId)
+                {
+                    if ({|SG1001:_running.Remove(sessionId, out var running)|})
+                    {
+                        running.Cts.Cancel();
+                    }
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -175,6 +213,58 @@ public class FireAndForgetRealCodeTests
                 Task FooAsync() => Task.CompletedTask;
                 void Track(Task t) { }
                 void M(Task p) { p = FooAsync(); Track(p); }
+            }
+            """ },
+
+        // Shape F: a lifetime task the type computes is not work handed over with the value.
+        { "channel reader taken out of a dictionary", """
+            class C
+            {
+                private readonly ConcurrentDictionary<string, ChannelReader<int>> _readers = new();
+                void Drop(string id)
+                {
+                    if (_readers.TryRemove(id, out var reader))
+                    {
+                        Console.WriteLine(reader.Count);
+                    }
+                }
+            }
+            """ },
+        { "own type with a computed Completion property", """
+            sealed class Mailbox
+            {
+                private readonly TaskCompletionSource _done = new();
+                public string Name { get; init; } = "";
+                public Task Completion => _done.Task;
+            }
+            class C
+            {
+                private readonly Dictionary<string, Mailbox> _boxes = new();
+                void Drop(string id)
+                {
+                    if (_boxes.Remove(id, out var box))
+                    {
+                        Console.WriteLine(box.Name);
+                    }
+                }
+            }
+            """ },
+        { "own type whose task is a private field", """
+            sealed class Pump
+            {
+                private readonly Task _loop = Task.CompletedTask;
+                public string Name { get; init; } = "";
+            }
+            class C
+            {
+                private readonly Dictionary<string, Pump> _pumps = new();
+                void Drop(string id)
+                {
+                    if (_pumps.Remove(id, out var pump))
+                    {
+                        Console.WriteLine(pump.Name);
+                    }
+                }
             }
             """ },
     };

@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using SessionGuard;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 
@@ -54,5 +55,13 @@ public static class NotReported
         await Task.WhenAny(work, Task.Delay(timeout, ct)).ConfigureAwait(ConfigureAwaitOptions.None);
         await Task.WhenAny(work, Task.Delay(timeout, ct)).WaitAsync(ct).ConfigureAwait(false);
         return winner == work;
+    }
+
+    public static void Detach(ConcurrentDictionary<string, ChannelReader<string>> inbound, string clientUid)
+    {
+        if (inbound.TryRemove(clientUid, out var reader))   // reader.Completion is the channel's, not this caller's
+        {
+            Console.WriteLine($"{clientUid} detached with {reader.Count} frames unread");
+        }
     }
 }
