@@ -8,6 +8,7 @@ internal sealed class KnownTypes
 {
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _awaitable = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _owners = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _handsBack = new(SymbolEqualityComparer.Default);
 
     public KnownTypes(Compilation compilation)
     {
@@ -162,6 +163,27 @@ internal sealed class KnownTypes
 
         bool result = ComputeIsSessionOwner(type);
         _owners.TryAdd(type, result);
+        return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="method"/> (an original definition) returns one of its own task parameters on every
+    /// return: see <see cref="HandBackMethods.ReturnsOwnTaskParameter"/>. Cached per method.
+    /// </summary>
+    public bool HandsBackTaskParameter(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_handsBack.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        bool result = HandBackMethods.ReturnsOwnTaskParameter(method, this);
+        _handsBack.TryAdd(method, result);
         return result;
     }
 

@@ -135,7 +135,10 @@ internal static class TaskOperations
         }
     }
 
-    /// <summary>True when the method is an owner that takes the task over: Session.Run/Own, TaskExtensions.Forget, configured ones.</summary>
+    /// <summary>
+    /// True when the method is an owner that takes the task over: Session.Run/Own, TaskExtensions.Forget, an extension
+    /// named Forget, FireAndForget, SafeFireAndForget or ObserveErrors on a task, configured ones.
+    /// </summary>
     public static bool IsOwnerMethod(IMethodSymbol method, KnownTypes types, FireAndForgetOptions options)
     {
         var original = (method.ReducedFrom ?? method).OriginalDefinition;
@@ -151,6 +154,11 @@ internal static class TaskOperations
             {
                 return true;
             }
+        }
+
+        if (HandBackMethods.IsConventionalObserver(original, types))
+        {
+            return true;
         }
 
         return options.IsOwnerMethod(original);
@@ -170,6 +178,12 @@ internal static class TaskOperations
         }
 
         if (IsOwnerMethod(method, types, options))
+        {
+            return false;
+        }
+
+        // task.ObserveErrors() of this project hands back the task it was given: that one was handed over already.
+        if (types.HandsBackTaskParameter((method.ReducedFrom ?? method).OriginalDefinition))
         {
             return false;
         }

@@ -124,6 +124,68 @@ public class FireAndForgetRealCodeTests
                 }
             }
             """ },
+
+        // Shape A: only the same task coming back is already handed over; a new task is still dropped.
+        { "ContinueWith on a dropped task is a different task", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().ContinueWith(_ => Console.WriteLine("sent"))|}; }
+            }
+            """ },
+        { "own helper that returns the continuation, not the task", """
+            static class TaskHelpers
+            {
+                public static Task LogCompletion(this Task task) => task.ContinueWith(_ => Console.WriteLine("done"));
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().LogCompletion()|}; _ = {|SG1001:SendAsync().LogCompletion()|}; }
+            }
+            """ },
+        { "own helper that returns its task on one path only", """
+            static class TaskHelpers
+            {
+                public static Task OrDelay(this Task task, bool keep)
+                {
+                    if (keep)
+                    {
+                        return task;
+                    }
+
+                    return Task.Delay(10);
+                }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().OrDelay(false)|}; }
+            }
+            """ },
+        { "async helper returns a new task", """
+            static class TaskHelpers
+            {
+                public static async Task Logged(this Task task) { await task; Console.WriteLine("done"); }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().Logged()|}; }
+            }
+            """ },
+        { "observer name not taking the task as this", """
+            static class Observer
+            {
+                public static Task ObserveErrors(Task task) => task.ContinueWith(t => Console.WriteLine(t.Status));
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:Observer.ObserveErrors(SendAsync())|}; }
+            }
+            """ },
+
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -267,6 +329,115 @@ public class FireAndForgetRealCodeTests
                 }
             }
             """ },
+
+        // Shape A: an observer helper that returns the task it was given.
+        { "own ObserveErrors-like helper returning its task", """
+            static class TaskHelpers
+            {
+                public static Task LogFaults(this Task task, ILogger logger)
+                {
+                    task.GetAwaiter().OnCompleted(() =>
+                    {
+                        if (task.IsFaulted)
+                        {
+                            logger.LogError(task.Exception, "failed");
+                        }
+                    });
+                    return task;
+                }
+
+                public static Task<T> LogFaults<T>(this Task<T> task, ILogger logger) => task;
+            }
+            class C
+            {
+                private readonly Task _loop = Task.CompletedTask;
+                Task SendAsync() => Task.CompletedTask;
+                Task<int> CountAsync() => Task.FromResult(1);
+                void M(ILogger logger)
+                {
+                    SendAsync().LogFaults(logger);
+                    _ = SendAsync().LogFaults(logger);
+                    _ = _loop.LogFaults(logger);
+                    CountAsync().LogFaults(logger);
+                    var t = SendAsync().LogFaults(logger);
+                }
+            }
+            """ },
+        { "_ = task.ObserveErrors() of an own helper that returns its task", """
+            static class TaskHelpers
+            {
+                public static Task ObserveErrors(this Task task)
+                {
+                    task.GetAwaiter().OnCompleted(() => _ = task.Exception);
+                    return task;
+                }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(Task task) { _ = task.ObserveErrors(); _ = SendAsync().ObserveErrors(); }
+            }
+            """ },
+        { "own static observer, not an extension, that returns its task", """
+            static class Observer
+            {
+                public static Task ObserveErrors(Task task)
+                {
+                    task.GetAwaiter().OnCompleted(() => _ = task.Exception);
+                    return task;
+                }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { Observer.ObserveErrors(SendAsync()); _ = Observer.ObserveErrors(SendAsync()); }
+            }
+            """ },
+        { "helper returning its task from a local function and a lambda inside", """
+            static class TaskHelpers
+            {
+                public static Task Track(Task task)
+                {
+                    Func<Task> later = () => Task.Delay(1);
+                    return (task);
+                    Task Other() => Task.CompletedTask;
+                }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { TaskHelpers.Track(SendAsync()); }
+            }
+            """ },
+        { "conventional observer names on a task, in any namespace", """
+            namespace Some.Library
+            {
+                public static class Fire
+                {
+                    public static Task Forget(this Task task) => task.ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
+                    public static Task FireAndForget(this Task task) => task.ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
+                    public static ValueTask SafeFireAndForget(this ValueTask task) => default;
+                    public static Task ObserveErrors(this Task task) => task.ContinueWith(_ => { }, TaskContinuationOptions.OnlyOnFaulted);
+                }
+            }
+            namespace App
+            {
+                using Some.Library;
+                class C
+                {
+                    Task SendAsync() => Task.CompletedTask;
+                    ValueTask WriteAsync() => default;
+                    void M()
+                    {
+                        SendAsync().Forget();
+                        _ = SendAsync().FireAndForget();
+                        WriteAsync().SafeFireAndForget();
+                        _ = SendAsync().ObserveErrors();
+                    }
+                }
+            }
+            """ },
+
     };
 
     [Theory]
