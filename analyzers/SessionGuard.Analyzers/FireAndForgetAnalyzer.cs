@@ -20,12 +20,14 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     internal const string KindInnerTask = "InnerTask";
     internal const string KindLocal = "Local";
     internal const string KindCollection = "Collection";
+    internal const string KindUnobservedFault = "UnobservedFault";
 
     private static readonly ImmutableDictionary<string, string?> StatementProperties = Props(KindStatement);
     private static readonly ImmutableDictionary<string, string?> DiscardProperties = Props(KindDiscard);
     private static readonly ImmutableDictionary<string, string?> InnerTaskProperties = Props(KindInnerTask);
     internal static readonly ImmutableDictionary<string, string?> LocalProperties = Props(KindLocal);
     internal static readonly ImmutableDictionary<string, string?> CollectionProperties = Props(KindCollection);
+    private static readonly ImmutableDictionary<string, string?> UnobservedFaultProperties = Props(KindUnobservedFault);
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FireAndForget);
@@ -96,7 +98,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         var options = FireAndForgetOptions.Get(context.Options, statement.Syntax.SyntaxTree);
-        if (!TaskOperations.IsFreshTask(expression, types, options) || IsSubstituteConfiguration(statement))
+        if (!TaskOperations.IsFreshTask(expression, types, options) || IsSubstituteConfiguration(statement)
+            || SelfObservingWork.IsSelfObserving(expression, types))
         {
             return;
         }
@@ -107,6 +110,11 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
                 Descriptors.FireAndForget, expression.Syntax.GetLocation(), InnerTaskProperties,
                 TaskOperations.Describe(((IAwaitOperation)expression).Operation),
                 "awaited only as the outer task; the inner task it returns is dropped (use Unwrap or await the result)"));
+            return;
+        }
+
+        if (ReportUnobservedFault(context, expression, types))
+        {
             return;
         }
 
@@ -169,7 +177,12 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         var options = FireAndForgetOptions.Get(context.Options, assignment.Syntax.SyntaxTree);
-        if (!options.ReportDiscards || !TaskOperations.IsFreshTask(value, types, options))
+        if (!options.ReportDiscards || !TaskOperations.IsFreshTask(value, types, options) || SelfObservingWork.IsSelfObserving(value, types))
+        {
+            return;
+        }
+
+        if (ReportUnobservedFault(context, value, types))
         {
             return;
         }
@@ -177,6 +190,29 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.FireAndForget, value.Syntax.GetLocation(), DiscardProperties,
             TaskOperations.Describe(value), "discarded with '_ ='"));
+    }
+
+    /// <summary>
+    /// <c>SendAsync().ContinueWith(t => Log("failed"), OnlyOnFaulted)</c> dropped: the continuation runs on the fault
+    /// but never reads it, so the antecedent's exception is the one lost. Reported on the antecedent: handing the
+    /// continuation to an owner would not observe anything.
+    /// </summary>
+    private static bool ReportUnobservedFault(OperationAnalysisContext context, IOperation expression, KnownTypes types)
+    {
+        if (TaskOperations.Unwrap(expression) is not IInvocationOperation { Instance: { } antecedent } invocation
+            || !ContinuationObservers.IsContinueWith(invocation, types)
+            || !ContinuationObservers.IsOnlyOnFaulted(invocation)
+            || ContinuationObservers.Lambda(invocation) is not { } lambda
+            || ContinuationObservers.ReadsFault(lambda, types))
+        {
+            return false;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.FireAndForget, antecedent.Syntax.GetLocation(), UnobservedFaultProperties,
+            TaskOperations.Describe(antecedent),
+            "continued only on a fault by a continuation that does not observe the fault (it never reads the antecedent's Exception)"));
+        return true;
     }
 
     private static ImmutableDictionary<string, string?> Props(string kind) =>

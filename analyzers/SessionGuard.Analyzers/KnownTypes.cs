@@ -9,6 +9,8 @@ internal sealed class KnownTypes
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _awaitable = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _owners = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _handsBack = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _keeps = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _guarded = new(SymbolEqualityComparer.Default);
 
     public KnownTypes(Compilation compilation)
     {
@@ -184,6 +186,48 @@ internal sealed class KnownTypes
 
         bool result = HandBackMethods.ReturnsOwnTaskParameter(method, this);
         _handsBack.TryAdd(method, result);
+        return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="method"/> (an original definition of this compilation) stores the task it returns in
+    /// a field of its type that the type joins at teardown: see <see cref="KeptTaskMethods.KeepsReturnedTask"/>. Cached.
+    /// </summary>
+    public bool KeepsReturnedTask(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_keeps.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        bool result = KeptTaskMethods.KeepsReturnedTask(method, this);
+        _keeps.TryAdd(method, result);
+        return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="method"/> (an original definition of this compilation) observes its own faults: see
+    /// <see cref="GuardedBodies.IsGuardedMethod"/>. Cached per method.
+    /// </summary>
+    public bool IsGuardedMethod(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_guarded.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        bool result = GuardedBodies.IsGuardedMethod(method);
+        _guarded.TryAdd(method, result);
         return result;
     }
 

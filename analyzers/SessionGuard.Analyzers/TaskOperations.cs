@@ -188,6 +188,20 @@ internal static class TaskOperations
             return false;
         }
 
+        // _ = x.StartLoopAsync(): the method keeps the task it returns in a field that its type joins at teardown.
+        if (types.KeepsReturnedTask((method.ReducedFrom ?? method).OriginalDefinition))
+        {
+            return false;
+        }
+
+        // task.ContinueWith(t => Log(t.Exception)): the continuation is the observer; its own task carries nothing.
+        if (ContinuationObservers.IsContinueWith(invocation, types)
+            && ContinuationObservers.Lambda(invocation) is { } continuation
+            && ContinuationObservers.Observes(invocation, continuation, types))
+        {
+            return false;
+        }
+
         // A container or Interlocked hands back a task it (or its caller) already owns.
         if (original.ReturnType.TypeKind == TypeKind.TypeParameter && original.MethodKind != MethodKind.DelegateInvoke
             && containing is not null

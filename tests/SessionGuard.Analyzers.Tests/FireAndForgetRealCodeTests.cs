@@ -186,6 +186,123 @@ public class FireAndForgetRealCodeTests
             }
             """ },
 
+        // Shape B: a continuation that runs on the fault but never reads it leaves the antecedent's fault unobserved.
+        { "OnlyOnFaulted continuation that never reads Exception, reported on the antecedent", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M()
+                {
+                    {|SG1001:SendAsync()|}.ContinueWith(_ => Console.WriteLine("failed"), TaskContinuationOptions.OnlyOnFaulted);
+                    _ = {|SG1001:SendAsync()|}.ContinueWith(t => Console.WriteLine(t.Status), TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                }
+            }
+            """ },
+        { "OnlyOnFaulted catch-all continuation that never reads Exception", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M()
+                {
+                    {|SG1001:SendAsync()|}.ContinueWith(t => { try { Console.WriteLine(t.Status); } catch (Exception) { } }, TaskContinuationOptions.OnlyOnFaulted);
+                }
+            }
+            """ },
+        { "continuation with a catch-all body that never touches the antecedent", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().ContinueWith(_ => { try { Console.WriteLine("sent"); } catch { } })|}; }
+            }
+            """ },
+        { "async continuation reading Exception: its inner task can still fail", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    {|SG1001:await SendAsync().ContinueWith(async t => { Console.WriteLine(t.Exception); await Task.Delay(1); })|};
+                }
+            }
+            """ },
+        { "continuation whose catch rethrows", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M() { {|SG1001:SendAsync().ContinueWith(t => { try { t.Wait(); } catch (Exception) { throw; } })|}; }
+            }
+            """ },
+
+        // Shape C: detached work whose guard does not hold keeps being reported.
+        { "catch that awaits something that can fail", """
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                Task ReportAsync(Exception ex) => Task.CompletedTask;
+                void M()
+                {
+                    _ = {|SG1001:Task.Run(async () => { try { await WorkAsync(); } catch (Exception ex) { await ReportAsync(ex); } })|};
+                }
+            }
+            """ },
+        { "while (true) with no way to end", """
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                void M(ILogger logger)
+                {
+                    _ = {|SG1001:Task.Run(async () =>
+                    {
+                        while (true)
+                        {
+                            try { await WorkAsync(); }
+                            catch (Exception ex) { logger.LogError(ex, "failed"); }
+                        }
+                    })|};
+                    _ = {|SG1001:Task.Run(async () =>
+                    {
+                        try
+                        {
+                            while (true) { await WorkAsync(); }
+                        }
+                        catch (Exception ex) { logger.LogError(ex, "failed"); }
+                    })|};
+                }
+            }
+            """ },
+        { "callee whose catch rethrows, catches one type only, or is not async", """
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                async Task RethrowAsync() { try { await WorkAsync(); } catch (Exception) { Console.WriteLine("x"); throw; } }
+                async Task NarrowAsync() { try { await WorkAsync(); } catch (System.IO.IOException) { } }
+                Task NotAsync() { try { return WorkAsync(); } catch (Exception) { return Task.CompletedTask; } }
+                async Task MoreAsync() { Console.WriteLine("start"); try { await WorkAsync(); } catch (Exception) { } }
+                void M()
+                {
+                    _ = {|SG1001:RethrowAsync()|};
+                    _ = {|SG1001:NarrowAsync()|};
+                    _ = {|SG1001:NotAsync()|};
+                    _ = {|SG1001:MoreAsync()|};
+                    _ = {|SG1001:Task.Run(() => WorkAsync())|};
+                }
+            }
+            """ },
+        // Shape D: a callee that keeps its task only counts when its type joins the task at teardown.
+        { "callee stores the task but its type never joins it", """
+            class Worker
+            {
+                private Task _loop = Task.CompletedTask;
+                public Task StartLoopAsync() { _loop = RunAsync(); return _loop; }
+                public Task StartOtherAsync() { _loop = RunAsync(); return RunAsync(); }
+                async Task RunAsync() { await Task.Delay(1); }
+                public void Dispose() { Console.WriteLine("disposed"); }
+            }
+            class C
+            {
+                void M(Worker w) { _ = {|SG1001:w.StartLoopAsync()|}; {|SG1001:w.StartOtherAsync()|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -438,6 +555,204 @@ public class FireAndForgetRealCodeTests
             }
             """ },
 
+        // Shape B: a dropped continuation that is the observer of its antecedent.
+        { "continuations that read the antecedent's Exception", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(ILogger logger, Task task)
+                {
+                    SendAsync().ContinueWith(t => logger.LogError(t.Exception, "send failed"), TaskContinuationOptions.OnlyOnFaulted);
+                    _ = SendAsync().ContinueWith(t => { if (t.IsFaulted) { logger.LogError(t.Exception, "send failed"); } });
+                    task.ContinueWith(c => _ = task.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+                }
+            }
+            """ },
+        { "continuations that copy the outcome into a TaskCompletionSource", """
+            class C
+            {
+                Task<int> CountAsync() => Task.FromResult(1);
+                Task<int> Relay()
+                {
+                    var tcs = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    CountAsync().ContinueWith(t =>
+                    {
+                        if (t.IsCanceled) tcs.TrySetCanceled();
+                        else if (t.IsFaulted) tcs.TrySetException(t.Exception!.InnerExceptions);
+                        else tcs.TrySetResult(t.Result);
+                    }, TaskScheduler.Default);
+                    var plain = new TaskCompletionSource();
+                    _ = CountAsync().ContinueWith(t => plain.SetResult(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                    return tcs.Task;
+                }
+            }
+            """ },
+        { "continuation whose body is a catch-all around the antecedent", """
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(ILogger logger)
+                {
+                    SendAsync().ContinueWith(t =>
+                    {
+                        try
+                        {
+                            t.GetAwaiter().GetResult();
+                        }
+                        catch (Exception ex)
+                        {
+                            logger.LogError(ex, "send failed");
+                        }
+                    });
+                }
+            }
+            """ },
+        { "own observer helper built on ContinueWith", """
+            static class TaskHelpers
+            {
+                public static Task LogFaults(this Task task, ILogger logger)
+                {
+                    task.ContinueWith(t => logger.LogError(t.Exception, "failed"), TaskContinuationOptions.OnlyOnFaulted);
+                    return task;
+                }
+            }
+            class C
+            {
+                Task SendAsync() => Task.CompletedTask;
+                void M(ILogger logger) { _ = SendAsync().LogFaults(logger); }
+            }
+            """ },
+
+        // Shape C: detached work that observes itself (a hand-written Forget(logger)).
+        { "Task.Run of a lambda that is wholly try/catch (Exception)", """
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                void M(ILogger logger, TaskCompletionSource tcs)
+                {
+                    _ = Task.Run(async () =>
+                    {
+                        try { await WorkAsync(); }
+                        catch (Exception ex) { logger.LogError(ex, "work failed"); }
+                    });
+                    _ = Task.Run(async () =>
+                    {
+                        try { await WorkAsync(); tcs.TrySetResult(); }
+                        catch (Exception ex) { tcs.TrySetException(ex); }
+                    });
+                    Task.Run(() => { try { Console.WriteLine("x"); } catch { } });
+                }
+            }
+            """ },
+        { "discarded call of an own method or local function that observes itself", """
+            class C
+            {
+                private readonly ILogger _logger;
+                C(ILogger logger) { _logger = logger; }
+                Task WorkAsync(CancellationToken ct) => Task.CompletedTask;
+
+                async Task PumpAsync(CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        try
+                        {
+                            await WorkAsync(ct);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                        catch (Exception ex)
+                        {
+                            _logger.LogError(ex, "pump failed");
+                        }
+                    }
+                }
+
+                async Task DrainAsync(ChannelReader<int> reader)
+                {
+                    try
+                    {
+                        await foreach (var item in reader.ReadAllAsync())
+                        {
+                            await WorkAsync(default);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        _logger.LogError(ex, "drain failed");
+                    }
+                }
+
+                async Task TickAsync(CancellationToken ct)
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            await Task.Delay(1000, ct);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return;
+                        }
+                        catch (Exception ex)
+                        {
+                            _logger.LogError(ex, "tick failed");
+                        }
+                    }
+                }
+
+                void Pump()
+                {
+                    try { Console.WriteLine("pump"); }
+                    catch (Exception ex) { _logger.LogError(ex, "pump failed"); }
+                }
+
+                void Start(ChannelReader<int> reader, CancellationToken ct)
+                {
+                    _ = PumpAsync(ct);
+                    _ = DrainAsync(reader);
+                    _ = TickAsync(ct);
+                    _ = Task.Run(() => Pump());
+                    _ = Task.Run(Pump);
+                    _ = Task.Run(() => PumpAsync(ct));
+                    _ = Task.Run(async () => await PumpAsync(ct).ConfigureAwait(false));
+                    _ = Local();
+                    PumpAsync(ct);
+
+                    async Task Local()
+                    {
+                        try { await WorkAsync(ct); }
+                        catch (Exception ex) { _logger.LogError(ex, "local failed"); }
+                    }
+                }
+            }
+            """ },
+        // Shape D: a callee that keeps the task it returns in a field its type awaits on dispose.
+        { "callee keeps the task it returns and awaits it on dispose", """
+            sealed class Worker : IAsyncDisposable
+            {
+                private readonly CancellationTokenSource _cts = new();
+                private Task? _loop;
+                public Task StartLoopAsync() { _loop = RunAsync(_cts.Token); return _loop; }
+                public Task EnsureStartedAsync() => _loop ??= RunAsync(_cts.Token);
+                async Task RunAsync(CancellationToken ct) { await Task.Delay(1, ct); }
+                public async ValueTask DisposeAsync()
+                {
+                    _cts.Cancel();
+                    if (_loop is not null)
+                    {
+                        try { await _loop; } catch (OperationCanceledException) { }
+                    }
+                }
+            }
+            class C
+            {
+                void M(Worker w) { _ = w.StartLoopAsync(); w.EnsureStartedAsync(); }
+            }
+            """ },
     };
 
     [Theory]

@@ -1,0 +1,116 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>
+/// <c>task.ContinueWith(t => ...)</c> whose continuation is the observer of <c>task</c>: it reads the antecedent's
+/// <c>Exception</c>, copies its outcome into a <c>TaskCompletionSource</c>, or its whole body is a catch-all. Dropping
+/// such a continuation loses nothing; an <c>OnlyOnFaulted</c> continuation that never reads <c>Exception</c> leaves
+/// the antecedent's fault unobserved, and that is what SG1001 reports (on the antecedent).
+/// </summary>
+internal static class ContinuationObservers
+{
+    /// <summary>TaskContinuationOptions.OnlyOnFaulted: NotOnRanToCompletion | NotOnCanceled.</summary>
+    private const long OnlyOnFaulted = 0x10000 | 0x40000;
+
+    /// <summary>True for <c>Task.ContinueWith</c> or <c>Task&lt;T&gt;.ContinueWith</c> called on a task.</summary>
+    public static bool IsContinueWith(IInvocationOperation invocation, KnownTypes types) =>
+        invocation.TargetMethod.Name == "ContinueWith"
+        && invocation.Instance is not null
+        && types.IsTask(invocation.TargetMethod.ContainingType);
+
+    /// <summary>The continuation when it is a lambda (or anonymous method); null for a method group or a delegate value.</summary>
+    public static IAnonymousFunctionOperation? Lambda(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (TaskOperations.Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
+            {
+                return lambda;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when a constant <c>TaskContinuationOptions</c> argument includes <c>OnlyOnFaulted</c>.</summary>
+    public static bool IsOnlyOnFaulted(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Value.Type is { TypeKind: TypeKind.Enum, Name: "TaskContinuationOptions" }
+                && argument.Value.ConstantValue is { HasValue: true, Value: { } value }
+                && (System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture) & OnlyOnFaulted) == OnlyOnFaulted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the continuation observes the antecedent: reads a task's <c>Exception</c>, completes a
+    /// <c>TaskCompletionSource</c> from it, or (unless it runs only on a fault, where only reading the fault counts)
+    /// uses the antecedent inside a body that is wholly a catch-all (<see cref="GuardedBodies"/>).
+    /// </summary>
+    public static bool Observes(IInvocationOperation invocation, IAnonymousFunctionOperation lambda, KnownTypes types) =>
+        // An async continuation's own task (the inner one) can still fault unless its whole body is guarded.
+        (!lambda.Symbol.IsAsync || GuardedBodies.IsGuardedLambda(lambda))
+        && (ReadsFault(lambda, types)
+        || (!IsOnlyOnFaulted(invocation) && UsesAntecedent(lambda) && GuardedBodies.IsGuardedLambda(lambda)));
+
+    private static bool UsesAntecedent(IAnonymousFunctionOperation lambda)
+    {
+        if (lambda.Symbol.Parameters.IsEmpty)
+        {
+            return false;
+        }
+
+        var antecedent = lambda.Symbol.Parameters[0];
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (operation is IParameterReferenceOperation reference && KnownTypes.Same(reference.Parameter, antecedent))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the lambda reads a task's <c>Exception</c> or completes a <c>TaskCompletionSource</c>.</summary>
+    public static bool ReadsFault(IAnonymousFunctionOperation lambda, KnownTypes types) => ReadsException(lambda, types) || CompletesSource(lambda);
+
+    /// <summary>True when the lambda reads <c>Exception</c> of a task (its antecedent parameter or the task it continues).</summary>
+    private static bool ReadsException(IAnonymousFunctionOperation lambda, KnownTypes types)
+    {
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (operation is IPropertyReferenceOperation { Property.Name: "Exception" } property && types.IsTask(property.Property.ContainingType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool CompletesSource(IAnonymousFunctionOperation lambda)
+    {
+        foreach (var operation in lambda.Body.Descendants())
+        {
+            if (operation is IInvocationOperation invocation
+                && invocation.TargetMethod.Name is "TrySetException" or "TrySetResult" or "TrySetCanceled" or "TrySetFromTask"
+                    or "SetException" or "SetResult" or "SetCanceled" or "SetFromTask"
+                && invocation.TargetMethod.ContainingType is { Name: "TaskCompletionSource" } source
+                && source.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,181 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>
+/// Bodies that observe their own faults: wholly <c>try { ... } catch (Exception) { log; }</c> with no rethrow, possibly
+/// inside a loop that can end (a condition other than <c>true</c>, a <c>foreach</c>, or a <c>break</c>/<c>return</c>).
+/// Such work is a hand-written <c>Forget(logger)</c>: its task never faults. Not guarded: a catch that rethrows, a
+/// catch that awaits something outside its own catch-all, a <c>while (true)</c> with no way out. Reads syntax only.
+/// </summary>
+internal static class GuardedBodies
+{
+    /// <summary>True when the lambda's body is guarded (an async lambda, or one that returns nothing).</summary>
+    public static bool IsGuardedLambda(IAnonymousFunctionOperation lambda) =>
+        (lambda.Symbol.IsAsync || lambda.Symbol.ReturnsVoid)
+        && lambda.Syntax is AnonymousFunctionExpressionSyntax { Block: { } block }
+        && IsGuardedBlock(block);
+
+    /// <summary>
+    /// True for a method or local function of this compilation, async or returning nothing, whose body is guarded.
+    /// A non-async method's <c>try</c> only catches what is thrown before its task is returned, so it does not count.
+    /// </summary>
+    public static bool IsGuardedMethod(IMethodSymbol method)
+    {
+        if (!(method.IsAsync || method.ReturnsVoid) || method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var block = reference.GetSyntax() switch
+            {
+                BaseMethodDeclarationSyntax declaration => declaration.Body,
+                LocalFunctionStatementSyntax localFunction => localFunction.Body,
+                _ => null,
+            };
+
+            if (block is not null)
+            {
+                return IsGuardedBlock(block);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsGuardedBlock(BlockSyntax block) => block.Statements.Count == 1 && IsGuardedStatement(block.Statements[0]);
+
+    private static bool IsGuardedStatement(StatementSyntax statement)
+    {
+        switch (statement)
+        {
+            case BlockSyntax block:
+                return IsGuardedBlock(block);
+            case TryStatementSyntax @try:
+                return IsGuardedTry(@try) && !HasEndlessLoop(@try.Block);
+            case WhileStatementSyntax @while:
+                return CanEnd(@while.Condition, @while.Statement) && IsGuardedStatement(@while.Statement);
+            case DoStatementSyntax @do:
+                return CanEnd(@do.Condition, @do.Statement) && IsGuardedStatement(@do.Statement);
+            case ForStatementSyntax @for:
+                return CanEnd(@for.Condition, @for.Statement) && IsGuardedStatement(@for.Statement);
+            case CommonForEachStatementSyntax forEach:
+                return IsGuardedStatement(forEach.Statement);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// A try with a catch-all (<c>catch</c>, <c>catch (Exception)</c> or <c>catch (System.Exception)</c>, no filter)
+    /// where no catch rethrows a fault or awaits outside a nested guarded try. A catch of
+    /// <c>OperationCanceledException</c> may rethrow: that ends the task as canceled, not faulted.
+    /// </summary>
+    private static bool IsGuardedTry(TryStatementSyntax @try)
+    {
+        bool catchAll = false;
+        foreach (var clause in @try.Catches)
+        {
+            string? type = clause.Declaration?.Type is { } t ? t.ToString() : null;
+            bool cancellation = type is "OperationCanceledException" or "System.OperationCanceledException"
+                or "TaskCanceledException" or "System.Threading.Tasks.TaskCanceledException";
+            if (!cancellation && (Throws(clause.Block) || AwaitsUnguarded(clause.Block)))
+            {
+                return false;
+            }
+
+            if (clause.Filter is null && (type is null or "Exception" or "System.Exception"))
+            {
+                catchAll = true;
+            }
+        }
+
+        return catchAll;
+    }
+
+    /// <summary>A loop can end when its condition is not the constant <c>true</c>, or when its body breaks out or returns.</summary>
+    private static bool CanEnd(ExpressionSyntax? condition, StatementSyntax body) =>
+        (condition is not null && !condition.IsKind(SyntaxKind.TrueLiteralExpression)) || Exits(body);
+
+    private static bool Exits(SyntaxNode body)
+    {
+        foreach (var node in body.DescendantNodesAndSelf(static n => !IsNestedFunction(n) && !IsNestedLoopOrSwitch(n)))
+        {
+            if (node is ReturnStatementSyntax or BreakStatementSyntax or YieldStatementSyntax { RawKind: (int)SyntaxKind.YieldBreakStatement })
+            {
+                return true;
+            }
+        }
+
+        // return also leaves through nested loops and switches.
+        foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+        {
+            if (node is ReturnStatementSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasEndlessLoop(SyntaxNode body)
+    {
+        foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+        {
+            bool endless = node switch
+            {
+                WhileStatementSyntax @while => !CanEnd(@while.Condition, @while.Statement),
+                DoStatementSyntax @do => !CanEnd(@do.Condition, @do.Statement),
+                ForStatementSyntax @for => !CanEnd(@for.Condition, @for.Statement),
+                _ => false,
+            };
+
+            if (endless)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Throws(SyntaxNode block)
+    {
+        foreach (var node in block.DescendantNodes(static n => !IsNestedFunction(n)))
+        {
+            if (node is ThrowStatementSyntax or ThrowExpressionSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>An await in a catch block that no guarded try of the same block wraps: what it awaits can fail.</summary>
+    private static bool AwaitsUnguarded(SyntaxNode block)
+    {
+        foreach (var node in block.DescendantNodes(static n => !IsNestedFunction(n) && !(n is TryStatementSyntax t && IsGuardedTry(t))))
+        {
+            if (node is AwaitExpressionSyntax
+                || (node is CommonForEachStatementSyntax forEach && forEach.AwaitKeyword.IsKind(SyntaxKind.AwaitKeyword))
+                || (node is UsingStatementSyntax @using && @using.AwaitKeyword.IsKind(SyntaxKind.AwaitKeyword)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsNestedFunction(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
+
+    private static bool IsNestedLoopOrSwitch(SyntaxNode node) =>
+        node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or SwitchStatementSyntax;
+}
