@@ -45,9 +45,32 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationAction(ctx => AnalyzeExpressionStatement(ctx, types), OperationKind.ExpressionStatement);
-            start.RegisterOperationAction(ctx => AnalyzeConversion(ctx, types), OperationKind.Conversion);
-            start.RegisterOperationBlockStartAction(blockStart => TaskLocalAnalysis.Register(blockStart, types));
+            bool tests = TestProjects.IsTestProject(start.Compilation, start.Options);
+            start.RegisterOperationAction(
+                ctx =>
+                {
+                    if (!TestProjects.Silenced(tests, ctx.Options, ctx.Operation.Syntax.SyntaxTree))
+                    {
+                        AnalyzeExpressionStatement(ctx, types);
+                    }
+                },
+                OperationKind.ExpressionStatement);
+            start.RegisterOperationAction(
+                ctx =>
+                {
+                    if (!TestProjects.Silenced(tests, ctx.Options, ctx.Operation.Syntax.SyntaxTree))
+                    {
+                        AnalyzeConversion(ctx, types);
+                    }
+                },
+                OperationKind.Conversion);
+            start.RegisterOperationBlockStartAction(blockStart =>
+            {
+                if (blockStart.OperationBlocks.IsEmpty || !TestProjects.Silenced(tests, blockStart.Options, blockStart.OperationBlocks[0].Syntax.SyntaxTree))
+                {
+                    TaskLocalAnalysis.Register(blockStart, types);
+                }
+            });
         });
     }
 

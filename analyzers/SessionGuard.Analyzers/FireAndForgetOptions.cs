@@ -8,45 +8,59 @@ namespace SessionGuard.Analyzers;
 
 /// <summary>
 /// The <c>.editorconfig</c> options of SG1001:
-/// <c>sessionguard.SG1001.report_discards</c> (true/false, default true) and
+/// <c>sessionguard.SG1001.report_discards</c> (true/false, default true),
 /// <c>sessionguard.SG1001.owner_methods</c> (a comma- or semicolon-separated list of methods that take ownership
-/// of a task: <c>Method</c>, <c>Type.Method</c> or <c>Namespace.Type.Method</c>).
+/// of a task: <c>Method</c>, <c>Type.Method</c> or <c>Namespace.Type.Method</c>), and the placeholder-by-design
+/// options <c>sessionguard.SG1001.owned_receiver_types</c> and <c>sessionguard.SG1001.fire_and_forget_arguments</c>
+/// (see <see cref="IsPlaceholderCall"/>), and <c>sessionguard.SG1001.report_in_test_projects</c> (true/false, default
+/// true; see <see cref="TestProjects"/>).
 /// </summary>
-internal sealed class FireAndForgetOptions
+internal sealed partial class FireAndForgetOptions
 {
     internal const string ReportDiscardsKey = "sessionguard.SG1001.report_discards";
     internal const string OwnerMethodsKey = "sessionguard.SG1001.owner_methods";
+    internal const string ReportInTestProjectsKey = "sessionguard.SG1001.report_in_test_projects";
 
     private static readonly ConcurrentDictionary<string, FireAndForgetOptions> Parsed = new(StringComparer.Ordinal);
-    private static readonly FireAndForgetOptions Default = new(true, Array.Empty<string>());
+    private static readonly FireAndForgetOptions Default = new(true, true, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>());
 
     private readonly string[] _ownerMethods;
 
-    private FireAndForgetOptions(bool reportDiscards, string[] ownerMethods)
+    private FireAndForgetOptions(bool reportDiscards, bool reportInTestProjects, string[] ownerMethods, string[] ownedReceivers, string[] placeholderArguments)
     {
         ReportDiscards = reportDiscards;
+        ReportInTestProjects = reportInTestProjects;
         _ownerMethods = ownerMethods;
+        _ownedReceivers = ownedReceivers;
+        _placeholderArguments = placeholderArguments;
     }
 
     public bool ReportDiscards { get; }
+
+    /// <summary>False when <c>report_in_test_projects = false</c>: SG1001 is then silent in a test project.</summary>
+    public bool ReportInTestProjects { get; }
 
     public static FireAndForgetOptions Get(AnalyzerOptions options, SyntaxTree tree)
     {
         var config = options.AnalyzerConfigOptionsProvider.GetOptions(tree);
         bool hasDiscards = config.TryGetValue(ReportDiscardsKey, out var discards);
         bool hasOwners = config.TryGetValue(OwnerMethodsKey, out var owners);
-        if (!hasDiscards && !hasOwners)
+        bool hasReceivers = config.TryGetValue(OwnedReceiverTypesKey, out var receivers);
+        bool hasArguments = config.TryGetValue(FireAndForgetArgumentsKey, out var arguments);
+        bool hasTests = config.TryGetValue(ReportInTestProjectsKey, out var tests);
+        if (!hasDiscards && !hasOwners && !hasReceivers && !hasArguments && !hasTests)
         {
             return Default;
         }
 
-        string key = (discards ?? string.Empty) + "\n" + (owners ?? string.Empty);
+        string key = (discards ?? string.Empty) + "\n" + (owners ?? string.Empty) + "\n" + (receivers ?? string.Empty) + "\n"
+            + (arguments ?? string.Empty) + "\n" + (tests ?? string.Empty);
         if (Parsed.TryGetValue(key, out var parsed))
         {
             return parsed;
         }
 
-        return Parsed.GetOrAdd(key, Parse(discards, owners));
+        return Parsed.GetOrAdd(key, Parse(discards, owners, receivers, arguments, tests));
     }
 
     /// <summary>True when <paramref name="method"/> is one of the configured owner methods.</summary>
@@ -102,6 +116,11 @@ internal sealed class FireAndForgetOptions
             yield return (ReportDiscardsKey, discards, "expected true or false (the default, true, applies)");
         }
 
+        if (config.TryGetValue(ReportInTestProjectsKey, out var tests) && !IsBoolean(tests))
+        {
+            yield return (ReportInTestProjectsKey, tests, "expected true or false (the default, true, applies)");
+        }
+
         if (config.TryGetValue(OwnerMethodsKey, out var owners))
         {
             foreach (var part in owners.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
@@ -112,6 +131,11 @@ internal sealed class FireAndForgetOptions
                     yield return (OwnerMethodsKey, entry, "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' or ';' (this entry is ignored)");
                 }
             }
+        }
+
+        foreach (var problem in PlaceholderProblems(config))
+        {
+            yield return problem;
         }
     }
 
@@ -155,21 +179,32 @@ internal sealed class FireAndForgetOptions
         return entry;
     }
 
-    private static FireAndForgetOptions Parse(string? discards, string? owners)
+    private static FireAndForgetOptions Parse(string? discards, string? owners, string? receivers, string? arguments, string? tests)
     {
         bool reportDiscards = !string.Equals(discards?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
-        var list = new List<string>();
-        if (owners is not null)
+        bool reportInTests = !string.Equals(tests?.Trim(), "false", StringComparison.OrdinalIgnoreCase);
+        return new FireAndForgetOptions(reportDiscards, reportInTests, Entries(owners, 1, allowCall: true), Entries(receivers, 1, allowCall: false), Entries(arguments, 2, allowCall: false));
+    }
+
+    /// <summary>The well-formed dotted names of a list value, each with at least <paramref name="minimumSegments"/> segments (a trailing <c>()</c> only where <paramref name="allowCall"/>).</summary>
+    private static string[] Entries(string? value, int minimumSegments, bool allowCall)
+    {
+        if (value is null)
         {
-            foreach (var part in owners.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+            return Array.Empty<string>();
+        }
+
+        var list = new List<string>();
+        foreach (var part in value.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string trimmed = part.Trim();
+            if ((allowCall || !trimmed.EndsWith("()", StringComparison.Ordinal))
+                && OwnerEntry(trimmed) is { } entry && entry.Split('.').Length >= minimumSegments)
             {
-                if (OwnerEntry(part.Trim()) is { } entry)
-                {
-                    list.Add(entry);
-                }
+                list.Add(entry);
             }
         }
 
-        return new FireAndForgetOptions(reportDiscards, list.ToArray());
+        return list.ToArray();
     }
 }

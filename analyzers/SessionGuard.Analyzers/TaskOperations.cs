@@ -177,7 +177,7 @@ internal static class TaskOperations
             return false;
         }
 
-        if (IsOwnerMethod(method, types, options))
+        if (IsOwnerMethod(method, types, options) || options.IsPlaceholderCall(invocation))
         {
             return false;
         }

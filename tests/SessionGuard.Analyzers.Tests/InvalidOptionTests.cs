@@ -26,6 +26,13 @@ public class InvalidOptionTests
             Verify.Diagnostic("SG1004").WithNoLocation().WithArguments("sessionguard.SG1001.report_discards", value, "expected true or false (the default, true, applies)"));
 
     [Fact]
+    public Task A_non_boolean_report_in_test_projects_is_reported() =>
+        Verify.Analyzer<InvalidOptionAnalyzer>(
+            Source,
+            "sessionguard.SG1001.report_in_test_projects = skip",
+            Verify.Diagnostic("SG1004").WithNoLocation().WithArguments("sessionguard.SG1001.report_in_test_projects", "skip", "expected true or false (the default, true, applies)"));
+
+    [Fact]
     public Task Well_formed_owner_methods_are_accepted() =>
         Verify.Analyzer<InvalidOptionAnalyzer>(Source, "sessionguard.SG1001.owner_methods = Enqueue, Jobs.Enqueue; MyApp.Jobs.Queue.Enqueue(), _track2");
 
@@ -59,6 +66,29 @@ public class InvalidOptionTests
             """;
         await Verify.Analyzer<FireAndForgetAnalyzer>(source, "sessionguard.SG1001.owner_methods = Queue.Track(Task t), Queue.Track");
     }
+
+    [Fact]
+    public Task Well_formed_placeholder_options_are_accepted() =>
+        Verify.Analyzer<InvalidOptionAnalyzer>(
+            Source,
+            "sessionguard.SG1001.owned_receiver_types = IBatch, StackExchange.Redis.ITransaction\n"
+            + "sessionguard.SG1001.fire_and_forget_arguments = CommandFlags.FireAndForget; StackExchange.Redis.CommandFlags.FireAndForget");
+
+    [Fact]
+    public Task Malformed_placeholder_entries_are_reported() =>
+        Verify.Analyzer<InvalidOptionAnalyzer>(
+            Source,
+            "sessionguard.SG1001.owned_receiver_types = IBatch, Batch(), 2Batch\n"
+            + "sessionguard.SG1001.fire_and_forget_arguments = FireAndForget, CommandFlags.FireAndForget",
+            Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
+                "sessionguard.SG1001.fire_and_forget_arguments", "FireAndForget",
+                "expected Type.Member or Namespace.Type.Member, separated by ',' or ';' (this entry is ignored)"),
+            Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
+                "sessionguard.SG1001.owned_receiver_types", "2Batch",
+                "expected a type name or Namespace.Type, separated by ',' or ';' (this entry is ignored)"),
+            Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
+                "sessionguard.SG1001.owned_receiver_types", "Batch()",
+                "expected a type name or Namespace.Type, separated by ',' or ';' (this entry is ignored)"));
 
     private static DiagnosticResult Malformed(string entry) =>
         Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(

@@ -61,6 +61,18 @@ internal static class Verify
         await test.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>Like <see cref="Analyzer{TAnalyzer}(string, string?, DiagnosticResult[])"/>, with more assemblies referenced.</summary>
+    public static async Task Analyzer<TAnalyzer>(string source, string? editorConfig, IEnumerable<MetadataReference> moreReferences, params DiagnosticResult[] expected)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var test = new AnalyzerTest<TAnalyzer> { TestCode = source };
+        test.TestState.Sources.Add(("StandIns.cs", SessionStandIns));
+        Configure(test.TestState, editorConfig);
+        test.TestState.AdditionalReferences.AddRange(moreReferences);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
     public static async Task CodeFix<TAnalyzer, TFix>(string source, string fixedSource, int codeActionIndex = 0, string? equivalenceKey = null)
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TFix : CodeFixProvider, new()
