@@ -13,7 +13,10 @@ namespace SessionGuard.Analyzers;
 /// <c>SessionId</c>, a composite key holding one, or a string the type writes with a session-named key such as
 /// <c>_map[sessionId]</c>, <c>client_uid</c>, <c>connectionId</c>) that is not <c>[SessionScoped]</c>, that the
 /// type writes to and that the type never removes from (no Remove/TryRemove/Clear..., no reassignment outside the
-/// constructor, and the collection is never handed to other code that might clean it).
+/// constructor, and the collection is never handed to other code that might clean it). A collection ever written
+/// with a compile-time constant key is a registry, not a per-session map; a key named only for a <c>client</c> (an
+/// OAuth client id as much as a connected client) needs a second hint: another session word in the key, the
+/// collection's name, its type's name or the name of the method that writes it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
@@ -21,6 +24,9 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
     internal const string KeyProperty = "Key";
 
     private static readonly string[] SessionWords = { "session", "connection", "connid", "client", "socket", "peer", "callid", "channelid" };
+
+    /// <summary>The second hints a key named only for a client needs (<see cref="SessionWords"/> but client, and lifecycle words).</summary>
+    private static readonly string[] SecondHints = { "session", "connect", "connid", "socket", "peer", "callid", "channelid", "hub" };
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PerSessionCollection);
@@ -68,7 +74,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
             }
 
             candidates ??= new Dictionary<ISymbol, Candidate>(SymbolEqualityComparer.Default);
-            candidates.Add(member, new Candidate(keyDescription));
+            candidates.Add(member, new Candidate(keyDescription, member.Name, type.Name));
         }
 
         if (candidates is null)
@@ -101,7 +107,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
                 foreach (var pair in candidates)
                 {
                     var candidate = pair.Value;
-                    if (candidate.Cleaned || !candidate.Written || candidate.KeyDescription is null)
+                    if (candidate.Cleaned || !candidate.Written || candidate.ConstantKey || candidate.KeyDescription is null)
                     {
                         continue;
                     }
@@ -132,7 +138,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
         switch (parent)
         {
             case IInvocationOperation invocation when invocation.Instance is not null && IsSame(invocation.Instance, reference):
-                OnCall(invocation.TargetMethod.Name, invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null, candidate);
+                OnCall(invocation.TargetMethod.Name, invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null, candidate, containingSymbol);
                 return;
             case IArgumentOperation { Parent: IInvocationOperation invocation } argument
                 when invocation.TargetMethod.IsExtensionMethod && argument.Parameter?.Ordinal == 0:
@@ -147,7 +153,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
                 if (indexer.Parent is ISimpleAssignmentOperation indexerAssignment && indexerAssignment.Target == indexer)
                 {
                     candidate.Written = true;
-                    candidate.NoteKey(indexer.Arguments.Length > 0 ? indexer.Arguments[0].Value : null);
+                    candidate.NoteKey(indexer.Arguments.Length > 0 ? indexer.Arguments[0].Value : null, containingSymbol);
                 }
 
                 return;
@@ -174,7 +180,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void OnCall(string name, IOperation? firstArgument, Candidate candidate)
+    private static void OnCall(string name, IOperation? firstArgument, Candidate candidate, ISymbol containingSymbol)
     {
         switch (name)
         {
@@ -197,7 +203,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
             case "Set":
             case "SetItem":
                 candidate.Written = true;
-                candidate.NoteKey(firstArgument);
+                candidate.NoteKey(firstArgument, containingSymbol);
                 break;
         }
     }
@@ -281,10 +287,15 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    internal static bool IsSessionNamed(string text)
+    internal static bool IsSessionNamed(string text) => Contains(text, SessionWords);
+
+    /// <summary>True when the name holds a session word other than <c>client</c>: <c>clientId</c> alone is no hint.</summary>
+    private static bool IsMoreThanClientNamed(string text) => Contains(text, SecondHints);
+
+    private static bool Contains(string text, string[] words)
     {
         string lower = text.ToLowerInvariant().Replace("_", string.Empty);
-        foreach (var word in SessionWords)
+        foreach (var word in words)
         {
             if (lower.IndexOf(word, StringComparison.Ordinal) >= 0)
             {
@@ -297,7 +308,15 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
 
     private sealed class Candidate
     {
-        public Candidate(string? keyDescription) => KeyDescription = keyDescription;
+        private readonly string _memberName;
+        private readonly string _typeName;
+
+        public Candidate(string? keyDescription, string memberName, string typeName)
+        {
+            KeyDescription = keyDescription;
+            _memberName = memberName;
+            _typeName = typeName;
+        }
 
         public string? KeyDescription { get; private set; }
 
@@ -305,17 +324,36 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
 
         public bool Cleaned { get; set; }
 
-        /// <summary>For a string key: a write with a session-named key makes it a per-session collection.</summary>
-        public void NoteKey(IOperation? key)
+        /// <summary>Written with a compile-time constant key (<c>_clients["demo-client"]</c>): a registry.</summary>
+        public bool ConstantKey { get; private set; }
+
+        /// <summary>
+        /// For a string key: a write with a session-named key makes it a per-session collection; a key named only
+        /// for a client needs a second hint in the key, the collection's name, the type's or the writer's name.
+        /// </summary>
+        public void NoteKey(IOperation? key, ISymbol writer)
         {
-            if (KeyDescription is not null || key is null)
+            if (key is null)
+            {
+                return;
+            }
+
+            if (key.ConstantValue.HasValue)
+            {
+                ConstantKey = true;
+                return;
+            }
+
+            if (KeyDescription is not null)
             {
                 return;
             }
 
             foreach (var node in key.Syntax.DescendantNodesAndSelf())
             {
-                if (node is IdentifierNameSyntax identifier && IsSessionNamed(identifier.Identifier.ValueText))
+                if (node is IdentifierNameSyntax identifier && IsSessionNamed(identifier.Identifier.ValueText)
+                    && (IsMoreThanClientNamed(identifier.Identifier.ValueText) || IsMoreThanClientNamed(_memberName)
+                        || IsMoreThanClientNamed(_typeName) || IsMoreThanClientNamed(writer.Name)))
                 {
                     KeyDescription = $"a string written with the session-named key '{key.Syntax}'";
                     return;

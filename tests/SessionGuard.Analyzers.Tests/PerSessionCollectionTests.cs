@@ -122,7 +122,7 @@ public class PerSessionCollectionTests
             class C
             {
                 private readonly SortedDictionary<string, int> {|SG2001:_scores|} = new();
-                public void Put(string clientId) { _scores[clientId] = 1; }
+                public void Put(string sessionId) { _scores[sessionId] = 1; }
             }
             """ },
         { "LINQ reads do not clean", """
@@ -131,6 +131,20 @@ public class PerSessionCollectionTests
                 private readonly Dictionary<SessionId, int> {|SG2001:_map|} = new();
                 public void Put(SessionId s) { _map[s] = 1; }
                 public int Total() => _map.Values.Sum() + _map.Count(kv => kv.Value > 0);
+            }
+            """ },
+        { "client key with a second hint in the type, the collection or the writer", """
+            class ClientHub
+            {
+                private readonly Dictionary<string, int> {|SG2001:_scores|} = new();
+                public void Put(string clientId) { _scores[clientId] = 1; }
+            }
+            class Scores
+            {
+                private readonly Dictionary<string, int> {|SG2001:_perConnection|} = new();
+                private readonly Dictionary<string, int> {|SG2001:_seen|} = new();
+                public void Put(string clientId) { _perConnection[clientId] = 1; }
+                public void OnConnected(string clientId) { _seen[clientId] = 1; }
             }
             """ },
     };
@@ -263,6 +277,23 @@ public class PerSessionCollectionTests
             {
                 private readonly ConcurrentDictionary<string, string> _cache = new();
                 public void Put(string text, string translated) { _cache[text] = translated; }
+            }
+            """ },
+        { "a key named only for a client is no hint by itself", """
+            class ClientStore
+            {
+                private readonly Dictionary<string, string> _secrets = new();
+                public void Register(string clientId, string secret) { _secrets[clientId] = secret; }
+            }
+            """ },
+        { "a collection also written with a constant key is a registry", """
+            class OAuthServer
+            {
+                private readonly ConcurrentDictionary<string, string> _clients = new();
+                private readonly Dictionary<string, int> _sessions = new();
+                public OAuthServer() { _clients["demo-client"] = "secret"; _sessions.Add("admin", 0); }
+                public void Register(string clientId, string secret) => _clients[clientId] = secret;
+                public void Open(string sessionId) => _sessions[sessionId] = 1;
             }
             """ },
     };
