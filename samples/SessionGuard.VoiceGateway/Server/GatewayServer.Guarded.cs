@@ -41,10 +41,15 @@ internal sealed partial class GatewayServer
                     GuardedSocketBinding binding = bindings.Bind(session, socket);
                     await FramePump.ReceiveUntilCloseAsync(socket, binding.Connection, ct).ConfigureAwait(false);
 
-                    // The client closed: its last utterance is cut and its results go out, then the handler returns
-                    // and the session ends as Closed. A lost connection throws above instead: the package keeps the
-                    // session for the reconnect grace.
-                    await binding.Connection.DrainAsync().ConfigureAwait(false);
+                    // The client closed first (CloseReceived): its last utterance is cut and its results go out, then
+                    // the handler returns and the session ends as Closed. When the server closed first (Closed: a
+                    // duplicate connect replaced this socket, or the session is ending) the session's audio goes on,
+                    // on the newer socket or not at all: draining here would end the stream under the newer socket.
+                    // A lost connection throws above instead: the package keeps the session for the reconnect grace.
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await binding.Connection.DrainAsync().ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
