@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Threading.Tasks;
+using System.Threading;
 using SessionGuard.VoiceGateway.Cli;
 using SessionGuard.VoiceGateway.Glossary;
 using SessionGuard.VoiceGateway.Load;
@@ -32,40 +32,69 @@ if (command.Help)
     return 0;
 }
 
-var load = new LoadOptions
-{
-    Sessions = command.Sessions,
-    Concurrency = command.Concurrency,
-    StormClients = command.Storm,
-    AudioPerSession = TimeSpan.FromSeconds(command.Seconds),
-    StallLimit = TimeSpan.FromSeconds(3),
-};
-
-var modes = command.Mode switch
-{
-    RunMode.Guarded => new[] { GatewayMode.Guarded },
-    RunMode.Naive => new[] { GatewayMode.Naive },
-    _ => new[] { GatewayMode.Naive, GatewayMode.Guarded },
-};
-
-AnsiConsole.MarkupLine($"[bold]{load.Sessions}[/] clients, {load.Concurrency} at a time, then a reconnect storm of {load.StormClients}; {load.AudioPerSession.TotalSeconds:0.##} s of speech each; translations fail 10 % and are slow 10 % of the time.");
 string tempRoot = Path.Combine(Path.GetTempPath(), "sessionguard-voicegateway-" + Environment.ProcessId);
 Directory.CreateDirectory(tempRoot);
 try
 {
+    if (command.Serve)
+    {
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true; // stop the server cleanly instead of killing the process
+            stop.Cancel();
+        };
+        var mode = command.Mode == RunMode.Naive ? GatewayMode.Naive : GatewayMode.Guarded;
+        await ServeCommand.RunAsync(mode, ServerOptions(tempRoot), Console.Out, stop.Token);
+        return 0;
+    }
+
+    var load = new LoadOptions
+    {
+        Sessions = command.Sessions,
+        Concurrency = command.Concurrency,
+        StormClients = command.Storm,
+        AudioPerSession = TimeSpan.FromSeconds(command.Seconds),
+        StallLimit = TimeSpan.FromSeconds(3),
+    };
+    var modes = command.Mode switch
+    {
+        RunMode.Guarded => new[] { GatewayMode.Guarded },
+        RunMode.Naive => new[] { GatewayMode.Naive },
+        _ => new[] { GatewayMode.Naive, GatewayMode.Guarded },
+    };
+
+    AnsiConsole.MarkupLine($"[bold]{load.Sessions}[/] clients, {load.Concurrency} at a time, then a reconnect storm of {load.StormClients}; {load.AudioPerSession.TotalSeconds:0.##} s of speech each; translations fail 10 % and are slow 10 % of the time.");
     var runs = new List<GatewayRunResult>();
     foreach (var mode in modes)
     {
-        string folder = Directory.CreateDirectory(Path.Combine(tempRoot, mode.ToString().ToLowerInvariant())).FullName;
-        var result = await AnsiConsole.Status().StartAsync(
-            $"{mode.ToString().ToLowerInvariant()} server under load...",
-            _ => GatewayRun.RunAsync(mode, ServerOptions(folder), load));
-        AnsiConsole.MarkupLine($"{mode.ToString().ToLowerInvariant()}: done, {result.Load.Total} clients served.");
-        runs.Add(result);
+        string name = mode.ToString().ToLowerInvariant();
+        string folder = Directory.CreateDirectory(Path.Combine(tempRoot, name)).FullName;
+        runs.Add(await RunProgress.ShowAsync(
+            AnsiConsole.Console,
+            RunProgress.CanShowBars,
+            name + " server",
+            load.Sessions + load.StormClients,
+            monitor => GatewayRun.RunAsync(mode, ServerOptions(folder), load, monitor)));
     }
 
     AnsiConsole.Write(ComparisonTable.Build(runs));
     var guarded = runs.Find(r => r.Mode == GatewayMode.Guarded);
+    if (guarded is not null)
+    {
+        AnsiConsole.MarkupLine("[bold]The guarded server's goals[/]");
+        foreach (var goal in GuardedGoals.Evaluate(guarded))
+        {
+            AnsiConsole.MarkupLine($"  {(goal.Met ? "[green]met[/]   " : "[red]missed[/]")} {Markup.Escape(goal.Name)}: {Markup.Escape(goal.Measured)}");
+        }
+    }
+
+    if (command.Report is { } reportDirectory)
+    {
+        var (json, chart) = await RunReport.WriteAsync(reportDirectory, load, runs);
+        AnsiConsole.MarkupLine($"Report: {Markup.Escape(json)} and {Markup.Escape(chart)}");
+    }
+
     return guarded is null || (guarded.Residuals.IsClean && guarded.OpenSockets == 0 && guarded.RunningTasks == 0) ? 0 : 1;
 }
 finally

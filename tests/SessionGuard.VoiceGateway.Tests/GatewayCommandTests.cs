@@ -20,6 +20,8 @@ public class GatewayCommandTests
         Assert.Equal(new GatewayCommand(RunMode.Guarded, 40, 4, 0, 2.5, Help: false), command);
         Assert.True(GatewayCommand.Parse(new[] { "--help" }).Help);
         Assert.Equal(RunMode.Naive, GatewayCommand.Parse(new[] { "--mode", "naive" }).Mode);
+        Assert.Equal("out/run1", GatewayCommand.Parse(new[] { "--report", "out/run1" }).Report);
+        Assert.Equal(new GatewayCommand(RunMode.Naive, 300, 16, 100, 6, Help: false, Serve: true), GatewayCommand.Parse(new[] { "--serve", "--mode", "naive" }));
     }
 
     [Theory]
@@ -30,7 +32,9 @@ public class GatewayCommandTests
     [InlineData("--seconds 0", "--seconds must be a number of seconds from 0.04 to 600, not '0'.")]
     [InlineData("--sessions", "--sessions needs a value.")]
     [InlineData("--sessions --storm 3", "--sessions needs a value.")]
-    [InlineData("--serve", "Unknown option '--serve'. Run with --help for the options.")]
+    [InlineData("--serve", "--serve runs one server: add --mode guarded or --mode naive.")]
+    [InlineData("--report", "--report needs a value.")]
+    [InlineData("--fast", "Unknown option '--fast'. Run with --help for the options.")]
     public void A_bad_option_is_named_in_the_message(string args, string message)
     {
         var ex = Assert.Throws<FormatException>(() => GatewayCommand.Parse(args.Split(' ')));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionGuard.VoiceGateway.Figures;
 using SessionGuard.VoiceGateway.Glossary;
 using SessionGuard.VoiceGateway.Load;
 using SessionGuard.VoiceGateway.Pipeline;
@@ -47,6 +48,18 @@ public sealed class LoopbackSoakTests : IDisposable
         Assert.True(result.Load.TextFramesReceived > 0, result.ToString());
         Assert.Equal(new GatewayResiduals(Connections: 0, MapEntries: 0, PendingOperations: 0, TempFiles: 0, Subscriptions: 0), result.Residuals);
         Assert.Equal((0, 0L), (result.OpenSockets, result.RunningTasks));
+
+        // A duplicate connect takes the session over: the older socket is closed as replaced, nothing is broken off.
+        Assert.Equal(0, result.Load.ConnectionsBroken);
+        Assert.Equal(result.Load.Clients[DisconnectKind.Duplicate], result.Load.Replaced);
+
+        // The figures are measured, from the registry's own teardown reports and the clients' close round trips.
+        Assert.NotNull(result.Teardown);
+        Assert.Equal(result.Counters.Opened, result.Teardown.Ended);
+        Assert.Equal(result.Teardown.Ended, result.Teardown.Duration.Count);
+        Assert.True(result.Teardown.EndedByReason.GetValueOrDefault(SessionEndReason.Closed) > 0, result.ToString());
+        Assert.True(result.Teardown.EndedByReason.GetValueOrDefault(SessionEndReason.Disconnected) > 0, result.ToString());
+        AssertFigures(result);
     }
 
     [Fact]
@@ -58,6 +71,21 @@ public sealed class LoopbackSoakTests : IDisposable
         Assert.True(result.Settled, result.ToString());
         Assert.True(result.Residuals.MapEntries > 0, result.ToString());
         Assert.True(result.Residuals.TempFiles > 0, result.ToString());
+        Assert.Null(result.Teardown);
+        Assert.True(result.Counters.Ended < result.Counters.Opened, result.ToString());
+        AssertFigures(result);
+    }
+
+    private static void AssertFigures(GatewayRunResult result)
+    {
+        RunFigures f = result.Figures;
+        Assert.Equal(260, f.SessionsCompleted);
+        Assert.InRange(f.SessionsAtTenth, 26, 259);
+        Assert.True(f.HeapAtTenthBytes > 0 && f.HeapEndBytes == result.HeapBytes, result.ToString());
+        Assert.True(f.FirstTenth.Count > 0 && f.LastTenth.Count > 0, $"{f.FirstTenth} {f.LastTenth}");
+        Assert.True(f.Samples.Count >= 5, $"{f.Samples.Count} samples");
+        Assert.Equal(f.Samples[^1].SessionsCompleted, f.SessionsCompleted);
+        Assert.True(f.ThreadPoolQueue >= 0);
     }
 
     private GatewayServerOptions Options() => new()

@@ -14,8 +14,10 @@ internal enum RunMode
 }
 
 /// <summary>The gateway's command line: <c>--mode</c>, <c>--sessions</c>, <c>--concurrency</c>, <c>--storm</c>,
-/// <c>--seconds</c>, <c>--help</c>.</summary>
-internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrency, int Storm, double Seconds, bool Help)
+/// <c>--seconds</c>, <c>--report</c>, <c>--serve</c>, <c>--help</c>.</summary>
+/// <param name="Report">Where <c>--report</c> writes the JSON and the chart; null for no report.</param>
+/// <param name="Serve">Run only the server of <see cref="Mode"/> until Ctrl+C, for an external client.</param>
+internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrency, int Storm, double Seconds, bool Help, string? Report = null, bool Serve = false)
 {
     public const string Usage = """
         Runs the voice gateway on Kestrel over loopback and puts ClientWebSocket clients on it that stream synthesized
@@ -28,6 +30,8 @@ internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrenc
           --concurrency N                clients streaming at once (default 16)
           --storm N                      clients of the reconnect storm at the end, all at once (default 100; 0 for none)
           --seconds S                    speech each client streams, faster than real time (default 6)
+          --report DIR                   also write the figures as JSON and a chart as PNG into DIR
+          --serve                        run only the server of --mode (guarded or naive), print its URL, stop on Ctrl+C
           --help                         this text
 
         Exit code: 0 when the guarded server left nothing behind, 1 when it did, 2 for a bad option.
@@ -80,9 +84,20 @@ internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrenc
 
                     command = command with { Seconds = seconds };
                     break;
+                case "--report":
+                    command = command with { Report = Value(args, ref i, option) };
+                    break;
+                case "--serve":
+                    command = command with { Serve = true };
+                    break;
                 default:
                     throw new FormatException($"Unknown option '{option}'. Run with --help for the options.");
             }
+        }
+
+        if (command.Serve && command.Mode == RunMode.Compare && !command.Help)
+        {
+            throw new FormatException("--serve runs one server: add --mode guarded or --mode naive.");
         }
 
         return command;

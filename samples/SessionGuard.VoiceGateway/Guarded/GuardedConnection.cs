@@ -28,6 +28,7 @@ internal sealed class GuardedConnection : IGatewayConnection
         _pipeline = pipeline;
         _session = session;
         _send = send;
+        pipeline.Counters.OnOpened();
         _ring = session.Own(new AudioRingBuffer());                           // its blocks go back at teardown
         var glossary = new SessionGlossary();
         session.Own(pipeline.Options.Glossary.Subscribe(glossary.OnUpdated)); // unsubscribed at teardown

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionGuard.VoiceGateway.Figures;
 using SessionGuard.VoiceGateway.Pipeline;
 
 namespace SessionGuard.VoiceGateway.Guarded;
@@ -26,11 +27,15 @@ internal sealed class GuardedPipeline : IGatewayPipeline
         Translations = new TranslationStage(options.Translator, timeProvider);
         _translationsRegistration = registry.Register(Translations);
         _dedupRegistration = registry.Register(Dedup);
+        registry.SessionEnded += OnSessionEnded;
     }
 
     public string Name => "guarded";
 
     public PipelineCounters Counters { get; } = new();
+
+    /// <summary>The registry's teardown reports, as its <see cref="SessionRegistry.SessionEnded"/> event delivers them.</summary>
+    public TeardownLog Teardowns { get; } = new();
 
     internal SessionRegistry Registry { get; }
 
@@ -45,6 +50,12 @@ internal sealed class GuardedPipeline : IGatewayPipeline
 
     /// <summary>Runs the pipeline for a session opened elsewhere (by the WebSocket endpoint, for example).</summary>
     public GuardedConnection Attach(Session session, Func<string, CancellationToken, ValueTask> send) => new(this, session, send);
+
+    private void OnSessionEnded(object? sender, SessionTeardownReport report)
+    {
+        Teardowns.OnSessionEnded(sender, report);
+        Counters.OnEnded();
+    }
 
     public GatewayResiduals MeasureResiduals()
     {
@@ -61,6 +72,7 @@ internal sealed class GuardedPipeline : IGatewayPipeline
 
     public ValueTask DisposeAsync()
     {
+        Registry.SessionEnded -= OnSessionEnded;
         _translationsRegistration.Dispose();
         _dedupRegistration.Dispose();
         return default;

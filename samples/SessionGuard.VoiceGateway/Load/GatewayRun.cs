@@ -1,6 +1,8 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using SessionGuard.VoiceGateway.Figures;
+using SessionGuard.VoiceGateway.Guarded;
 using SessionGuard.VoiceGateway.Server;
 
 namespace SessionGuard.VoiceGateway.Load;
@@ -11,18 +13,47 @@ internal static class GatewayRun
     /// <summary>How long to wait, after the last client, for the server's work to finish and its sessions to end.</summary>
     public static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<GatewayRunResult> RunAsync(GatewayMode mode, GatewayServerOptions server, LoadOptions load, CancellationToken cancellationToken = default)
+    /// <summary>Points taken on the chart over a run (each after a full collection).</summary>
+    public const int ChartPoints = 20;
+
+    public static Task<GatewayRunResult> RunAsync(GatewayMode mode, GatewayServerOptions server, LoadOptions load, CancellationToken cancellationToken = default) =>
+        RunAsync(mode, server, load, new LoadMonitor(), cancellationToken);
+
+    /// <summary>Runs the load; <paramref name="monitor"/> shows the clients finishing (for a progress bar).</summary>
+    public static async Task<GatewayRunResult> RunAsync(GatewayMode mode, GatewayServerOptions server, LoadOptions load, LoadMonitor monitor, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(monitor);
         await using GatewayServer gateway = await GatewayServer.StartAsync(mode, server, cancellationToken).ConfigureAwait(false);
-        LoadResult result = await LoadDriver.RunAsync(gateway.VoiceUrl, load, cancellationToken).ConfigureAwait(false);
+        var sampler = new RunSampler(gateway.Pipeline, monitor, load.Sessions + load.StormClients, ChartPoints);
+        using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task sampling = sampler.RunAsync(stopSampling.Token);
+        LoadResult result;
+        try
+        {
+            result = await LoadDriver.RunAsync(gateway.VoiceUrl, load, monitor, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopSampling.CancelAsync().ConfigureAwait(false);
+            await sampling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         bool settled = await SettleAsync(gateway, cancellationToken).ConfigureAwait(false);
 
         // Measured before the host stops: its shutdown ends every guarded session and would hide a leak.
         var counters = gateway.Pipeline.Counters;
         long tasks = gateway.RunningHandlers + (counters.Utterances - counters.UtterancesSettled);
         var residuals = gateway.Pipeline.MeasureResiduals();
-        long heap = GC.GetTotalMemory(forceFullCollection: true);
-        return new GatewayRunResult(mode, result, settled, counters, residuals, gateway.OpenSockets, tasks, heap);
+        RunSample end = sampler.Sample();
+        long queue = ThreadPool.PendingWorkItemCount;
+        RunFigures figures = sampler.Figures(end, load.Sessions, queue);
+        TeardownSummary? teardown = (gateway.Pipeline as GuardedPipeline)?.Teardowns.Summarize();
+        return new GatewayRunResult(mode, result, settled, counters, residuals, gateway.OpenSockets, tasks, end.HeapBytes)
+        {
+            Figures = figures,
+            Teardown = teardown,
+        };
     }
 
     /// <summary>
@@ -54,6 +85,7 @@ internal static class GatewayRun
         var counters = gateway.Pipeline.Counters;
         return gateway.RunningHandlers == 0
             && counters.UtterancesSettled >= counters.Utterances
-            && (gateway.Mode == GatewayMode.Naive || gateway.Pipeline.MeasureResiduals().Connections == 0);
+            && (gateway.Mode == GatewayMode.Naive
+                || (gateway.Pipeline.MeasureResiduals().Connections == 0 && counters.Ended >= counters.Opened)); // the report follows the removal
     }
 }

@@ -1,3 +1,4 @@
+using SessionGuard.VoiceGateway.Figures;
 using SessionGuard.VoiceGateway.Pipeline;
 using SessionGuard.VoiceGateway.Server;
 
@@ -10,6 +11,12 @@ namespace SessionGuard.VoiceGateway.Load;
 /// <param name="HeapBytes">The managed heap after a full collection, with the server still up.</param>
 internal sealed record GatewayRunResult(GatewayMode Mode, LoadResult Load, bool Settled, PipelineCounters Counters, GatewayResiduals Residuals, int OpenSockets, long RunningTasks, long HeapBytes)
 {
+    /// <summary>How the heap, the live entries and the round trips moved over the run.</summary>
+    public RunFigures Figures { get; init; } = RunFigures.Empty;
+
+    /// <summary>The guarded server's teardowns (null for the naive server, which has none).</summary>
+    public TeardownSummary? Teardown { get; init; }
+
     public override string ToString() =>
         $"{Mode}: {Load}; settled={Settled}; {Counters}; left behind: {Residuals}, open sockets {OpenSockets}, tasks {RunningTasks}, heap {HeapBytes} B";
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,6 +13,7 @@ internal sealed class LoadClient : IDisposable
     private readonly ClientWebSocket _socket = new();
     private readonly Action _onText;
     private Task _receiving = Task.CompletedTask;
+    private int _closedByServer = -1; // the server's close status when it closed first, -1 while it has not
 
     private LoadClient(Action onText) => _onText = onText;
 
@@ -41,11 +43,13 @@ internal sealed class LoadClient : IDisposable
         }
     }
 
-    /// <summary>Sends a close frame and waits (bounded) for the server's.</summary>
-    public async Task CloseAsync(CancellationToken cancellationToken)
+    /// <summary>Sends a close frame and waits (bounded) for the server's; returns the time between the two.</summary>
+    public async Task<TimeSpan> CloseAsync(CancellationToken cancellationToken)
     {
+        long start = Stopwatch.GetTimestamp();
         await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", cancellationToken).ConfigureAwait(false);
         await _receiving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(start);
     }
 
     /// <summary>Waits until the server closes the connection; false if <paramref name="limit"/> passed first.</summary>
@@ -61,6 +65,9 @@ internal sealed class LoadClient : IDisposable
             return false;
         }
     }
+
+    /// <summary>The status of the server's close frame when the server closed first (idle, replaced); null otherwise.</summary>
+    public WebSocketCloseStatus? ClosedByServer => Volatile.Read(ref _closedByServer) is int status and >= 0 ? (WebSocketCloseStatus)status : null;
 
     /// <summary>Drops the connection without a close frame.</summary>
     public void Abort() => _socket.Abort();
@@ -80,6 +87,7 @@ internal sealed class LoadClient : IDisposable
                     if (_socket.State == WebSocketState.CloseReceived)
                     {
                         // The server closed first (idle, replaced): answer its close.
+                        Volatile.Write(ref _closedByServer, (int)(_socket.CloseStatus ?? WebSocketCloseStatus.Empty));
                         await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).ConfigureAwait(false);
                     }
 

@@ -19,21 +19,27 @@ internal static class LoadDriver
     private static readonly DisconnectKind[] Rotation =
         [DisconnectKind.Close, DisconnectKind.Abort, DisconnectKind.Stall, DisconnectKind.Reconnect, DisconnectKind.Duplicate];
 
-    public static async Task<LoadResult> RunAsync(Uri voiceUrl, LoadOptions options, CancellationToken cancellationToken = default)
+    public static async Task<LoadResult> RunAsync(Uri voiceUrl, LoadOptions options, CancellationToken cancellationToken = default) =>
+        await RunAsync(voiceUrl, options, new LoadMonitor(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Runs the load and reports each finished client and close round trip to <paramref name="monitor"/>.</summary>
+    public static async Task<LoadResult> RunAsync(Uri voiceUrl, LoadOptions options, LoadMonitor monitor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(voiceUrl);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(monitor);
         options.Validate();
         byte[][] clips = Enumerable.Range(0, options.Clips)
             .Select(i => SpeechSynthesizer.Generate(options.Seed * 1000 + i, options.AudioPerSession))
             .ToArray();
-        var run = new Run(voiceUrl, options);
+        var run = new Run(voiceUrl, options, monitor);
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, options.Sessions), parallel, async (i, ct) =>
         {
             DisconnectKind kind = Rotation[i % Rotation.Length];
-            await run.GuardAsync(() => run.ClientAsync("client-" + i.ToString("D6", CultureInfo.InvariantCulture), clips[i % clips.Length], kind, ct)).ConfigureAwait(false);
+            await run.GuardAsync(() => run.ClientAsync(i, clips[i % clips.Length], kind, ct)).ConfigureAwait(false);
+            monitor.OnCompleted();
         }).ConfigureAwait(false);
 
         if (options.StormClients > 0)
@@ -41,19 +47,22 @@ internal static class LoadDriver
             await run.StormAsync(clips, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LoadResult(run.Clients.ToDictionary(c => c.Key, c => c.Value), Interlocked.Read(ref run.TextFrames), run.Refused, run.Broken);
+        return new LoadResult(run.Clients.ToDictionary(c => c.Key, c => c.Value), Interlocked.Read(ref run.TextFrames), run.Refused, run.Broken, run.Replaced);
     }
 
-    private sealed class Run(Uri voiceUrl, LoadOptions options)
+    private sealed class Run(Uri voiceUrl, LoadOptions options, LoadMonitor monitor)
     {
         public readonly ConcurrentDictionary<DisconnectKind, int> Clients = new();
         public long TextFrames;
         private int _refused;
         private int _broken;
+        private int _replaced;
 
         public int Refused => Volatile.Read(ref _refused);
 
         public int Broken => Volatile.Read(ref _broken);
+
+        public int Replaced => Volatile.Read(ref _replaced);
 
         /// <summary>Runs one client; a connection the server broke off (a send on a socket it closed) is counted, not thrown.</summary>
         public async Task GuardAsync(Func<Task> client)
@@ -68,8 +77,9 @@ internal static class LoadDriver
             }
         }
 
-        public async Task ClientAsync(string id, byte[] clip, DisconnectKind kind, CancellationToken cancellationToken)
+        public async Task ClientAsync(int client, byte[] clip, DisconnectKind kind, CancellationToken cancellationToken)
         {
+            string id = "client-" + client.ToString("D6", CultureInfo.InvariantCulture);
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(options.OperationTimeout);
             CancellationToken ct = bounded.Token;
@@ -87,7 +97,7 @@ internal static class LoadDriver
                 switch (kind)
                 {
                     case DisconnectKind.Close:
-                        await first.CloseAsync(ct).ConfigureAwait(false);
+                        monitor.OnRoundTrip(client, await first.CloseAsync(ct).ConfigureAwait(false));
                         break;
                     case DisconnectKind.Abort:
                         first.Abort();
@@ -101,10 +111,15 @@ internal static class LoadDriver
                         break;
                     case DisconnectKind.Reconnect:
                         first.Abort();
-                        await ResumeAsync(id, clip, half, frames, ct).ConfigureAwait(false);
+                        await ResumeAsync(client, id, clip, half, frames, ct).ConfigureAwait(false);
                         break;
                     case DisconnectKind.Duplicate:
-                        await ResumeAsync(id, clip, half, frames, ct).ConfigureAwait(false);
+                        await ResumeAsync(client, id, clip, half, frames, ct).ConfigureAwait(false);
+                        if (first.ClosedByServer == WebSocketCloseStatus.PolicyViolation)
+                        {
+                            Interlocked.Increment(ref _replaced); // the server closed it as replaced by the newer one
+                        }
+
                         first.Abort(); // replaced (closed by the server) or, on a server that does not replace, left open until now
                         break;
                     default:
@@ -145,12 +160,13 @@ internal static class LoadDriver
             {
                 byte[] clip = clips[i % clips.Length];
                 int frames = clip.Length / PcmFormat.FrameBytes;
-                await GuardAsync(() => ResumeAsync(id, clip, frames / 2, frames, ct)).ConfigureAwait(false);
+                await GuardAsync(() => ResumeAsync(options.Sessions + i, id, clip, frames / 2, frames, ct)).ConfigureAwait(false);
                 Clients.AddOrUpdate(DisconnectKind.Storm, 1, static (_, n) => n + 1);
+                monitor.OnCompleted();
             })).ConfigureAwait(false);
         }
 
-        private async Task ResumeAsync(string id, byte[] clip, int from, int to, CancellationToken ct)
+        private async Task ResumeAsync(int client, string id, byte[] clip, int from, int to, CancellationToken ct)
         {
             LoadClient? again = await ConnectAsync(id, ct).ConfigureAwait(false);
             if (again is null)
@@ -161,7 +177,7 @@ internal static class LoadDriver
             using (again)
             {
                 await again.StreamAsync(clip, from, to, ct).ConfigureAwait(false);
-                await again.CloseAsync(ct).ConfigureAwait(false);
+                monitor.OnRoundTrip(client, await again.CloseAsync(ct).ConfigureAwait(false));
             }
         }
 

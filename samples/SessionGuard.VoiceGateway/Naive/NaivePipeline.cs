@@ -44,6 +44,7 @@ internal sealed class NaivePipeline : IGatewayPipeline
     public IGatewayConnection Connect(string clientId, Func<string, CancellationToken, ValueTask> send)
     {
         var connection = new NaiveConnection(this, clientId, send);
+        Counters.OnOpened();
         lock (_gate)
         {
             _connections[clientId] = connection;
@@ -86,5 +87,7 @@ internal sealed class NaivePipeline : IGatewayPipeline
             _connections.Remove(clientId);
             _receivedAudio.Remove(clientId);
         }
+
+        Counters.OnEnded();
     }
 }

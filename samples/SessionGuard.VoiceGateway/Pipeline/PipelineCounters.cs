@@ -5,6 +5,8 @@ namespace SessionGuard.VoiceGateway.Pipeline;
 /// <summary>What a pipeline did, counted as it goes (thread-safe).</summary>
 internal sealed class PipelineCounters
 {
+    private long _opened;
+    private long _ended;
     private long _utterances;
     private long _utterancesSettled;
     private long _duplicates;
@@ -13,6 +15,12 @@ internal sealed class PipelineCounters
     private long _translationsTimedOut;
     private long _sent;
     private long _audioDroppedBytes;
+
+    /// <summary>Connections opened (guarded: sessions; a reconnect or duplicate within a session is not a new one).</summary>
+    public long Opened => Interlocked.Read(ref _opened);
+
+    /// <summary>Connections whose cleanup ran (guarded: sessions torn down by the registry; naive: handlers that reached their cleanup).</summary>
+    public long Ended => Interlocked.Read(ref _ended);
 
     /// <summary>Utterances recognized.</summary>
     public long Utterances => Interlocked.Read(ref _utterances);
@@ -32,6 +40,10 @@ internal sealed class PipelineCounters
 
     public long AudioDroppedBytes => Interlocked.Read(ref _audioDroppedBytes);
 
+    public void OnOpened() => Interlocked.Increment(ref _opened);
+
+    public void OnEnded() => Interlocked.Increment(ref _ended);
+
     public void OnUtterance() => Interlocked.Increment(ref _utterances);
 
     public void OnUtteranceSettled() => Interlocked.Increment(ref _utterancesSettled);
@@ -49,5 +61,5 @@ internal sealed class PipelineCounters
     public void OnAudioDropped(long bytes) => Interlocked.Add(ref _audioDroppedBytes, bytes);
 
     public override string ToString() =>
-        $"utterances {Utterances} (settled {UtterancesSettled}, duplicates {Duplicates}), translated {Translated}, failed {TranslationsFailed}, timed out {TranslationsTimedOut}, sent {Sent}, audio dropped {AudioDroppedBytes} B";
+        $"opened {Opened}, ended {Ended}, utterances {Utterances} (settled {UtterancesSettled}, duplicates {Duplicates}), translated {Translated}, failed {TranslationsFailed}, timed out {TranslationsTimedOut}, sent {Sent}, audio dropped {AudioDroppedBytes} B";
 }
