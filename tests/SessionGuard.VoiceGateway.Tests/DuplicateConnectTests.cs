@@ -71,6 +71,25 @@ public sealed class DuplicateConnectTests : IDisposable
         Assert.Contains("[de] ", texts.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_server_forgets_the_sockets_it_closed_instead_of_holding_them_to_the_end()
+    {
+        await using GatewayServer server = await GatewayServer.StartAsync(GatewayMode.Guarded, Options());
+        byte[] clip = SpeechSynthesizer.Generate(4, TimeSpan.FromMilliseconds(200));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // guards against a hang only
+        for (int i = 0; i < 100; i++)
+        {
+            using var client = new ClientWebSocket();
+            await client.ConnectAsync(new Uri(server.VoiceUrl, "short-" + i), bound.Token);
+            await SendAsync(client, clip, 0, clip.Length / PcmFormat.FrameBytes, bound.Token);
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", bound.Token);
+        }
+
+        await Wait.UntilAsync(() => server.RunningHandlers == 0, "every handler returned");
+        Assert.InRange(server.TrackedSockets, 0, 40);
+        Assert.Equal(0, server.OpenSockets);
+    }
+
     private static async Task SendAsync(ClientWebSocket socket, byte[] clip, int from, int to, CancellationToken ct)
     {
         for (int f = from; f < to; f++)

@@ -23,6 +23,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<WebSocket, byte> _sockets = new();
     private int _runningHandlers;
+    private int _accepted;
 
     private GatewayServer(GatewayMode mode, WebApplication app, IGatewayPipeline pipeline)
     {
@@ -41,7 +42,10 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>Connection handlers still running.</summary>
     public int RunningHandlers => Volatile.Read(ref _runningHandlers);
 
-    /// <summary>Server-side sockets not yet closed or aborted.</summary>
+    /// <summary>Server-side sockets held for <see cref="OpenSockets"/>: the open ones and those closed since the last prune.</summary>
+    internal int TrackedSockets => _sockets.Count;
+
+    /// <summary>Server-side sockets not yet closed or aborted (reading it forgets the others).</summary>
     public int OpenSockets
     {
         get
@@ -90,6 +94,11 @@ internal sealed partial class GatewayServer : IAsyncDisposable
 
     private void OnAccepted(WebSocket socket)
     {
+        if (Interlocked.Increment(ref _accepted) % 32 == 0)
+        {
+            _ = OpenSockets; // forget the closed ones: held to the end, every socket would grow the heap it measures
+        }
+
         _sockets.TryAdd(socket, 0);
         Interlocked.Increment(ref _runningHandlers);
     }
