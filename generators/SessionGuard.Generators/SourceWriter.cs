@@ -26,6 +26,27 @@ internal sealed class SourceWriter
 
     public void WriteLine() => _builder.Append('\n');
 
+    /// <summary>
+    /// Writes each line of <paramref name="text"/> (a raw string literal: its line ends may be <c>\r\n</c> where the
+    /// generator's source was checked out so) at the current indentation; a final empty line writes an empty line.
+    /// </summary>
+    public void WriteLines(string text)
+    {
+        int start = 0;
+        while (true)
+        {
+            int end = text.IndexOf('\n', start);
+            string line = end < 0 ? text.Substring(start) : text.Substring(start, end - start);
+            WriteLine(line.Length > 0 && line[line.Length - 1] == '\r' ? line.Substring(0, line.Length - 1) : line);
+            if (end < 0)
+            {
+                return;
+            }
+
+            start = end + 1;
+        }
+    }
+
     /// <summary>Writes <c>{</c> and indents.</summary>
     public void OpenBlock(string? header = null)
     {
@@ -45,9 +66,9 @@ internal sealed class SourceWriter
         WriteLine("}" + suffix);
     }
 
-    public void Indent() => _indent++;
+    public void Indent(int levels = 1) => _indent += levels;
 
-    public void Unindent() => _indent--;
+    public void Unindent(int levels = 1) => _indent -= levels;
 
     public override string ToString() => _builder.ToString();
 }

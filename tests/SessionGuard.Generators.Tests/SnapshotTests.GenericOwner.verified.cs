@@ -87,13 +87,13 @@ namespace Demo
                 var __member = this._values;
                 if (__member is not null)
                 {
-                    var __value = __SessionGuard_NoValue(__member);
+                    var __value = global::SessionGuard.Internals.SessionScopedRelease.NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
                     {
                         __removed = 1;
-                        __SessionGuard_DisposeAny(__value, "_values", context, ref __failures, ref __pending);
+                        global::SessionGuard.Internals.SessionScopedRelease.DisposeAny(__value, "_values", context, ref __failures, ref __pending);
                     }
                 }
 
@@ -116,7 +116,7 @@ namespace Demo
 
             if (__pending is not null)
             {
-                return __SessionGuard_AwaitPendingAsync(session, __total, __pending, __failures, context);
+                return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
             }
 
             if (__failures is not null)
@@ -125,120 +125,6 @@ namespace Demo
             }
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
-        }
-
-        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
-
-        private static void __SessionGuard_DisposeAsync<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
-            where __TDisposable : global::System.IAsyncDisposable
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            try
-            {
-                global::System.Threading.Tasks.ValueTask __disposal = value.DisposeAsync();
-                if (__disposal.IsCompleted)
-                {
-                    __disposal.GetAwaiter().GetResult();
-                }
-                else
-                {
-                    (pending ??= new global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>()).Add((member, __disposal));
-                }
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-        }
-
-        private static void __SessionGuard_CancelAndDispose(global::System.Threading.CancellationTokenSource? value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            try
-            {
-                value.Cancel();
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-
-            try
-            {
-                value.Dispose();
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-        }
-
-        private static void __SessionGuard_DisposeAny(object? value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
-        {
-            switch (value)
-            {
-                case global::System.IAsyncDisposable asyncDisposable:
-                    __SessionGuard_DisposeAsync(asyncDisposable, member, context, ref failures, ref pending);
-                    break;
-                case global::System.Threading.CancellationTokenSource source:
-                    __SessionGuard_CancelAndDispose(source, member, context, ref failures);
-                    break;
-                case global::System.Threading.Tasks.Task:
-                    break; // tasks must not be disposed
-                case global::System.IDisposable disposable:
-                    try
-                    {
-                        disposable.Dispose();
-                    }
-                    catch (global::System.Exception error)
-                    {
-                        __SessionGuard_Fail(error, member, context, ref failures);
-                    }
-
-                    break;
-            }
-        }
-
-        private static void __SessionGuard_Fail(global::System.Exception error, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (context is null)
-            {
-                (failures ??= new global::System.Collections.Generic.List<global::System.Exception>()).Add(error);
-            }
-            else
-            {
-                context.Failed(member, error);
-            }
-        }
-
-        private static async global::System.Threading.Tasks.ValueTask<int> __SessionGuard_AwaitPendingAsync(global::SessionGuard.SessionId session, int total, global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)> pending, global::System.Collections.Generic.List<global::System.Exception>? failures, global::SessionGuard.SessionReleaseContext? context)
-        {
-            foreach (var (member, disposal) in pending)
-            {
-                try
-                {
-                    await disposal.ConfigureAwait(false);
-                }
-                catch (global::System.Exception error)
-                {
-                    __SessionGuard_Fail(error, member, context, ref failures);
-                }
-            }
-
-            if (failures is not null)
-            {
-                throw new global::SessionGuard.SessionReleaseException(session, total, failures);
-            }
-
-            return total;
         }
     }
 }

@@ -140,7 +140,7 @@ namespace Demo
                 var __member = this._audio;
                 if (__member is not null)
                 {
-                    var __value = __SessionGuard_NoValue(__member);
+                    var __value = global::SessionGuard.Internals.SessionScopedRelease.NoValue(__member);
                     bool __found;
                     lock (this._gate)
                     {
@@ -194,7 +194,5 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
-
-        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
     }
 }

@@ -105,13 +105,13 @@ namespace Demo
                 var __member = this._leases;
                 if (__member is not null)
                 {
-                    var __value = __SessionGuard_NoValue(__member);
+                    var __value = global::SessionGuard.Internals.SessionScopedRelease.NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
                     {
                         __removed = 1;
-                        __SessionGuard_Dispose(__value, "_leases", context, ref __failures);
+                        global::SessionGuard.Internals.SessionScopedRelease.Dispose(__value, "_leases", context, ref __failures);
                     }
                 }
 
@@ -125,13 +125,13 @@ namespace Demo
                 var __member = this._streams;
                 if (__member is not null)
                 {
-                    var __value = __SessionGuard_NoValue(__member);
+                    var __value = global::SessionGuard.Internals.SessionScopedRelease.NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
                     {
                         __removed = 1;
-                        __SessionGuard_DisposeAsync(__value, "_streams", context, ref __failures, ref __pending);
+                        global::SessionGuard.Internals.SessionScopedRelease.DisposeAsync(__value, "_streams", context, ref __failures, ref __pending);
                     }
                 }
 
@@ -145,7 +145,7 @@ namespace Demo
                 var __member = this._items;
                 if (__member is not null)
                 {
-                    var __matches = __SessionGuard_NoMatches(__member);
+                    var __matches = global::SessionGuard.Internals.SessionScopedRelease.NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item.Item1 == session)
@@ -172,7 +172,7 @@ namespace Demo
 
             if (__pending is not null)
             {
-                return __SessionGuard_AwaitPendingAsync(session, __total, __pending, __failures, context);
+                return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
             }
 
             if (__failures is not null)
@@ -181,88 +181,6 @@ namespace Demo
             }
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
-        }
-
-        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
-
-        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
-
-        private static void __SessionGuard_Dispose<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-            where __TDisposable : global::System.IDisposable
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            try
-            {
-                value.Dispose();
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-        }
-
-        private static void __SessionGuard_DisposeAsync<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures, ref global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>? pending)
-            where __TDisposable : global::System.IAsyncDisposable
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            try
-            {
-                global::System.Threading.Tasks.ValueTask __disposal = value.DisposeAsync();
-                if (__disposal.IsCompleted)
-                {
-                    __disposal.GetAwaiter().GetResult();
-                }
-                else
-                {
-                    (pending ??= new global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)>()).Add((member, __disposal));
-                }
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-        }
-
-        private static void __SessionGuard_Fail(global::System.Exception error, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (context is null)
-            {
-                (failures ??= new global::System.Collections.Generic.List<global::System.Exception>()).Add(error);
-            }
-            else
-            {
-                context.Failed(member, error);
-            }
-        }
-
-        private static async global::System.Threading.Tasks.ValueTask<int> __SessionGuard_AwaitPendingAsync(global::SessionGuard.SessionId session, int total, global::System.Collections.Generic.List<(string Member, global::System.Threading.Tasks.ValueTask Disposal)> pending, global::System.Collections.Generic.List<global::System.Exception>? failures, global::SessionGuard.SessionReleaseContext? context)
-        {
-            foreach (var (member, disposal) in pending)
-            {
-                try
-                {
-                    await disposal.ConfigureAwait(false);
-                }
-                catch (global::System.Exception error)
-                {
-                    __SessionGuard_Fail(error, member, context, ref failures);
-                }
-            }
-
-            if (failures is not null)
-            {
-                throw new global::SessionGuard.SessionReleaseException(session, total, failures);
-            }
-
-            return total;
         }
     }
 }

@@ -146,7 +146,7 @@ namespace Demo
                 var __member = this._handles;
                 if (__member is not null)
                 {
-                    var __matches = __SessionGuard_NoMatches(__member);
+                    var __matches = global::SessionGuard.Internals.SessionScopedRelease.NoMatches(__member);
                     lock (this._gate)
                     {
                         foreach (var __item in __member)
@@ -173,7 +173,7 @@ namespace Demo
                     {
                         foreach (var __item in __matches)
                         {
-                            __SessionGuard_Dispose(__item.Value, "_handles", context, ref __failures);
+                            global::SessionGuard.Internals.SessionScopedRelease.Dispose(__item.Value, "_handles", context, ref __failures);
                         }
                     }
                 }
@@ -188,7 +188,7 @@ namespace Demo
                 var __member = this._turns;
                 if (__member is not null)
                 {
-                    var __matches = __SessionGuard_NoMatches(__member);
+                    var __matches = global::SessionGuard.Internals.SessionScopedRelease.NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item is not null && __item.Session == session)
@@ -219,13 +219,13 @@ namespace Demo
                 var __member = this.Optional;
                 if (__member is not null)
                 {
-                    var __value = __SessionGuard_NoValue(__member);
+                    var __value = global::SessionGuard.Internals.SessionScopedRelease.NoValue(__member);
                     bool __found;
                     __found = __member.Remove(session, out __value!);
                     if (__found)
                     {
                         __removed = 1;
-                        __SessionGuard_Dispose(__value, "Optional", context, ref __failures);
+                        global::SessionGuard.Internals.SessionScopedRelease.Dispose(__value, "Optional", context, ref __failures);
                     }
                 }
 
@@ -239,40 +239,6 @@ namespace Demo
             }
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
-        }
-
-        private static __TValue __SessionGuard_NoValue<__TKey, __TValue>(global::System.Collections.Generic.IDictionary<__TKey, __TValue> dictionary) => default!;
-
-        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
-
-        private static void __SessionGuard_Dispose<__TDisposable>(__TDisposable value, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-            where __TDisposable : global::System.IDisposable
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            try
-            {
-                value.Dispose();
-            }
-            catch (global::System.Exception error)
-            {
-                __SessionGuard_Fail(error, member, context, ref failures);
-            }
-        }
-
-        private static void __SessionGuard_Fail(global::System.Exception error, string member, global::SessionGuard.SessionReleaseContext? context, ref global::System.Collections.Generic.List<global::System.Exception>? failures)
-        {
-            if (context is null)
-            {
-                (failures ??= new global::System.Collections.Generic.List<global::System.Exception>()).Add(error);
-            }
-            else
-            {
-                context.Failed(member, error);
-            }
         }
     }
 }

@@ -141,7 +141,7 @@ namespace Demo
                 var __member = this._turns;
                 if (__member is not null)
                 {
-                    var __matches = __SessionGuard_NoMatches(__member);
+                    var __matches = global::SessionGuard.Internals.SessionScopedRelease.NoMatches(__member);
                     foreach (var __item in __member)
                     {
                         if (__item.Item1 == session)
@@ -168,7 +168,5 @@ namespace Demo
 
             return new global::System.Threading.Tasks.ValueTask<int>(__total);
         }
-
-        private static global::System.Collections.Generic.List<__TItem>? __SessionGuard_NoMatches<__TItem>(global::System.Collections.Generic.IEnumerable<__TItem> items) => null;
     }
 }

@@ -289,4 +289,68 @@ public class SnapshotTests
         Assert.Equal(first.OrderBy(p => p.Key), second.OrderBy(p => p.Key));
         Assert.All(first.Values, text => Assert.DoesNotContain("\r", text, System.StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void GeneratedCode_attribute_names_the_generator_assembly_and_its_version()
+    {
+        System.Reflection.Assembly generator = typeof(SessionScopedGenerator).Assembly;
+        string informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(generator)!.InformationalVersion;
+        string version = informational.Split('+')[0];
+        Assert.NotEmpty(version);
+        Assert.Equal(version, Emitter.GeneratorVersion);
+
+        const string Source = """
+            using System.Collections.Concurrent;
+            using SessionGuard;
+            namespace Demo;
+            public partial class A { [SessionScoped] private readonly ConcurrentDictionary<SessionId, int> _x = new(); }
+            """;
+        var files = TestCompilation.Run(TestCompilation.Create(true, Source)).Files;
+        Assert.Equal(2, files.Count);
+        string attribute = $"[global::System.CodeDom.Compiler.GeneratedCode(\"{generator.GetName().Name}\", \"{version}\")]";
+        Assert.All(files.Values, text => Assert.Contains(attribute, text, System.StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Owner_files_declare_no_helpers_of_their_own()
+    {
+        // The shared parts of a release live in the runtime (SessionGuard.Internals.SessionScopedRelease): an owner's
+        // file declares its ISessionScoped members and its one release method, nothing static.
+        const string Source = """
+            using System;
+            using System.Collections.Concurrent;
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SessionGuard;
+            namespace Demo;
+            public sealed class Sync : IDisposable { public void Dispose() { } }
+            public sealed class Async : IAsyncDisposable { public ValueTask DisposeAsync() => default; }
+            public partial class All
+            {
+                [SessionScoped] private readonly Dictionary<SessionId, Sync> _sync = new();
+                [SessionScoped] private readonly ConcurrentDictionary<SessionId, Async> _async = new();
+                [SessionScoped] private readonly ConcurrentDictionary<SessionId, CancellationTokenSource> _sources = new();
+                [SessionScoped] private readonly ConcurrentDictionary<SessionId, object> _any = new();
+                [SessionScoped] private readonly HashSet<(SessionId Session, int Turn)> _turns = new();
+            }
+            """;
+        var (files, output, _) = TestCompilation.Run(TestCompilation.Create(false, Source));
+        string text = Assert.Single(files).Value;
+        Assert.Empty(TestCompilation.Problems(output));
+        Assert.DoesNotContain("static", text, System.StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(text, "private "));
+        Assert.Contains("global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(", text, System.StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(value, System.StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, System.StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }
