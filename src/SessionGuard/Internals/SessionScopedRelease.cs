@@ -119,14 +119,7 @@ public static class SessionScopedRelease
             Fail(error, member, context, ref failures);
         }
 
-        try
-        {
-            value.Dispose();
-        }
-        catch (Exception error)
-        {
-            Fail(error, member, context, ref failures);
-        }
+        Dispose(value, member, context, ref failures);
     }
 
     /// <summary>For generated code: releases a removed value whose static type does not tell whether it is disposable.
@@ -152,15 +145,7 @@ public static class SessionScopedRelease
             case Task:
                 break; // tasks must not be disposed
             case IDisposable disposable:
-                try
-                {
-                    disposable.Dispose();
-                }
-                catch (Exception error)
-                {
-                    Fail(error, member, context, ref failures);
-                }
-
+                Dispose(disposable, member, context, ref failures);
                 break;
         }
     }
