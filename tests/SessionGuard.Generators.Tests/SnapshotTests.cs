@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Reflection;
 
 namespace SessionGuard.Generators.Tests;
 
@@ -293,8 +294,8 @@ public class SnapshotTests
     [Fact]
     public void GeneratedCode_attribute_names_the_generator_assembly_and_its_version()
     {
-        System.Reflection.Assembly generator = typeof(SessionScopedGenerator).Assembly;
-        string informational = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(generator)!.InformationalVersion;
+        Assembly generator = typeof(SessionScopedGenerator).Assembly;
+        string informational = generator.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
         string version = informational.Split('+')[0];
         Assert.NotEmpty(version);
         Assert.Equal(version, Emitter.GeneratorVersion);
