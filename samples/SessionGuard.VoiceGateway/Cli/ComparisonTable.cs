@@ -38,7 +38,7 @@ internal static class ComparisonTable
         Row("  connections broken by the server", r => N(r.Load.ConnectionsBroken));
         Row("  text frames received", r => N(r.Load.TextFramesReceived));
         Heading("sessions");
-        Row("  opened", r => N(r.Counters.Opened));
+        Row("  opened (naive: one per connection)", r => N(r.Counters.Opened));
         Row("  ended (cleanup ran)", r => N(r.Counters.Ended));
         foreach (var reason in new[] { SessionEndReason.Closed, SessionEndReason.Disconnected, SessionEndReason.IdleExpired, SessionEndReason.Evicted })
         {
