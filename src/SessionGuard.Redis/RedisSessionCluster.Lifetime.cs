@@ -104,6 +104,7 @@ public sealed partial class RedisSessionCluster
             }
         }
 
+        _meter.Dispose();
         if (_ownsConnection)
         {
             try

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -51,6 +52,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private ITimer? _timer;
     private Task? _disposal;
     private readonly string _incarnation = Guid.NewGuid().ToString("N");
+    private readonly Meter _meter;
     private readonly TimeSpan _endTimeout;
     private Task? _beat;
     private long _beats;
@@ -99,6 +101,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         var releaseTimeout = registry.Options.OwnerReleaseTimeout;
         _endTimeout = _options.OperationTimeout < releaseTimeout / 2 ? _options.OperationTimeout : releaseTimeout / 2;
         _onMessage = OnMessage;
+        _meter = CreateMeter();
         _ownerRegistration = registry.Register(new LocalEndWatcher(this));
     }
 
@@ -122,6 +125,20 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 
     /// <summary>Sessions this node holds a claim for (opening, open or ending).</summary>
     internal int ClaimCount => _claims.Count;
+
+    /// <summary>Time since the send of the last renewal Redis acknowledged; null before the first.</summary>
+    internal TimeSpan? SinceRenewal
+    {
+        get
+        {
+            long acknowledged = Volatile.Read(ref _lastAcknowledged);
+            return acknowledged == 0 ? null : _time.GetElapsedTime(acknowledged);
+        }
+    }
+
+    internal TimeSpan NodeTimeout => _options.NodeTimeout;
+
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
     /// Creates the cluster member of <paramref name="registry"/> on a connection of its own, made from
@@ -164,6 +181,17 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 
     private static string NewNodeId() =>
         $"{Environment.MachineName}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    private Meter CreateMeter()
+    {
+        var meter = new Meter(SessionGuardRedisMetrics.MeterName);
+        var node = new KeyValuePair<string, object?>("node", NodeId);
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.Degraded, () => new Measurement<int>(IsDegraded ? 1 : 0, node), description: "1 while the node is degraded: its last heartbeat failed or ends wait to be written.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.PendingEnds, () => new Measurement<int>(PendingEnds, node), "{session}", "Ends of sessions not yet written to Redis.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.Claims, () => new Measurement<int>(ClaimCount, node), "{session}", "Sessions this node holds a claim for.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.SinceRenewal, () => SinceRenewal is { } since ? new[] { new Measurement<double>(since.TotalSeconds, node) } : Array.Empty<Measurement<double>>(), "s", "Seconds since the last heartbeat renewal Redis acknowledged.");
+        return meter;
+    }
 
     private RedisKey RecordKey(SessionId id) => _base + ":s:" + id.Value;
 

@@ -91,3 +91,27 @@ internal static class Prefix
 {
     public static string New() => "t" + Guid.NewGuid().ToString("N")[..10];
 }
+
+internal static class Pause
+{
+    /// <summary>
+    /// Pauses writes (scripts included) until disposed, on a connection of its own: a connection's commands run in order,
+    /// so an UNPAUSE sent on the nodes' connection would wait behind the scripts the pause holds.
+    /// </summary>
+    public static async Task<IAsyncDisposable> WritesAsync(RedisServer server)
+    {
+        var admin = await ConnectionMultiplexer.ConnectAsync(server.Configuration + ",allowAdmin=true");
+        var endpoint = admin.GetServer(admin.GetEndPoints()[0]);
+        await endpoint.ExecuteAsync("CLIENT", "PAUSE", "20000", "WRITE");
+        return new Unpause(admin, endpoint);
+    }
+
+    private sealed class Unpause(ConnectionMultiplexer admin, IServer server) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await server.ExecuteAsync("CLIENT", "UNPAUSE");
+            await admin.DisposeAsync();
+        }
+    }
+}

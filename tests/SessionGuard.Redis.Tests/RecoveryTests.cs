@@ -15,27 +15,6 @@ public class RecoveryTests
 
     private IDatabase Db => _server.Redis.GetDatabase();
 
-    /// <summary>
-    /// Pauses writes (scripts included) on a connection of its own: a connection's commands run in order, so an UNPAUSE
-    /// sent on the nodes' connection would wait behind the scripts the pause holds.
-    /// </summary>
-    private async Task<IAsyncDisposable> PauseWritesAsync()
-    {
-        var admin = await ConnectionMultiplexer.ConnectAsync(_server.Configuration + ",allowAdmin=true");
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
-        await server.ExecuteAsync("CLIENT", "PAUSE", "20000", "WRITE");
-        return new Unpause(admin, server);
-    }
-
-    private sealed class Unpause(ConnectionMultiplexer admin, IServer server) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await server.ExecuteAsync("CLIENT", "UNPAUSE");
-            await admin.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task A_node_name_that_ends_like_another_nodes_key_does_not_share_its_keys()
     {
@@ -141,7 +120,7 @@ public class RecoveryTests
         var session = await a.Cluster.OpenAsync(SessionId.New());
 
         SessionTeardownReport report;
-        await using (await PauseWritesAsync())
+        await using (await Pause.WritesAsync(_server))
         {
             report = await session.EndAsync();
             Assert.Equal(1, a.Cluster.PendingEnds);
@@ -161,7 +140,7 @@ public class RecoveryTests
         var id = SessionId.New();
 
         RedisSessionUnavailableException[] failures;
-        await using (await PauseWritesAsync())
+        await using (await Pause.WritesAsync(_server))
         {
             var opens = Enumerable.Range(0, 4).Select(_ => a.Cluster.GetOrOpenAsync(id)).ToArray();
             failures = new RedisSessionUnavailableException[opens.Length];

@@ -39,4 +39,10 @@ public static class RedisCluster
         cluster.RemoteSessionEnded += (_, ended) => Console.WriteLine($"{ended.Id} ended on {ended.Node}: {ended.Reason}");
         return cluster.RegisterRemote(remoteState);
     }
+
+    // Health: Degraded while ends wait for Redis, Unhealthy once the heartbeat lapsed or the node left the cluster.
+    public static void AddHealth(IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<RedisSessionClusterHealthCheck>("sessionguard-redis");
+    }
 }
