@@ -21,7 +21,16 @@ public sealed partial class RedisSessionCluster
         }
 
         _claims.TryRemove(new KeyValuePair<SessionId, Claim>(claim.Id, claim));
-        await EndInRedisAsync(new PendingEnd(claim.Id, claim.Fence, claim.Token, session.EndReason ?? SessionEndReason.Closed)).ConfigureAwait(false);
+        var reason = session.EndReason ?? SessionEndReason.Closed;
+        await EndInRedisAsync(new PendingEnd(claim.Id, claim.Fence, claim.Token, reason)).ConfigureAwait(false);
+
+        // A session this node took over may have left state in its remote owners from when another node held it; no
+        // announcement comes back to this node for its own end, so release them here.
+        var owners = Volatile.Read(ref _remoteOwners);
+        if (owners.Length > 0)
+        {
+            await ReleaseRemoteAsync(owners, new RemoteSessionEndedEventArgs(claim.Id, NodeId, claim.Fence, reason)).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

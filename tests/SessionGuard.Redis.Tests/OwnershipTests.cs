@@ -61,6 +61,28 @@ public class OwnershipTests
     }
 
     [Fact]
+    public async Task A_node_that_took_a_session_over_releases_its_remote_state_for_it_when_the_session_ends_there()
+    {
+        string p = Prefix.New();
+        await using var a = await Node.StartAsync(_server.Redis, p, "a");
+        await using var b = await Node.StartAsync(_server.Redis, p, "b");
+        var cache = new RemoteCache();
+        using var registration = a.Cluster.RegisterRemote(cache);
+        var id = SessionId.New();
+        var onB = await b.Cluster.OpenAsync(id);
+        cache.Entries[id] = "held on a for b's session";
+
+        var onA = await a.Cluster.OpenAsync(id);
+        await Wait.UntilAsync(() => onB.IsEnded, "b ended its copy");
+        Assert.True(cache.Entries.ContainsKey(id)); // not released while a holds the session
+
+        await onA.EndAsync();
+
+        Assert.Empty(cache.Entries);
+        Assert.Empty(a.RemoteEnded);
+    }
+
+    [Fact]
     public async Task Opening_an_id_another_live_node_owns_takes_it_over_and_that_node_ends_its_copy()
     {
         string p = Prefix.New();
