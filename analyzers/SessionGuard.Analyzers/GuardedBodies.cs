@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace SessionGuard.Analyzers;
 
 /// <summary>
-/// Bodies that observe their own faults: wholly <c>try { ... } catch (Exception) { log; }</c> with no rethrow, possibly
-/// inside a loop that can end (a condition other than <c>true</c>, a <c>foreach</c>, or a <c>break</c>/<c>return</c>).
+/// Bodies that observe their own faults: wholly <c>try { ... } catch (Exception) { log; }</c> with no rethrow (or a
+/// sequence of such statements, after declarations of locals that cannot throw), possibly inside a loop that can end (a condition other than <c>true</c>, a <c>foreach</c>, or a <c>break</c>/<c>return</c>).
 /// Such work is a hand-written <c>Forget(logger)</c>: its task never faults. Not guarded: a catch that rethrows, a
 /// catch that awaits something outside its own catch-all, a <c>while (true)</c> with no way out. Reads syntax only.
 /// </summary>
@@ -48,7 +48,70 @@ internal static class GuardedBodies
         return false;
     }
 
-    private static bool IsGuardedBlock(BlockSyntax block) => block.Statements.Count == 1 && IsGuardedStatement(block.Statements[0]);
+    /// <summary>
+    /// A block whose statements are all guarded, apart from declarations of locals that cannot throw
+    /// (<see cref="IsInertDeclaration"/>), with at least one guarded statement.
+    /// </summary>
+    private static bool IsGuardedBlock(BlockSyntax block)
+    {
+        bool guarded = false;
+        foreach (var statement in block.Statements)
+        {
+            if (IsInertDeclaration(statement))
+            {
+                continue;
+            }
+
+            if (!IsGuardedStatement(statement))
+            {
+                return false;
+            }
+
+            guarded = true;
+        }
+
+        return guarded;
+    }
+
+    /// <summary>
+    /// <c>Exception? error = null;</c>, <c>bool taken = false;</c>, <c>var count = 0;</c>: a local declaration (no
+    /// <c>using</c>) whose every initializer is <c>null</c>, <c>default</c> or a literal, a literal only for
+    /// <c>var</c> or a built-in type (no user-defined conversion runs), or a <c>const</c>. Such a declaration cannot throw.
+    /// </summary>
+    private static bool IsInertDeclaration(StatementSyntax statement)
+    {
+        if (statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.None } declaration)
+        {
+            return false;
+        }
+
+        if (declaration.IsConst)
+        {
+            return true;
+        }
+
+        var type = declaration.Declaration.Type is NullableTypeSyntax nullable ? nullable.ElementType : declaration.Declaration.Type;
+        bool builtIn = type is PredefinedTypeSyntax || type.IsVar;
+        foreach (var variable in declaration.Declaration.Variables)
+        {
+            var value = variable.Initializer?.Value;
+            bool inert = value switch
+            {
+                null => true,
+                LiteralExpressionSyntax literal => builtIn
+                    || literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression),
+                DefaultExpressionSyntax => true,
+                _ => false,
+            };
+
+            if (!inert)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static bool IsGuardedStatement(StatementSyntax statement)
     {

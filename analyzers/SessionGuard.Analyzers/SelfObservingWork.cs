@@ -14,7 +14,17 @@ internal static class SelfObservingWork
     /// <summary>True when the dropped <paramref name="operation"/> runs guarded work.</summary>
     public static bool IsSelfObserving(IOperation operation, KnownTypes types)
     {
-        if (TaskOperations.Unwrap(operation) is not IInvocationOperation invocation)
+        var unwrapped = TaskOperations.Unwrap(operation);
+
+        // StartNew(...).ConfigureAwait(false): the awaitable only configures an await of the same task. WaitAsync is
+        // not skipped: its own task faults on a timeout or a cancellation whatever the work does.
+        while (unwrapped is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } instance } configure
+               && TaskOperations.IsTaskType(configure.TargetMethod.OriginalDefinition.ContainingType, types))
+        {
+            unwrapped = TaskOperations.Unwrap(instance);
+        }
+
+        if (unwrapped is not IInvocationOperation invocation)
         {
             return false;
         }

@@ -256,7 +256,7 @@ internal static class TaskOperations
         return Unwrap(operation);
     }
 
-    private static bool IsTaskType(INamedTypeSymbol? type, KnownTypes types) =>
+    internal static bool IsTaskType(INamedTypeSymbol? type, KnownTypes types) =>
         type is not null
         && (KnownTypes.Same(type, types.Task) || KnownTypes.Same(type, types.TaskOfT)
             || KnownTypes.Same(type, types.ValueTask) || KnownTypes.Same(type, types.ValueTaskOfT));

@@ -288,6 +288,33 @@ public class FireAndForgetRealCodeTests
                 }
             }
             """ },
+        { "callee whose guarded try follows a declaration or a statement that can throw", """
+            class Buffer
+            {
+                public static implicit operator Buffer(int size) => throw new InvalidOperationException();
+            }
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                byte[] Rent() => new byte[16];
+                async Task RentsFirstAsync() { var buffer = Rent(); try { await WorkAsync(); } catch (Exception) { } }
+                async Task ConvertsFirstAsync() { Buffer buffer = 16; try { await WorkAsync(); } catch (Exception) { } }
+                async Task DisposesFirstAsync(IAsyncDisposable d) { await using var x = d; try { await WorkAsync(); } catch (Exception) { } }
+                async Task WorksAfterAsync() { Exception? error = null; try { await WorkAsync(); } catch (Exception ex) { error = ex; } await WorkAsync(); }
+                async Task OnlyDeclaresAsync() { Exception? error = null; await WorkAsync(); }
+                void M()
+                {
+                    _ = {|SG1001:RentsFirstAsync()|};
+                    _ = {|SG1001:ConvertsFirstAsync()|};
+                    _ = {|SG1001:WorksAfterAsync()|};
+                    _ = {|SG1001:OnlyDeclaresAsync()|};
+                    _ = {|SG1001:Task.Run(async () => { int count = 0; try { await WorkAsync(); count++; } catch (Exception) { } await WorkAsync(); })|};
+                }
+                void N(IAsyncDisposable d) { _ = {|SG1001:DisposesFirstAsync(d)|}; }
+                async Task GuardedAsync() { try { await WorkAsync(); } catch (Exception) { } }
+                void O() { _ = {|SG1001:GuardedAsync().WaitAsync(TimeSpan.FromSeconds(1))|}; }
+            }
+            """ },
         // Shape D: a callee that keeps its task only counts when its type joins the task at teardown.
         { "callee stores the task but its type never joins it", """
             class Worker
@@ -624,6 +651,56 @@ public class FireAndForgetRealCodeTests
             """ },
 
         // Shape C: detached work that observes itself (a hand-written Forget(logger)).
+        { "guarded callee that first declares locals that cannot throw, or is a sequence of guarded tries", """
+            class C
+            {
+                private readonly ILogger _logger;
+                C(ILogger logger) { _logger = logger; }
+                Task WorkAsync() => Task.CompletedTask;
+                Task<System.IO.Stream> OpenAsync() => Task.FromResult<System.IO.Stream>(System.IO.Stream.Null);
+
+                async Task HandleAsync()
+                {
+                    System.IO.Stream? stream = null;
+                    Exception? error = null;
+                    bool taken = false, done = default;
+                    const int chunk = 1024 * 4;
+                    try
+                    {
+                        stream = await OpenAsync();
+                        await WorkAsync();
+                        taken = done = chunk > 0;
+                    }
+                    catch (Exception ex)
+                    {
+                        error = ex;
+                        _logger.LogError(ex, "handle failed");
+                    }
+                }
+
+                async ValueTask CloseAsync(IAsyncDisposable component)
+                {
+                    try { _logger.LogDebug("closing"); }
+                    catch { }
+
+                    try { await component.DisposeAsync(); }
+                    catch (Exception ex) { _logger.LogError(ex, "close failed"); }
+                }
+
+                void M(IAsyncDisposable component)
+                {
+                    _ = HandleAsync();
+                    _ = Task.Factory.StartNew(() => HandleAsync(), CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default).ConfigureAwait(false);
+                    _ = Task.Run(() => CloseAsync(component));
+                    _ = Task.Run(async () =>
+                    {
+                        var attempts = 0;
+                        try { await WorkAsync(); attempts++; }
+                        catch (Exception ex) { _logger.LogError(ex, "attempt {Attempts} failed", attempts); }
+                    });
+                }
+            }
+            """ },
         { "Task.Run of a lambda that is wholly try/catch (Exception)", """
             class C
             {
