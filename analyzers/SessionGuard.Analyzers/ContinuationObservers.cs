@@ -1,4 +1,6 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
@@ -32,6 +34,107 @@ internal static class ContinuationObservers
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// True when the continuation is a method of this compilation that reads its antecedent's <c>Exception</c>
+    /// (<see cref="MethodReadsFault"/>): given as a method group, or as a <c>readonly</c> delegate field initialized
+    /// with one (<c>static readonly Action&lt;Task&gt; observe = Observe;</c>, a cached, allocation-free observer).
+    /// </summary>
+    public static bool IsObservingMethod(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Name is not ("continuationAction" or "continuationFunction"))
+            {
+                continue;
+            }
+
+            switch (TaskOperations.Unwrap(argument.Value))
+            {
+                case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
+                    return MethodReadsFault(reference.Method);
+                case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
+                    return FieldMethodsReadFault(field);
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>readonly Action&lt;Task&gt; observe = Observe;</c> (or <c>new Action&lt;Task&gt;(Observe)</c>): every method of that name reads the fault.</summary>
+    private static bool FieldMethodsReadFault(IFieldSymbol field)
+    {
+        foreach (var reference in field.DeclaringSyntaxReferences)
+        {
+            var value = (reference.GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value;
+            if (value is ObjectCreationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments })
+            {
+                value = arguments[0].Expression;
+            }
+
+            if (value is not IdentifierNameSyntax name)
+            {
+                return false;
+            }
+
+            bool any = false;
+            foreach (var member in field.ContainingType.GetMembers(name.Identifier.ValueText))
+            {
+                if (member is not IMethodSymbol method || !MethodReadsFault(method))
+                {
+                    return false;
+                }
+
+                any = true;
+            }
+
+            return any;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A method of this compilation, not async, whose body reads <c>Exception</c> of its first parameter, a task
+    /// (<c>static void Observe(Task t) =&gt; GC.KeepAlive(t.Exception);</c>). Reads syntax only.
+    /// </summary>
+    private static bool MethodReadsFault(IMethodSymbol method)
+    {
+        method = method.ReducedFrom ?? method;
+        if (method.IsAsync || method.Parameters.IsEmpty || method.Parameters[0].Type is not INamedTypeSymbol { Name: "Task" })
+        {
+            return false;
+        }
+
+        string antecedent = method.Parameters[0].Name;
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode? body = reference.GetSyntax() switch
+            {
+                BaseMethodDeclarationSyntax declaration => (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody,
+                LocalFunctionStatementSyntax localFunction => (SyntaxNode?)localFunction.Body ?? localFunction.ExpressionBody,
+                _ => null,
+            };
+
+            if (body is null)
+            {
+                continue;
+            }
+
+            foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            {
+                if (node is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Exception", Expression: IdentifierNameSyntax target }
+                    && target.Identifier.ValueText == antecedent)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when a constant <c>TaskContinuationOptions</c> argument includes <c>OnlyOnFaulted</c>.</summary>

@@ -202,6 +202,12 @@ internal static class TaskOperations
             return false;
         }
 
+        // task.ContinueWith(observeErrors): a cached delegate to a method of this project that reads t.Exception.
+        if (ContinuationObservers.IsContinueWith(invocation, types) && ContinuationObservers.IsObservingMethod(invocation))
+        {
+            return false;
+        }
+
         // A container or Interlocked hands back a task it (or its caller) already owns.
         if (original.ReturnType.TypeKind == TypeKind.TypeParameter && original.MethodKind != MethodKind.DelegateInvoke
             && containing is not null

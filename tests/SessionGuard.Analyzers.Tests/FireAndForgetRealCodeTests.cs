@@ -315,6 +315,25 @@ public class FireAndForgetRealCodeTests
                 void O() { _ = {|SG1001:GuardedAsync().WaitAsync(TimeSpan.FromSeconds(1))|}; }
             }
             """ },
+        { "continuation given as a method, or a cached delegate to one, that never reads the fault", """
+            static class Observation
+            {
+                private static readonly Action<Task> count = Count;
+                private static Action<Task> mutable = Observe;
+                private static void Count(Task task) => Console.WriteLine(task.Status);
+                private static void Observe(Task task) => GC.KeepAlive(task.Exception);
+                private static void Observe(Task task, object? state) => Console.WriteLine(state);
+
+                public static Task Counted(this Task task)
+                {
+                    {|SG1001:task.ContinueWith(count, TaskContinuationOptions.OnlyOnFaulted)|};
+                    {|SG1001:task.ContinueWith(Count, TaskContinuationOptions.OnlyOnFaulted)|};
+                    {|SG1001:task.ContinueWith(mutable, TaskContinuationOptions.OnlyOnFaulted)|};
+                    {|SG1001:task.ContinueWith(Observe, null, TaskContinuationOptions.OnlyOnFaulted)|};
+                    return task;
+                }
+            }
+            """ },
         // Shape D: a callee that keeps its task only counts when its type joins the task at teardown.
         { "callee stores the task but its type never joins it", """
             class Worker
@@ -650,6 +669,32 @@ public class FireAndForgetRealCodeTests
             }
             """ },
 
+        { "continuation given as a method, or a cached delegate to one, that reads the fault", """
+            static class Observation
+            {
+                private static readonly Action<Task> observeErrors = ObserveErrors;
+                private static readonly Action<Task> logged = new Action<Task>(Log);
+                private static void ObserveErrors(Task task)
+                {
+                    if (task != null) GC.KeepAlive(task.Exception);
+                }
+                private static void Log(Task t) => Console.WriteLine(t.Exception);
+
+                public static Task Observed(this Task task)
+                {
+                    task.ContinueWith(observeErrors, TaskContinuationOptions.OnlyOnFaulted);
+                    task.ContinueWith(logged, TaskContinuationOptions.OnlyOnFaulted);
+                    task.ContinueWith(ObserveErrors, TaskContinuationOptions.OnlyOnFaulted);
+                    return task;
+                }
+
+                public static Task<T> Observed<T>(this Task<T> task)
+                {
+                    task.ContinueWith(observeErrors, TaskContinuationOptions.OnlyOnFaulted);
+                    return task;
+                }
+            }
+            """ },
         // Shape C: detached work that observes itself (a hand-written Forget(logger)).
         { "guarded callee that first declares locals that cannot throw, or is a sequence of guarded tries", """
             class C
