@@ -17,7 +17,7 @@ internal static class GuardedBodies
     public static bool IsGuardedLambda(IAnonymousFunctionOperation lambda) =>
         (lambda.Symbol.IsAsync || lambda.Symbol.ReturnsVoid)
         && lambda.Syntax is AnonymousFunctionExpressionSyntax { Block: { } block }
-        && IsGuardedBlock(block);
+        && IsGuardedBlock(block, lambda.Symbol.ContainingType);
 
     /// <summary>
     /// True for a method or local function of this compilation, async or returning nothing, whose body is guarded.
@@ -41,7 +41,7 @@ internal static class GuardedBodies
 
             if (block is not null)
             {
-                return IsGuardedBlock(block);
+                return IsGuardedBlock(block, method.ContainingType);
             }
         }
 
@@ -49,20 +49,20 @@ internal static class GuardedBodies
     }
 
     /// <summary>
-    /// A block whose statements are all guarded, apart from declarations of locals that cannot throw
-    /// (<see cref="IsInertDeclaration"/>), with at least one guarded statement.
+    /// A block whose statements are all guarded, apart from declarations of locals and assignments that cannot throw
+    /// (<see cref="IsInertDeclaration"/>, <see cref="IsInertAssignment"/>), with at least one guarded statement.
     /// </summary>
-    private static bool IsGuardedBlock(BlockSyntax block)
+    private static bool IsGuardedBlock(BlockSyntax block, INamedTypeSymbol? type)
     {
         bool guarded = false;
         foreach (var statement in block.Statements)
         {
-            if (IsInertDeclaration(statement))
+            if (IsInertDeclaration(statement) || IsInertAssignment(statement, type))
             {
                 continue;
             }
 
-            if (!IsGuardedStatement(statement))
+            if (!IsGuardedStatement(statement, type))
             {
                 return false;
             }
@@ -71,6 +71,70 @@ internal static class GuardedBodies
         }
 
         return guarded;
+    }
+
+    /// <summary>
+    /// <c>Running = true;</c> or <c>this._count = 0;</c>: a constant (<c>null</c>, <c>default</c> or a literal) stored
+    /// into a field or a non-virtual auto-property of <paramref name="type"/> or its base types, of a built-in type
+    /// unless the constant is <c>null</c> or <c>default</c>. No setter code or user-defined conversion runs.
+    /// </summary>
+    private static bool IsInertAssignment(StatementSyntax statement, INamedTypeSymbol? type)
+    {
+        if (type is null
+            || statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment })
+        {
+            return false;
+        }
+
+        var target = assignment.Left switch
+        {
+            IdentifierNameSyntax name => name,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax name } => name,
+            _ => null,
+        };
+
+        bool nullOrDefault = assignment.Right is DefaultExpressionSyntax
+            || assignment.Right.IsKind(SyntaxKind.NullLiteralExpression) || assignment.Right.IsKind(SyntaxKind.DefaultLiteralExpression);
+        if (target is null || !(nullOrDefault || assignment.Right is LiteralExpressionSyntax))
+        {
+            return false;
+        }
+
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(target.Identifier.ValueText))
+            {
+                var memberType = member switch
+                {
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol property when IsAutoProperty(property) => property.Type,
+                    _ => null,
+                };
+
+                return memberType is not null && (nullOrDefault || memberType.SpecialType != SpecialType.None);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A property with a compiler-made backing field that no override can replace.</summary>
+    private static bool IsAutoProperty(IPropertySymbol property)
+    {
+        if (property.IsVirtual || property.IsOverride || property.IsAbstract)
+        {
+            return false;
+        }
+
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol { AssociatedSymbol: { } associated } && KnownTypes.Same(associated, property))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -113,22 +177,22 @@ internal static class GuardedBodies
         return true;
     }
 
-    private static bool IsGuardedStatement(StatementSyntax statement)
+    private static bool IsGuardedStatement(StatementSyntax statement, INamedTypeSymbol? type)
     {
         switch (statement)
         {
             case BlockSyntax block:
-                return IsGuardedBlock(block);
+                return IsGuardedBlock(block, type);
             case TryStatementSyntax @try:
                 return IsGuardedTry(@try) && !HasEndlessLoop(@try.Block);
             case WhileStatementSyntax @while:
-                return CanEnd(@while.Condition, @while.Statement) && IsGuardedStatement(@while.Statement);
+                return CanEnd(@while.Condition, @while.Statement) && IsGuardedStatement(@while.Statement, type);
             case DoStatementSyntax @do:
-                return CanEnd(@do.Condition, @do.Statement) && IsGuardedStatement(@do.Statement);
+                return CanEnd(@do.Condition, @do.Statement) && IsGuardedStatement(@do.Statement, type);
             case ForStatementSyntax @for:
-                return CanEnd(@for.Condition, @for.Statement) && IsGuardedStatement(@for.Statement);
+                return CanEnd(@for.Condition, @for.Statement) && IsGuardedStatement(@for.Statement, type);
             case CommonForEachStatementSyntax forEach:
-                return IsGuardedStatement(forEach.Statement);
+                return IsGuardedStatement(forEach.Statement, type);
             default:
                 return false;
         }

@@ -334,6 +334,26 @@ public class FireAndForgetRealCodeTests
                 }
             }
             """ },
+        { "callee that sets a property with setter code, a virtual one, or a computed value outside its try", """
+            class C
+            {
+                private bool _running;
+                public bool Running { get => _running; set { _running = value; Console.WriteLine(value); } }
+                public virtual bool Busy { get; set; }
+                public bool Started { get; private set; }
+                Task WorkAsync() => Task.CompletedTask;
+                bool Compute() => true;
+                async Task SetterAsync() { Running = true; try { await WorkAsync(); } catch (Exception) { } }
+                async Task VirtualAsync() { Busy = true; try { await WorkAsync(); } catch (Exception) { } }
+                async Task ComputedAsync() { Started = Compute(); try { await WorkAsync(); } catch (Exception) { } }
+                void M()
+                {
+                    _ = {|SG1001:SetterAsync()|};
+                    _ = {|SG1001:VirtualAsync()|};
+                    _ = {|SG1001:ComputedAsync()|};
+                }
+            }
+            """ },
         // Shape D: a callee that keeps its task only counts when its type joins the task at teardown.
         { "callee stores the task but its type never joins it", """
             class Worker
@@ -696,6 +716,47 @@ public class FireAndForgetRealCodeTests
             }
             """ },
         // Shape C: detached work that observes itself (a hand-written Forget(logger)).
+        { "guarded callee that sets a flag field or auto-property to a constant around its try", """
+            class Base
+            {
+                protected string? LastError;
+            }
+            class C : Base
+            {
+                private readonly ILogger _logger;
+                private int _passes;
+                C(ILogger logger) { _logger = logger; }
+                public bool SenderRunning { get; private set; }
+                Task SendAsync() => Task.CompletedTask;
+
+                private async Task SendFromQueue()
+                {
+                    SenderRunning = true;
+                    this._passes = 0;
+                    LastError = null;
+                    try
+                    {
+                        await SendAsync();
+                    }
+                    catch (Exception ex)
+                    {
+                        _logger.LogError(ex, "sending failed");
+                    }
+                    SenderRunning = false;
+                }
+
+                void M()
+                {
+                    _ = Task.Factory.StartNew(_ => SendFromQueue(), TaskCreationOptions.LongRunning, CancellationToken.None);
+                    _ = Task.Run(async () =>
+                    {
+                        SenderRunning = true;
+                        try { await SendAsync(); }
+                        catch (Exception ex) { _logger.LogError(ex, "sending failed"); }
+                    });
+                }
+            }
+            """ },
         { "guarded callee that first declares locals that cannot throw, or is a sequence of guarded tries", """
             class C
             {
