@@ -148,7 +148,7 @@ internal sealed partial class FireAndForgetOptions
                 string entry = part.Trim();
                 if (entry.Length > 0 && (entry.EndsWith("()", StringComparison.Ordinal) || OwnerEntry(entry) is null))
                 {
-                    yield return (OwnedReceiverTypesKey, entry, "expected a type name or Namespace.Type, separated by ',' or ';' (this entry is ignored)");
+                    yield return (OwnedReceiverTypesKey, entry, "expected a type name or Namespace.Type, separated by ',' (this entry is ignored)");
                 }
             }
         }
@@ -160,7 +160,7 @@ internal sealed partial class FireAndForgetOptions
                 string entry = part.Trim();
                 if (entry.Length > 0 && (entry.EndsWith("()", StringComparison.Ordinal) || OwnerEntry(entry) is not { } name || name.IndexOf('.') < 0))
                 {
-                    yield return (FireAndForgetArgumentsKey, entry, "expected Type.Member or Namespace.Type.Member, separated by ',' or ';' (this entry is ignored)");
+                    yield return (FireAndForgetArgumentsKey, entry, "expected Type.Member or Namespace.Type.Member, separated by ',' (this entry is ignored)");
                 }
             }
         }

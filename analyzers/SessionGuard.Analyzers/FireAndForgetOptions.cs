@@ -9,7 +9,7 @@ namespace SessionGuard.Analyzers;
 /// <summary>
 /// The <c>.editorconfig</c> options of SG1001:
 /// <c>sessionguard.SG1001.report_discards</c> (true/false, default true),
-/// <c>sessionguard.SG1001.owner_methods</c> (a comma- or semicolon-separated list of methods that take ownership
+/// <c>sessionguard.SG1001.owner_methods</c> (a comma-separated list of methods that take ownership
 /// of a task: <c>Method</c>, <c>Type.Method</c> or <c>Namespace.Type.Method</c>), and the placeholder-by-design
 /// options <c>sessionguard.SG1001.owned_receiver_types</c> and <c>sessionguard.SG1001.fire_and_forget_arguments</c>
 /// (see <see cref="IsPlaceholderCall"/>), and <c>sessionguard.SG1001.report_in_test_projects</c> (true/false, default
@@ -128,7 +128,7 @@ internal sealed partial class FireAndForgetOptions
                 string entry = part.Trim();
                 if (entry.Length > 0 && OwnerEntry(entry) is null)
                 {
-                    yield return (OwnerMethodsKey, entry, "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' or ';' (this entry is ignored)");
+                    yield return (OwnerMethodsKey, entry, "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' (this entry is ignored)");
                 }
             }
         }

@@ -9,8 +9,8 @@ namespace SessionGuard.Analyzers;
 
 /// <summary>
 /// SG1004: an <c>.editorconfig</c> value of a SessionGuard option that cannot be read (SG1001's
-/// <c>report_discards</c> and <c>owner_methods</c>). Reported once per key and value for the compilation, without a
-/// source location, for the whole compilation.
+/// <c>report_discards</c>, <c>owner_methods</c>, <c>owned_receiver_types</c>, <c>fire_and_forget_arguments</c> and
+/// <c>report_in_test_projects</c>). Reported once per key and value for the compilation, without a source location.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InvalidOptionAnalyzer : DiagnosticAnalyzer

@@ -82,17 +82,17 @@ public class InvalidOptionTests
             + "sessionguard.SG1001.fire_and_forget_arguments = FireAndForget, CommandFlags.FireAndForget",
             Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
                 "sessionguard.SG1001.fire_and_forget_arguments", "FireAndForget",
-                "expected Type.Member or Namespace.Type.Member, separated by ',' or ';' (this entry is ignored)"),
+                "expected Type.Member or Namespace.Type.Member, separated by ',' (this entry is ignored)"),
             Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
                 "sessionguard.SG1001.owned_receiver_types", "2Batch",
-                "expected a type name or Namespace.Type, separated by ',' or ';' (this entry is ignored)"),
+                "expected a type name or Namespace.Type, separated by ',' (this entry is ignored)"),
             Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
                 "sessionguard.SG1001.owned_receiver_types", "Batch()",
-                "expected a type name or Namespace.Type, separated by ',' or ';' (this entry is ignored)"));
+                "expected a type name or Namespace.Type, separated by ',' (this entry is ignored)"));
 
     private static DiagnosticResult Malformed(string entry) =>
         Verify.Diagnostic("SG1004").WithNoLocation().WithArguments(
             "sessionguard.SG1001.owner_methods",
             entry,
-            "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' or ';' (this entry is ignored)");
+            "expected a method name, Type.Method or Namespace.Type.Method, separated by ',' (this entry is ignored)");
 }
