@@ -1,11 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace SessionGuard.Redis;
@@ -58,7 +55,6 @@ public sealed partial class RedisSessionCluster
                 Scripts.Heartbeat,
                 new[] { _heartbeatKey, _movedKey, _nodesKey, _setKey },
                 new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds, _incarnation, _base, _channelName, first ? 1 : 0 }).ConfigureAwait(false))!;
-            Interlocked.Increment(ref _beats);
 
             // The key may have lapsed without this reply saying so (an earlier renewal ran late and took the signal, or its
             // answer was lost): more than NodeTimeout between the sends of two acknowledged renewals is a lapse too.

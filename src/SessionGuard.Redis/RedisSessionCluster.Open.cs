@@ -1,11 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace SessionGuard.Redis;
@@ -195,7 +192,7 @@ public sealed partial class RedisSessionCluster
                 result = (RedisResult[])(await RunAsync(
                     Scripts.Claim,
                     new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey },
-                    new RedisValue[] { claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, (long)(_options.NodeTimeout.TotalMilliseconds * 2), _channelName, claim.Token },
+                    new RedisValue[] { claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, _channelName, claim.Token },
                     cancellationToken).ConfigureAwait(false))!;
             }
             catch (Exception ex) when (ex is RedisSessionUnavailableException or OperationCanceledException)

@@ -55,7 +55,6 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly Meter _meter;
     private readonly TimeSpan _endTimeout;
     private Task? _beat;
-    private long _beats;
     private long _lastAcknowledged;
     private int _mustReconcile;
     private int _beating;

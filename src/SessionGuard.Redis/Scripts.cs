@@ -13,13 +13,40 @@ namespace SessionGuard.Redis;
 internal static class Scripts
 {
     /// <summary>
-    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, (unused),
-    /// channel, claim token (random, so a claim whose answer was lost can still be removed). The set is written first: a
+    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds, and
+    /// <c>reclaim_set(base, channel, node, set)</c>, which deletes every record of <c>set</c> that still names
+    /// <c>node</c>, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
+    /// </summary>
+    private const string Functions = """
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function reclaim_set(base, channel, node, set)
+          local reclaimed = 0
+          for _, id in ipairs(redis.call('SMEMBERS', set)) do
+            local record = base .. ':s:' .. id
+            local cur = redis.call('HMGET', record, 'node', 'fence')
+            if cur[1] == node then
+              redis.call('DEL', record)
+              redis.call('PUBLISH', channel, 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
+              reclaimed = reclaimed + 1
+            end
+          end
+          redis.call('DEL', set)
+          return reclaimed
+        end
+
+        """;
+
+    /// <summary>
+    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, channel,
+    /// claim token (random, so a claim whose answer was lost can still be removed). The set is written first: a
     /// script Redis stops half-way leaves a member reclaim still finds. Returns {-1} when this node's heartbeat lapsed,
     /// {0, owner, fence} when refused, {1, previous owner or '', new fence} when claimed. The moved list has no expiry:
     /// its node drains it, and reclaim or leaving deletes it.
     /// </summary>
-    public const string Claim = """
+    public const string Claim = Functions + """
         if redis.call('EXISTS', KEYS[4]) == 0 then return {-1} end
         local prev = redis.call('HMGET', KEYS[1], 'node', 'fence')
         local owner = prev[1]
@@ -28,18 +55,17 @@ internal static class Scripts
         end
         redis.call('SADD', KEYS[3], ARGV[1])
         local fence = redis.call('INCR', KEYS[2])
-        local t = redis.call('TIME')
-        local floor = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local floor = now_ms()
         if fence < floor then
           fence = floor
           redis.call('SET', KEYS[2], string.format('%d', fence))
         end
         local text = string.format('%d', fence)
-        redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', text, 'token', ARGV[7])
+        redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', text, 'token', ARGV[6])
         if owner and owner ~= ARGV[2] then
           redis.call('SREM', ARGV[4] .. ':set:' .. owner, ARGV[1])
           redis.call('RPUSH', ARGV[4] .. ':moved:' .. owner, prev[2] .. '|' .. ARGV[1])
-          redis.call('PUBLISH', ARGV[6], 'moved|' .. prev[2] .. '|' .. owner .. '|' .. ARGV[1])
+          redis.call('PUBLISH', ARGV[5], 'moved|' .. prev[2] .. '|' .. owner .. '|' .. ARGV[1])
         end
         return {1, owner or '', fence}
         """;
@@ -70,9 +96,8 @@ internal static class Scripts
     /// {1 if this incarnation's heartbeat was alive before, the moved entries, sessions reclaimed, 1 if another live
     /// process holds this node name}.
     /// </summary>
-    public const string Heartbeat = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    public const string Heartbeat = Functions + """
+        local now = now_ms()
         local prev = redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2], 'GET')
         redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[1])
         local moved = redis.call('LRANGE', KEYS[2], 0, -1)
@@ -82,16 +107,7 @@ internal static class Scripts
         local reclaimed = 0
         local conflict = 0
         if ARGV[6] == '1' and prev ~= ARGV[3] then
-          for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-            local record = ARGV[4] .. ':s:' .. id
-            local cur = redis.call('HMGET', record, 'node', 'fence')
-            if cur[1] == ARGV[1] then
-              redis.call('DEL', record)
-              redis.call('PUBLISH', ARGV[5], 'ended|NodeLost|' .. cur[2] .. '|' .. ARGV[1] .. '|' .. id)
-              reclaimed = reclaimed + 1
-            end
-          end
-          redis.call('DEL', KEYS[4])
+          reclaimed = reclaim_set(ARGV[4], ARGV[5], ARGV[1], KEYS[4])
           moved = {}
         elseif prev and prev ~= ARGV[3] then
           conflict = 1
@@ -104,25 +120,14 @@ internal static class Scripts
     /// whose heartbeat is gone leaves the index (so one caller only reclaims it); every record that still names it is
     /// deleted and announced ended (NodeLost); its set and moved list go. Returns the number of sessions reclaimed.
     /// </summary>
-    public const string Reclaim = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+    public const string Reclaim = Functions + """
+        local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[3]))
         local reclaimed = 0
         for _, node in ipairs(lost) do
           if redis.call('EXISTS', ARGV[1] .. ':hb:' .. node) == 0 then
             redis.call('ZREM', KEYS[1], node)
-            local set = ARGV[1] .. ':set:' .. node
-            for _, id in ipairs(redis.call('SMEMBERS', set)) do
-              local record = ARGV[1] .. ':s:' .. id
-              local cur = redis.call('HMGET', record, 'node', 'fence')
-              if cur[1] == node then
-                redis.call('DEL', record)
-                redis.call('PUBLISH', ARGV[2], 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
-                reclaimed = reclaimed + 1
-              end
-            end
-            redis.call('DEL', set, ARGV[1] .. ':moved:' .. node)
+            reclaimed = reclaimed + reclaim_set(ARGV[1], ARGV[2], node, ARGV[1] .. ':set:' .. node)
+            redis.call('DEL', ARGV[1] .. ':moved:' .. node)
           end
         end
         return reclaimed
