@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -34,19 +33,7 @@ public static class DotNet
             UseShellExecute = false,
         };
 
-        // The test host runs under `dotnet test`: its MSBuild variables would point a child build at the wrong SDK pieces.
-        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-        {
-            string name = (string)variable.Key;
-            if (name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) || name == "DOTNET_HOST_PATH")
-            {
-                start.Environment.Remove(name);
-            }
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        ChildProcessEnvironment.Clean(start);
         start.Environment["CI"] = "false";
         if (environment is not null)
         {
