@@ -45,7 +45,7 @@ public sealed partial class AudioRingBuffer
             return;
         }
 
-        if (_chunkCount == 0)
+        if (_chunks.Count == 0)
         {
             ReleaseAllBlocks();
             return;
@@ -134,12 +134,9 @@ public sealed partial class AudioRingBuffer
             // against them without the lock (an empty view, which holds no block, is still held until advanced).
             _viewStart = _viewEnd = _tailAddr;
         }
-        if (_chunkCount == 0 && _chunks.Length > 0 && !_readerCompleted)
+        if (_chunks.Count == 0 && !_readerCompleted)
         {
-            ArrayPool<Chunk>.Shared.Return(_chunks);
-            _chunks = Array.Empty<Chunk>();
-            _chunkMask = 0;
-            _chunkHead = 0;
+            _chunks.ReleaseArray();
         }
     }
 
@@ -327,7 +324,7 @@ public sealed partial class AudioRingBuffer
         _largeSpares.Limit = 0;
         ReturnSpares(ref _spares);
         ReturnSpares(ref _largeSpares);
-        while (_returningCount < blocks && _chunkCount > _heldChunks)
+        while (_returningCount < blocks && !_chunks.AllHeld)
         {
             EvictOldestBuffered();
         }

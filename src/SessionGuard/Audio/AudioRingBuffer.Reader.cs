@@ -198,20 +198,13 @@ public sealed partial class AudioRingBuffer
             _holding = false;
             _tentative = false;
             _dropped += _buffered + _held;
-            _droppedChunks += _chunkCount;
+            _droppedChunks += _chunks.Count;
             _buffered = 0;
             _held = 0;
-            _chunkCount = 0;
-            _heldChunks = 0;
-            _chunkHead = 0;
+            _chunks.Clear();
             _viewEndBlock = null;
             ReleaseAllBlocks();
-            if (_chunks.Length > 0)
-            {
-                ArrayPool<Chunk>.Shared.Return(_chunks);
-                _chunks = Array.Empty<Chunk>();
-                _chunkMask = 0;
-            }
+            _chunks.ReleaseArray();
         }
     }
 
@@ -464,7 +457,7 @@ public sealed partial class AudioRingBuffer
         _holding = true;
         _writtenSinceRead = false;
         _gapDuringHold = false;
-        _heldChunks = _chunkCount;
+        _chunks.Held = _chunks.Count;
         _held = _buffered;
         _buffered = 0;
         ReadOnlySequence<byte> buffer;
@@ -573,14 +566,14 @@ public sealed partial class AudioRingBuffer
         _consumed += consumedBytes;
 
         // Pop held chunks consumed entirely; shorten a partly consumed one.
-        while (_heldChunks > 0)
+        while (_chunks.Held > 0)
         {
-            ref Chunk c = ref _chunks[_chunkHead];
+            ref ChunkTable.Record c = ref _chunks.Oldest();
             long end = c.Start + c.Length;
             if (end <= consumedAddr)
             {
-                PopHead();
-                _heldChunks--;
+                _chunks.RemoveOldest();
+                _chunks.Held--;
             }
             else
             {
@@ -599,10 +592,10 @@ public sealed partial class AudioRingBuffer
         if (_gapDuringHold)
         {
             _dropped += rest;
-            _droppedChunks += _heldChunks;
-            for (int i = _heldChunks; i > 0; i--)
+            _droppedChunks += _chunks.Held;
+            for (int i = _chunks.Held; i > 0; i--)
             {
-                PopHead();
+                _chunks.RemoveOldest();
             }
 
             _lastGap = _consumed;
@@ -632,7 +625,7 @@ public sealed partial class AudioRingBuffer
             }
         }
 
-        _heldChunks = 0;
+        _chunks.Held = 0;
         _held = 0;
         _holding = false;
         _viewEndBlock = null;

@@ -96,7 +96,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         {
             using (Enter())
             {
-                return _chunkCount - _heldChunks;
+                return _chunks.Buffered;
             }
         }
     }
@@ -192,7 +192,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         using (Enter())
         {
             return new AudioRingBufferStatistics(_written, _consumed, _dropped, _droppedChunks, _buffered,
-                _chunkCount - _heldChunks, _held, _heldChunks, _lastGap, _rentedBlocks);
+                _chunks.Buffered, _held, _chunks.Held, _lastGap, _rentedBlocks);
         }
     }
 
@@ -278,9 +278,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
             }
 
             // Caps: held + buffered, counted in chunks and bytes.
-            while (_chunkCount + 1 > _maxChunks || _held + _buffered + length > _maxBytes)
+            while (_chunks.Count + 1 > _maxChunks || _held + _buffered + length > _maxBytes)
             {
-                if (_chunkCount == _heldChunks)
+                if (_chunks.AllHeld)
                 {
                     dropped = true;
                     break;
@@ -326,7 +326,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
                         continue;
                     }
 
-                    if (_chunkCount == _heldChunks)
+                    if (_chunks.AllHeld)
                     {
                         dropped = true;
                         break;
@@ -418,24 +418,12 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     /// <summary>Evicts the oldest chunk not handed to the reader. Returns its (remaining) bytes.</summary>
     private long EvictOldestBuffered()
     {
-        int index = (_chunkHead + _heldChunks) & _chunkMask;
-        Chunk victim = _chunks[index];
-
-        // Remove the record at position _heldChunks: shift the held records one place towards the tail.
-        for (int i = _heldChunks; i > 0; i--)
-        {
-            int to = (_chunkHead + i) & _chunkMask;
-            int from = (_chunkHead + i - 1) & _chunkMask;
-            _chunks[to] = _chunks[from];
-        }
-
-        _chunkHead = (_chunkHead + 1) & _chunkMask;
-        _chunkCount--;
+        ChunkTable.Record victim = _chunks.RemoveOldestBuffered();
         _buffered -= victim.Length;
         _dropped += victim.Length;
         _droppedChunks++;
 
-        long next = _chunkCount > _heldChunks ? _chunks[(_chunkHead + _heldChunks) & _chunkMask].Start : _tailAddr;
+        long next = _chunks.AllHeld ? _tailAddr : _chunks.At(_chunks.Held).Start;
         if (_holding && _viewEndBlock is not null)
         {
             _gapDuringHold = true;
@@ -474,7 +462,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     private void AdvanceUnheldStart(long next)
     {
         _unheldStart = next;
-        if (_chunkCount == _heldChunks)
+        if (_chunks.AllHeld)
         {
             _unheldBlock = null;
             return;
@@ -491,9 +479,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 
     private void Append(ReadOnlySpan<byte> chunk, int rented)
     {
-        if (_chunkCount == _chunks.Length)
+        if (_chunks.Count == _chunks.Capacity)
         {
-            GrowChunks();
+            _chunks.Grow(_maxChunks);
         }
 
         long start = _tailAddr;
@@ -539,7 +527,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         AudioBlock? tail = _tail;
         int length = chunk.Length;
         if (tail is null || _writerCompleted || _readerCompleted || length == 0 || length > _maxChunkBytes
-            || _chunkCount >= _maxChunks || _chunkCount >= _chunks.Length || _held + _buffered + length > _maxBytes)
+            || _chunks.Count >= _maxChunks || _chunks.Count >= _chunks.Capacity || _held + _buffered + length > _maxBytes)
         {
             return false;
         }
@@ -575,14 +563,13 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     private void RecordChunk(long start, int length, AudioBlock startBlock)
     {
         _tailAddr = start + length;
-        if (_chunkCount == _heldChunks)
+        if (_chunks.AllHeld)
         {
             _unheldStart = start;
             _unheldBlock = startBlock;
         }
 
-        _chunks[(_chunkHead + _chunkCount) & _chunkMask] = new Chunk(start, length);
-        _chunkCount++;
+        _chunks.Add(start, length);
         _buffered += length;
         _writtenSinceRead = true;
         _waitForNew = false;
