@@ -1,15 +1,13 @@
 using System;
-using System.Buffers;
 using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace SessionGuard.Audio;
 
-// The block chain: blocks from the pool linked from head to tail at virtual addresses, the spare lists, blocks
-// retired with a held view at disposal, and blocks queued for the pool until the lock is released. Guarded by the
-// lock.
+// The ring's use of its blocks (BlockChain): releasing them as the reader progresses or audio is evicted, renting them
+// for a write, and giving them back to the pool for another ring. Guarded by the lock, except the fields the pool
+// reads or writes under its own lock (marked below).
 public sealed partial class AudioRingBuffer
 {
     private readonly AudioBlockPool _pool;
@@ -17,25 +15,8 @@ public sealed partial class AudioRingBuffer
     private readonly int _largeBlockSize;
     private readonly AudioBlock?[] _rentScratch;
 
-    // Blocks: a chain from _head to _tail. Addresses are virtual: a block's RunningIndex.
-    private AudioBlock? _head;
-    private int _chainBlocks;
-    private AudioBlock? _tail;
-    private long _tailAddr;
-
-    // Spare blocks: released by the reader's progress and kept (linked by Next, Owner still this) for the next write,
-    // at most about one chunk's worth; returned to the pool when the buffer drains, so an idle buffer holds none.
-    // One list per block size.
-    private SpareList _spares;
-    private SpareList _largeSpares;
-
-    // The blocks of a view the reader held when the buffer was disposed, returned at the reader's next call.
-    private AudioBlock? _retired;
-    private int _retiredCount;
-
-    // Blocks released under the lock, returned to the pool once it is released.
-    private AudioBlock? _returning;
-    private int _returningCount;
+    // The chain, the spares, the retired view and the blocks going back to the pool.
+    private BlockChain _blocks;
 
     /// <summary>Not holding a view: releases the blocks before the first buffered byte, or all when nothing is buffered.</summary>
     private void ReleaseLeadingBlocks()
@@ -51,121 +32,27 @@ public sealed partial class AudioRingBuffer
             return;
         }
 
-        if (ReferenceEquals(_head, _unheldBlock))
-        {
-            return;
-        }
-
-        AudioBlock first = _head!;
-        AudioBlock last = first;
-        int count = 1;
-        while (!ReferenceEquals(last.NextBlock, _unheldBlock))
-        {
-            last = last.NextBlock!;
-            count++;
-        }
-
-        _head = _unheldBlock;
-        _chainBlocks -= count;
-        Recycle(first, last, count);
+        _blocks.ReleaseBefore(_unheldBlock!);
     }
 
     /// <summary>Holding a view after an eviction: releases the blocks wholly between the view and the buffered data.</summary>
-    private void ReleaseGapBlocks()
-    {
-        AudioBlock viewEnd = _viewEndBlock!;
-        if (ReferenceEquals(viewEnd, _unheldBlock))
-        {
-            return;
-        }
+    private void ReleaseGapBlocks() => _blocks.ReleaseBetween(_viewEndBlock!, _unheldBlock);
 
-        AudioBlock? first = ReferenceEquals(viewEnd, _tail) ? null : viewEnd.NextBlock;
-        if (first is not null && !ReferenceEquals(first, _unheldBlock))
-        {
-            AudioBlock last = first;
-            int count = 1;
-            while (!ReferenceEquals(last, _tail) && !ReferenceEquals(last.NextBlock, _unheldBlock))
-            {
-                last = last.NextBlock!;
-                count++;
-            }
-
-            _chainBlocks -= count;
-            Recycle(first, last, count);
-        }
-
-        viewEnd.SetNext(_unheldBlock);
-        if (_unheldBlock is null)
-        {
-            if (!ReferenceEquals(_tail, viewEnd))
-            {
-                _tail = viewEnd;
-                _tailAddr = viewEnd.RunningIndex + viewEnd.Length;
-            }
-        }
-    }
-
-    /// <summary>Returns every block, the spares included, to the pool. O(spares): the chain is handed over whole
-    /// (its length is counted as it changes), and the pool walks it after the lock is released.</summary>
+    /// <summary>Returns every block, the spares included, to the pool (once the lock is released).</summary>
     private void ReleaseAllBlocks()
     {
-        if (_head is not null)
-        {
-            _tail!.SetNext(null);
-            DeferReturn(_head, _tail, _chainBlocks);
-            _chainBlocks = 0;
-        }
-
-        ReturnSpares(ref _spares);
-        ReturnSpares(ref _largeSpares);
-
-        if (_tail is not null)
-        {
-            _tailAddr = _tail.RunningIndex + _tail.Length;
-        }
-
-        _head = null;
-        _tail = null;
+        _blocks.ReleaseAll();
         _unheldBlock = null;
-        _unheldStart = _tailAddr;
+        _unheldStart = _blocks.TailAddress;
         if (!_holding)
         {
             // A held view's addresses change only in the reader's own calls: the reader resolves its positions
             // against them without the lock (an empty view, which holds no block, is still held until advanced).
-            _viewStart = _viewEnd = _tailAddr;
+            _viewStart = _viewEnd = _blocks.TailAddress;
         }
         if (_chunks.Count == 0 && !_readerCompleted)
         {
             _chunks.ReleaseArray();
-        }
-    }
-
-    /// <summary>Takes blocks no longer in the chain (<paramref name="first"/> to <paramref name="last"/>, linked by
-    /// Next): keeps them as spares of their size up to the limits, returns the rest to the pool in one call.</summary>
-    private void Recycle(AudioBlock first, AudioBlock last, int count)
-    {
-        AudioBlock? returnFirst = null;
-        AudioBlock? returnLast = null;
-        int returned = 0;
-        AudioBlock? block = first;
-        for (int i = 0; i < count; i++)
-        {
-            AudioBlock current = block!;
-            block = ReferenceEquals(current, last) ? null : current.NextBlock;
-            if (SparesFor(current.Length != _blockSize).TryPush(current))
-            {
-                continue;
-            }
-
-            current.SetNext(returnFirst);
-            returnFirst = current;
-            returnLast ??= current;
-            returned++;
-        }
-
-        if (returnFirst is not null)
-        {
-            DeferReturn(returnFirst, returnLast!, returned);
         }
     }
 
@@ -174,7 +61,7 @@ public sealed partial class AudioRingBuffer
     private int RentBlocks(int at, int count, bool large)
     {
         int got = 0;
-        ref SpareList spares = ref SparesFor(large);
+        ref BlockChain.SpareList spares = ref _blocks.SparesFor(large);
         while (got < count && spares.TryPop(out AudioBlock? block))
         {
             _rentScratch[at + got++] = block;
@@ -184,17 +71,16 @@ public sealed partial class AudioRingBuffer
         {
             // The spares are empty and the buffer is streaming (it has a tail): take one small block more than
             // needed in the same pool call and keep it as the spare for the next write (within the spare limit, the
-            // blocks a write needs plus one). A buffer filling from empty then calls the pool about half as often,
-            // and a pool call costs about what copying 640 B does. Not for a first write, which may be the only
-            // one, nor for large blocks, where the spare would be 64 KB.
+            // blocks a write needs plus one). A buffer filling from empty then calls the pool about half as often.
+            // Not for a first write, which may be the only one, nor for large blocks, where the spare would be 64 KB.
             int want = count - got;
-            if (!large && _tail is not null && spares.Count < spares.Limit && at + count < _rentScratch.Length)
+            if (!large && _blocks.Tail is not null && spares.Count < spares.Limit && at + count < _rentScratch.Length)
             {
                 want++;
             }
 
             int rented = _pool.TryRent(_rentScratch.AsSpan(at + got, want), large, this);
-            _rentedBlocks += rented;
+            _blocks.NoteRented(rented);
 
             if (rented > count - got)
             {
@@ -209,66 +95,6 @@ public sealed partial class AudioRingBuffer
         }
 
         return got;
-    }
-
-    /// <summary>Links a block after the tail, at the address where the tail ends.</summary>
-    private void LinkAtTail(AudioBlock block)
-    {
-        AudioBlock tail = _tail!;
-        block.SetRunningIndex(tail.RunningIndex + tail.Length);
-        block.SetNext(null);
-        tail.SetNext(block);
-        _tail = block;
-        _chainBlocks++;
-    }
-
-    /// <summary>Copies a chunk into the chain from address <paramref name="start"/>, which lies in
-    /// <paramref name="startBlock"/> (or at its end), across as many linked blocks as it needs.</summary>
-    private static void CopyIn(ReadOnlySpan<byte> chunk, AudioBlock startBlock, long start)
-    {
-        AudioBlock current = startBlock;
-        int offset = (int)(start - current.RunningIndex);
-        if (offset == current.Length)
-        {
-            current = current.NextBlock!;
-            offset = 0;
-        }
-
-        while (true)
-        {
-            int n = Math.Min(current.Length - offset, chunk.Length);
-            chunk.Slice(0, n).CopyTo(current.Array.AsSpan(current.Offset + offset, n));
-            chunk = chunk.Slice(n);
-            if (chunk.IsEmpty)
-            {
-                return;
-            }
-
-            current = current.NextBlock!;
-            offset = 0;
-        }
-    }
-
-    /// <summary>Queues blocks this buffer rented (linked by Next, the last one's Next null) for the pool, and stops
-    /// counting them as rented; they are returned when the lock is released, so the pool's lock is never taken while
-    /// this buffer's is held.</summary>
-    private void DeferReturn(AudioBlock first, int count)
-    {
-        AudioBlock last = first;
-        for (int i = 1; i < count; i++)
-        {
-            last = last.NextBlock!;
-        }
-
-        DeferReturn(first, last, count);
-    }
-
-    private void DeferReturn(AudioBlock first, AudioBlock last, int count)
-    {
-        _rentedBlocks -= count;
-        last.SetNext(_returning);
-        _returning = first;
-        _returningCount += count;
     }
 
     /// <summary>Asked by the pool, for another ring that needs blocks (<see cref="AudioBlockPool.TryReclaim"/>): gives
@@ -320,11 +146,10 @@ public sealed partial class AudioRingBuffer
     /// <summary>Under the lock: the spares, then the oldest unread chunks, to the returning list.</summary>
     private bool GiveBackCore(int blocks)
     {
-        _spares.Limit = 0;
-        _largeSpares.Limit = 0;
-        ReturnSpares(ref _spares);
-        ReturnSpares(ref _largeSpares);
-        while (_returningCount < blocks && !_chunks.AllHeld)
+        _blocks.Spares.Limit = 0;
+        _blocks.LargeSpares.Limit = 0;
+        _blocks.ReturnSpares();
+        while (_blocks.ReturningCount < blocks && !_chunks.AllHeld)
         {
             EvictOldestBuffered();
         }
@@ -335,7 +160,7 @@ public sealed partial class AudioRingBuffer
             CompletePendingIfReady();
         }
 
-        return _returningCount > 0;
+        return _blocks.ReturningCount > 0;
     }
 
     // Blocks another ring asked for while this ring's lock was taken (see TryGiveBack); read at each locked section.
@@ -355,51 +180,4 @@ public sealed partial class AudioRingBuffer
 
     /// <summary>This ring's index among the pool's holders, or -1; under the pool's lock.</summary>
     internal int PoolSlot = -1;
-
-    private ref SpareList SparesFor(bool large) => ref large ? ref _largeSpares : ref _spares;
-
-    /// <summary>Returns a spare list's blocks to the pool (once the lock is released) and empties it.</summary>
-    private void ReturnSpares(ref SpareList spares)
-    {
-        if (spares.Head is not null)
-        {
-            DeferReturn(spares.Head, spares.Count);
-            spares.Head = null;
-            spares.Count = 0;
-        }
-    }
-
-    /// <summary>Spare blocks of one size, linked by Next; at most <see cref="Limit"/> of them are kept.</summary>
-    private struct SpareList
-    {
-        public AudioBlock? Head;
-        public int Count;
-        public int Limit;
-
-        public bool TryPush(AudioBlock block)
-        {
-            if (Count >= Limit)
-            {
-                return false;
-            }
-
-            block.SetNext(Head);
-            Head = block;
-            Count++;
-            return true;
-        }
-
-        public bool TryPop([NotNullWhen(true)] out AudioBlock? block)
-        {
-            block = Head;
-            if (block is null)
-            {
-                return false;
-            }
-
-            Head = block.NextBlock;
-            Count--;
-            return true;
-        }
-    }
 }

@@ -74,16 +74,13 @@ public sealed partial class AudioRingBuffer
     private void ExitGate()
     {
         AssertInvariant();
-        AudioBlock? returning = _returning;
-        if (returning is null)
+        if (!_blocks.HasReturning)
         {
             _lock.Exit();
             return;
         }
 
-        int count = _returningCount;
-        _returning = null;
-        _returningCount = 0;
+        AudioBlock returning = _blocks.TakeReturning(out int count)!;
         _lock.Exit();
         _pool.Return(returning, count);
     }
@@ -100,9 +97,9 @@ public sealed partial class AudioRingBuffer
         Debug.Assert(_holding || (_held == 0 && _chunks.Held == 0), "Bytes held with no view.");
         Debug.Assert(_holding || _viewEndBlock is null, "A view's end block kept after the view.");
         Debug.Assert(!_chunks.AllHeld || _unheldBlock is null, "A buffered region with no chunk.");
-        Debug.Assert(_chunks.Count == 0 || _head is not null, "Chunks with no block.");
-        Debug.Assert(_rentedBlocks >= 0, "More blocks returned than rented.");
-        Debug.Assert(!_readerCompleted || (_chunks.Count == 0 && _head is null), "A completed reader's buffer holds audio.");
+        Debug.Assert(_chunks.Count == 0 || _blocks.Head is not null, "Chunks with no block.");
+        Debug.Assert(_blocks.RentedBlocks >= 0, "More blocks returned than rented.");
+        Debug.Assert(!_readerCompleted || (_chunks.Count == 0 && _blocks.Head is null), "A completed reader's buffer holds audio.");
     }
 
     /// <summary>Holds the lock for a <c>using</c> block (<see cref="EnterGate"/>, <see cref="ExitGate"/>).</summary>

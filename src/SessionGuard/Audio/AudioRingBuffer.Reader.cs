@@ -183,7 +183,7 @@ public sealed partial class AudioRingBuffer
             {
                 if (!keepHeldView)
                 {
-                    ReleaseRetiredView();
+                    _blocks.ReleaseRetired();
                 }
 
                 return;
@@ -191,7 +191,7 @@ public sealed partial class AudioRingBuffer
 
             if (keepHeldView && _holding && _viewEndBlock is not null)
             {
-                RetireHeldView();
+                _blocks.Retire(_viewEndBlock);
             }
 
             _readerCompleted = true;
@@ -205,45 +205,6 @@ public sealed partial class AudioRingBuffer
             _viewEndBlock = null;
             ReleaseAllBlocks();
             _chunks.ReleaseArray();
-        }
-    }
-
-    /// <summary>Disposal while the reader holds a view: detaches the blocks from the chain's head through the view's
-    /// last block, to be returned at the reader's next call (<see cref="ReleaseRetiredView"/>).</summary>
-    private void RetireHeldView()
-    {
-        AudioBlock last = _viewEndBlock!;
-        AudioBlock first = _head!;
-        int count = 1;
-        for (AudioBlock b = first; !ReferenceEquals(b, last); b = b.NextBlock!)
-        {
-            count++;
-        }
-
-        AudioBlock? rest = ReferenceEquals(last, _tail) ? null : last.NextBlock;
-        last.SetNext(null);
-        _retired = first;
-        _retiredCount = count;
-        _chainBlocks -= count;
-        if (rest is null)
-        {
-            _head = null;
-            _tail = null;
-        }
-        else
-        {
-            _head = rest;
-        }
-    }
-
-    /// <summary>The reader called again after a disposal that kept its view: the view's blocks go back now.</summary>
-    private void ReleaseRetiredView()
-    {
-        if (_retired is not null)
-        {
-            DeferReturn(_retired, _retiredCount);
-            _retired = null;
-            _retiredCount = 0;
         }
     }
 
@@ -372,12 +333,12 @@ public sealed partial class AudioRingBuffer
     }
 
     /// <summary>Every reader call after completion throws; it is also the reader's next call after a disposal that
-    /// kept its view, whose blocks go back now.</summary>
+    /// kept its view, whose blocks go back now (<see cref="BlockChain.ReleaseRetired"/>).</summary>
     private void ThrowIfReaderCompleted()
     {
         if (_readerCompleted)
         {
-            ReleaseRetiredView();
+            _blocks.ReleaseRetired();
             throw new InvalidOperationException(NoReadingAfterComplete);
         }
     }
@@ -471,10 +432,12 @@ public sealed partial class AudioRingBuffer
         {
             AudioBlock start = _unheldBlock!;
             _viewStart = _unheldStart;
-            _viewEnd = _tailAddr;
-            _viewEndBlock = _tail;
-            buffer = new ReadOnlySequence<byte>(start, (int)(_viewStart - start.RunningIndex), _tail!, (int)(_tailAddr - _tail!.RunningIndex));
-            _unheldStart = _tailAddr;
+            AudioBlock end = _blocks.Tail!;
+            long endAddr = _blocks.TailAddress;
+            _viewEnd = endAddr;
+            _viewEndBlock = end;
+            buffer = new ReadOnlySequence<byte>(start, (int)(_viewStart - start.RunningIndex), end, (int)(endAddr - end.RunningIndex));
+            _unheldStart = endAddr;
             _unheldBlock = null;
         }
 
@@ -612,7 +575,7 @@ public sealed partial class AudioRingBuffer
                 }
                 else
                 {
-                    AudioBlock b = _head!;
+                    AudioBlock b = _blocks.Head!;
                     while (b.RunningIndex + b.Length <= consumedAddr)
                     {
                         b = b.NextBlock!;

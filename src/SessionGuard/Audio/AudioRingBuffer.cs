@@ -53,7 +53,6 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     private long _buffered;
     private long _held;
     private long _lastGap = -1;
-    private int _rentedBlocks;
 
     /// <summary>How many times one write asks the pool to take memory back from other rings.</summary>
     private const int MaxReclaimsPerWrite = 3;
@@ -86,6 +85,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         _maxChunkBytes = options.MaxChunkBytes;
         _oversize = options.OversizeChunk;
         _rentScratch = new AudioBlock?[(_maxChunkBytes / _blockSize) + 2];
+        _blocks = new BlockChain(_blockSize);
         _source.RunContinuationsAsynchronously = true;
     }
 
@@ -192,7 +192,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         using (Enter())
         {
             return new AudioRingBufferStatistics(_written, _consumed, _dropped, _droppedChunks, _buffered,
-                _chunks.Buffered, _held, _chunks.Held, _lastGap, _rentedBlocks);
+                _chunks.Buffered, _held, _chunks.Held, _lastGap, _blocks.RentedBlocks);
         }
     }
 
@@ -301,14 +301,14 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
                 int size = large ? _largeBlockSize : _blockSize;
                 while (true)
                 {
-                    long space = _tail is null ? 0 : _tail.RunningIndex + _tail.Length - _tailAddr;
+                    long space = _blocks.TailRoom;
                     long need = length - space;
                     // Most writes need one block: no 64-bit division for them.
                     int blocksNeeded = need <= 0 ? 0 : need <= size ? 1 : (int)((need + size - 1) / size);
                     if (rented < blocksNeeded)
                     {
                         // Keep about what a write needs as spares: an active buffer holds at most one chunk more.
-                        SparesFor(large).Limit = blocksNeeded + 1;
+                        _blocks.SparesFor(large).Limit = blocksNeeded + 1;
                         rented += RentBlocks(rented, blocksNeeded - rented, large);
                     }
 
@@ -344,7 +344,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
                     AudioBlock block = _rentScratch[i]!;
                     _rentScratch[i] = null;
                     block.SetNext(null);
-                    Recycle(block, block, 1);
+                    _blocks.Recycle(block, block, 1);
                 }
 
                 _dropped += length;
@@ -423,7 +423,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         _dropped += victim.Length;
         _droppedChunks++;
 
-        long next = _chunks.AllHeld ? _tailAddr : _chunks.At(_chunks.Held).Start;
+        long next = _chunks.AllHeld ? _blocks.TailAddress : _chunks.At(_chunks.Held).Start;
         if (_holding && _viewEndBlock is not null)
         {
             _gapDuringHold = true;
@@ -484,38 +484,36 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
             _chunks.Grow(_maxChunks);
         }
 
-        long start = _tailAddr;
+        long start = _blocks.TailAddress;
+        AudioBlock? tail = _blocks.Tail;
         AudioBlock startBlock;
         int from = 0;
-        if (_tail is null)
+        if (tail is null)
         {
             // Empty: the chunk starts at the first new block.
             AudioBlock first = _rentScratch[0]!;
             _rentScratch[0] = null;
-            first.SetRunningIndex(start);
-            first.SetNext(null);
-            _head = _tail = first;
-            _chainBlocks = 1;
+            _blocks.StartWith(first);
             startBlock = first;
             from = 1;
         }
-        else if (_tailAddr == _tail.RunningIndex + _tail.Length)
+        else if (start == tail.RunningIndex + tail.Length)
         {
-            // The tail is full: the chunk starts in the first new block, whose address is _tailAddr.
+            // The tail is full: the chunk starts in the first new block, whose address is the tail address.
             startBlock = _rentScratch[0]!;
         }
         else
         {
-            startBlock = _tail;
+            startBlock = tail;
         }
 
         for (int i = from; i < rented; i++)
         {
-            LinkAtTail(_rentScratch[i]!);
+            _blocks.LinkAtTail(_rentScratch[i]!);
             _rentScratch[i] = null;
         }
 
-        CopyIn(chunk, startBlock, start);
+        BlockChain.CopyIn(chunk, startBlock, start);
         RecordChunk(start, chunk.Length, startBlock);
     }
 
@@ -524,7 +522,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     /// otherwise.</summary>
     private bool TryAppendToTail(ReadOnlySpan<byte> chunk)
     {
-        AudioBlock? tail = _tail;
+        AudioBlock? tail = _blocks.Tail;
         int length = chunk.Length;
         if (tail is null || _writerCompleted || _readerCompleted || length == 0 || length > _maxChunkBytes
             || _chunks.Count >= _maxChunks || _chunks.Count >= _chunks.Capacity || _held + _buffered + length > _maxBytes)
@@ -532,20 +530,20 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
             return false;
         }
 
-        long start = _tailAddr;
+        long start = _blocks.TailAddress;
         int room = (int)(tail.RunningIndex + tail.Length - start);
         AudioBlock startBlock = tail;
         if (length > room)
         {
             // The rest fits in one spare block (a 3200 B frame in 4 KB blocks mostly does): link it.
-            AudioBlock? next = _spares.Head;
+            AudioBlock? next = _blocks.Spares.Head;
             if (next is null || length - room > next.Length)
             {
                 return false;
             }
 
-            _spares.TryPop(out _);
-            LinkAtTail(next);
+            _blocks.Spares.TryPop(out _);
+            _blocks.LinkAtTail(next);
             if (room == 0)
             {
                 startBlock = next;
@@ -553,7 +551,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         }
 
         _written += length;
-        CopyIn(chunk, startBlock, start);
+        BlockChain.CopyIn(chunk, startBlock, start);
         RecordChunk(start, length, startBlock);
         return true;
     }
@@ -562,7 +560,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     /// (continuations run asynchronously, so completing the read under the lock runs no reader code here).</summary>
     private void RecordChunk(long start, int length, AudioBlock startBlock)
     {
-        _tailAddr = start + length;
+        _blocks.TailAddress = start + length;
         if (_chunks.AllHeld)
         {
             _unheldStart = start;
