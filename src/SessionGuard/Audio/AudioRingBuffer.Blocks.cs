@@ -21,7 +21,7 @@ public sealed partial class AudioRingBuffer
     /// <summary>Not holding a view: releases the blocks before the first buffered byte, or all when nothing is buffered.</summary>
     private void ReleaseLeadingBlocks()
     {
-        if (_holding && _viewEndBlock is not null)
+        if (Holding && _viewEndBlock is not null)
         {
             return;
         }
@@ -44,13 +44,13 @@ public sealed partial class AudioRingBuffer
         _blocks.ReleaseAll();
         _unheldBlock = null;
         _unheldStart = _blocks.TailAddress;
-        if (!_holding)
+        if (!Holding)
         {
             // A held view's addresses change only in the reader's own calls: the reader resolves its positions
             // against them without the lock (an empty view, which holds no block, is still held until advanced).
             _viewStart = _viewEnd = _blocks.TailAddress;
         }
-        if (_chunks.Count == 0 && !_readerCompleted)
+        if (_chunks.Count == 0 && !ReaderCompleted)
         {
             _chunks.ReleaseArray();
         }
@@ -154,7 +154,7 @@ public sealed partial class AudioRingBuffer
             EvictOldestBuffered();
         }
 
-        if (_pending)
+        if (Pending)
         {
             // A ReadAtLeastAsync waiting here takes what is left now that unread audio was lost (see NoteLoss).
             CompletePendingIfReady();

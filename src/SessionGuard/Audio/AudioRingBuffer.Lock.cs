@@ -94,12 +94,12 @@ public sealed partial class AudioRingBuffer
         Debug.Assert(_consumed + _dropped + _buffered + _held == _written, "ConsumedBytes + DroppedBytes + BufferedBytes + HeldBytes != WrittenBytes.");
         Debug.Assert(_held + _buffered <= _maxBytes, "More bytes held and buffered than MaxBytes.");
         Debug.Assert(_chunks.Held >= 0 && _chunks.Held <= _chunks.Count && _chunks.Count <= _maxChunks, "Chunk counts out of range.");
-        Debug.Assert(_holding || (_held == 0 && _chunks.Held == 0), "Bytes held with no view.");
-        Debug.Assert(_holding || _viewEndBlock is null, "A view's end block kept after the view.");
+        Debug.Assert(Holding || (_held == 0 && _chunks.Held == 0), "Bytes held with no view.");
+        Debug.Assert(Holding || _viewEndBlock is null, "A view's end block kept after the view.");
         Debug.Assert(!_chunks.AllHeld || _unheldBlock is null, "A buffered region with no chunk.");
         Debug.Assert(_chunks.Count == 0 || _blocks.Head is not null, "Chunks with no block.");
         Debug.Assert(_blocks.RentedBlocks >= 0, "More blocks returned than rented.");
-        Debug.Assert(!_readerCompleted || (_chunks.Count == 0 && _blocks.Head is null), "A completed reader's buffer holds audio.");
+        Debug.Assert(!ReaderCompleted || (_chunks.Count == 0 && _blocks.Head is null), "A completed reader's buffer holds audio.");
     }
 
     /// <summary>Holds the lock for a <c>using</c> block (<see cref="EnterGate"/>, <see cref="ExitGate"/>).</summary>

@@ -24,14 +24,9 @@ public sealed partial class AudioRingBuffer
 
     // The view handed to the reader. Owned by the reader: set by its reads, cleared by its advances (or a posted one),
     // and read without the lock by AdvanceTo to resolve positions; besides those, only CompleteReader changes them.
-    private bool _holding;
     private long _viewStart;
     private long _viewEnd;
     private AudioBlock? _viewEndBlock;
-    private bool _gapDuringHold;
-    private bool _writtenSinceRead;
-    private bool _waitForNew;
-    private bool _tentative;
 
     // A partial AdvanceTo posted by the reader without taking the lock; the next locked section applies it first.
     // _advancePosted is published through Volatile, after the positions.
@@ -41,17 +36,10 @@ public sealed partial class AudioRingBuffer
 
     // Pending read, guarded by the lock (_registeringThread is read through Volatile by the cancellation callback).
     private ManualResetValueTaskSourceCore<ReadResult> _source;
-    private bool _pending;
-
-    // A waiting read was woken and its view is owed: GetResult takes it, so the reader gets everything written
-    // up to the moment it runs (as with Pipe), and the writer that woke it builds no view.
-    private bool _owed;
     private int _pendingMinimum;
     private CancellationTokenRegistration _pendingRegistration;
     private CancellationToken _pendingToken;
     private int _registeringThread;
-    private bool _cancelledWhileRegistering;
-    private bool _cancelNext;
     private Exception? _pendingError;
 
     /// <summary>Reads everything buffered, waiting for a write when nothing is (see <see cref="PipeReader.ReadAsync"/>).</summary>
@@ -85,13 +73,13 @@ public sealed partial class AudioRingBuffer
         using (Enter())
         {
             ThrowIfCannotRead();
-            _tentative = false;
+            Tentative = false;
             if (TryTakeResult(0, out result))
             {
                 return true;
             }
 
-            _tentative = true;
+            Tentative = true;
             return false;
         }
     }
@@ -109,7 +97,7 @@ public sealed partial class AudioRingBuffer
         long consumedAddr = 0;
         long examinedAddr = 0;
         bool resolved = false;
-        if (!Volatile.Read(ref _advancePosted) && _holding && !_readerCompleted
+        if (!Volatile.Read(ref _advancePosted) && (_flags & (StateFlags.Holding | StateFlags.ReaderCompleted)) == StateFlags.Holding
             && TryResolveWithoutLock(consumed, examined, out consumedAddr, out examinedAddr))
         {
             if (consumedAddr != _viewEnd)
@@ -128,11 +116,11 @@ public sealed partial class AudioRingBuffer
         using (Enter())
         {
             ThrowIfReaderCompleted();
-            if (!_holding)
+            if (!Holding)
             {
-                if (_tentative)
+                if (Tentative)
                 {
-                    _tentative = false;
+                    Tentative = false;
                     return;
                 }
 
@@ -155,12 +143,12 @@ public sealed partial class AudioRingBuffer
         ReadResult result = default;
         using (Enter())
         {
-            if (_readerCompleted)
+            if (ReaderCompleted)
             {
                 return;
             }
 
-            _cancelNext = true;
+            CancelNext = true;
             complete = TryTakePendingResult(out result);
         }
 
@@ -179,7 +167,7 @@ public sealed partial class AudioRingBuffer
     {
         using (Enter())
         {
-            if (_readerCompleted)
+            if (ReaderCompleted)
             {
                 if (!keepHeldView)
                 {
@@ -189,14 +177,14 @@ public sealed partial class AudioRingBuffer
                 return;
             }
 
-            if (keepHeldView && _holding && _viewEndBlock is not null)
+            if (keepHeldView && Holding && _viewEndBlock is not null)
             {
                 _blocks.Retire(_viewEndBlock);
             }
 
-            _readerCompleted = true;
-            _holding = false;
-            _tentative = false;
+            ReaderCompleted = true;
+            Holding = false;
+            Tentative = false;
             _dropped += _buffered + _held;
             _droppedChunks += _chunks.Count;
             _buffered = 0;
@@ -214,13 +202,13 @@ public sealed partial class AudioRingBuffer
         _source.GetResult(token);
         using (Enter())
         {
-            if (!_owed)
+            if (!Owed)
             {
                 throw new InvalidOperationException(NoReadToComplete);
             }
 
-            _owed = false;
-            if (_readerCompleted)
+            Owed = false;
+            if (ReaderCompleted)
             {
                 // Completed (or disposed) after the wake: nothing to hand over.
                 return new ReadResult(default, isCanceled: false, isCompleted: true);
@@ -240,7 +228,7 @@ public sealed partial class AudioRingBuffer
         using (Enter())
         {
             ThrowIfCannotRead();
-            _tentative = false;
+            Tentative = false;
             if (cancellationToken.IsCancellationRequested)
             {
                 return ValueTask.FromCanceled<ReadResult>(cancellationToken);
@@ -252,7 +240,7 @@ public sealed partial class AudioRingBuffer
             }
 
             _source.Reset();
-            _pending = true;
+            Pending = true;
             _pendingMinimum = minimum;
             _pendingToken = cancellationToken;
             short version = _source.Version;
@@ -271,7 +259,7 @@ public sealed partial class AudioRingBuffer
     private bool RegisterCancellation(CancellationToken cancellationToken)
     {
         _registeringThread = Environment.CurrentManagedThreadId;
-        _cancelledWhileRegistering = false;
+        CancelledWhileRegistering = false;
         try
         {
             BeforeCancellationRegisteredForTests?.Invoke();
@@ -282,12 +270,12 @@ public sealed partial class AudioRingBuffer
             _registeringThread = 0;
         }
 
-        if (!_cancelledWhileRegistering)
+        if (!CancelledWhileRegistering)
         {
             return true;
         }
 
-        _pending = false;
+        Pending = false;
         _pendingToken = default;
         _pendingRegistration = default;
         return false;
@@ -302,19 +290,19 @@ public sealed partial class AudioRingBuffer
         if (Volatile.Read(ref _registeringThread) == Environment.CurrentManagedThreadId)
         {
             // Called inside RegisterCancellation, under the lock this thread holds.
-            _cancelledWhileRegistering = true;
+            CancelledWhileRegistering = true;
             return;
         }
 
         CancellationToken token;
         using (Enter())
         {
-            if (!_pending)
+            if (!Pending)
             {
                 return;
             }
 
-            _pending = false;
+            Pending = false;
             token = _pendingToken;
             _pendingToken = default;
             _pendingRegistration = default;
@@ -326,7 +314,7 @@ public sealed partial class AudioRingBuffer
     private void ThrowIfCannotRead()
     {
         ThrowIfReaderCompleted();
-        if (_holding || _pending || _owed)
+        if ((_flags & (StateFlags.Holding | StateFlags.Pending | StateFlags.Owed)) != 0)
         {
             throw new InvalidOperationException(AlreadyReading);
         }
@@ -336,7 +324,7 @@ public sealed partial class AudioRingBuffer
     /// kept its view, whose blocks go back now (<see cref="BlockChain.ReleaseRetired"/>).</summary>
     private void ThrowIfReaderCompleted()
     {
-        if (_readerCompleted)
+        if (ReaderCompleted)
         {
             _blocks.ReleaseRetired();
             throw new InvalidOperationException(NoReadingAfterComplete);
@@ -346,7 +334,7 @@ public sealed partial class AudioRingBuffer
     private bool TryTakePendingResult(out ReadResult result)
     {
         result = default;
-        if (!_pending || !IsReady(_pendingMinimum))
+        if (!Pending || !IsReady(_pendingMinimum))
         {
             return false;
         }
@@ -358,10 +346,10 @@ public sealed partial class AudioRingBuffer
         }
         else
         {
-            _owed = true;
+            Owed = true;
         }
 
-        _pending = false;
+        Pending = false;
         _pendingRegistration.Unregister();
         _pendingRegistration = default;
         _pendingToken = default;
@@ -391,9 +379,9 @@ public sealed partial class AudioRingBuffer
         }
     }
 
-    private bool IsReady(int minimum) => _cancelNext || _writerCompleted || (_buffered >= Math.Max(1, minimum) && !_waitForNew);
+    private bool IsReady(int minimum) => CancelNext || WriterCompleted || (_buffered >= Math.Max(1, minimum) && !WaitForNew);
 
-    private ExceptionDispatchInfo? FailedWriter() => _writerCompleted && !_cancelNext ? _writerError : null;
+    private ExceptionDispatchInfo? FailedWriter() => WriterCompleted && !CancelNext ? _writerError : null;
 
     /// <summary>Hands the buffered data to the reader when a read can complete now.</summary>
     private bool TryTakeResult(int minimum, out ReadResult result)
@@ -411,13 +399,10 @@ public sealed partial class AudioRingBuffer
     /// <summary>Hands everything buffered to the reader as a view; throws the producer's error if it failed.</summary>
     private ReadResult TakeResult()
     {
-        bool cancelled = _cancelNext;
+        bool cancelled = CancelNext;
         FailedWriter()?.Throw();
 
-        _cancelNext = false;
-        _holding = true;
-        _writtenSinceRead = false;
-        _gapDuringHold = false;
+        _flags = (_flags | StateFlags.Holding) & ~(StateFlags.CancelNext | StateFlags.WrittenSinceRead | StateFlags.GapDuringHold);
         _chunks.Held = _chunks.Count;
         _held = _buffered;
         _buffered = 0;
@@ -441,7 +426,7 @@ public sealed partial class AudioRingBuffer
             _unheldBlock = null;
         }
 
-        return new ReadResult(buffer, cancelled, _writerCompleted);
+        return new ReadResult(buffer, cancelled, WriterCompleted);
     }
 
     /// <summary>Resolves an AdvanceTo's positions without the lock. False when they do not resolve: the locked path
@@ -512,12 +497,12 @@ public sealed partial class AudioRingBuffer
     /// under the lock. A reader completed meanwhile has dropped the view, and the advance with it.</summary>
     private void ApplyPostedAdvance()
     {
-        if (_holding && !_readerCompleted)
+        if (Holding && !ReaderCompleted)
         {
             AdvanceCore(_postedConsumed, _postedExamined);
         }
 
-        // After _holding is false: a reader that sees no posted advance sees the view released.
+        // After Holding is false: a reader that sees no posted advance sees the view released.
         Volatile.Write(ref _advancePosted, false);
     }
 
@@ -551,8 +536,8 @@ public sealed partial class AudioRingBuffer
         }
 
         long rest = _held - consumedBytes;
-        bool examinedAll = examinedAddr == _viewEnd && !_writtenSinceRead;
-        if (_gapDuringHold)
+        bool examinedAll = examinedAddr == _viewEnd && !WrittenSinceRead;
+        if (GapDuringHold)
         {
             _dropped += rest;
             _droppedChunks += _chunks.Held;
@@ -590,9 +575,9 @@ public sealed partial class AudioRingBuffer
 
         _chunks.Held = 0;
         _held = 0;
-        _holding = false;
+        Holding = false;
         _viewEndBlock = null;
-        _waitForNew = examinedAll;
+        WaitForNew = examinedAll;
         ReleaseLeadingBlocks();
     }
 }

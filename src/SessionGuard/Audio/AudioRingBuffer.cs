@@ -40,12 +40,10 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     private readonly int _maxChunkBytes;
     private readonly OversizeChunkPolicy _oversize;
 
-    // Completion of either end.
-    private bool _readerCompleted;
-    private bool _writerCompleted;
+    // The producer's failure, given to CompleteWriter (completion itself is a flag: AudioRingBuffer.Flags.cs).
     private ExceptionDispatchInfo? _writerError;
 
-    // Counters (the invariant: _consumed + _dropped + _buffered + _held == _written) and blocks rented from the pool.
+    // Counters (the invariant: _consumed + _dropped + _buffered + _held == _written) (blocks rented from the pool are counted by _blocks).
     private long _written;
     private long _consumed;
     private long _dropped;
@@ -247,7 +245,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         bool dropped = false;
         try
         {
-            if (_writerCompleted)
+            if (WriterCompleted)
             {
                 ThrowWriterCompleted();
             }
@@ -270,7 +268,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 
             int length = chunk.Length;
             _written += length;
-            if (_readerCompleted)
+            if (ReaderCompleted)
             {
                 _dropped += length;
                 _droppedChunks++;
@@ -350,7 +348,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
                 _dropped += length;
                 _droppedChunks++;
                 NoteLoss();
-                if (_pending)
+                if (Pending)
                 {
                     CompletePendingIfReady();
                 }
@@ -377,12 +375,12 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         ReadResult result;
         using (Enter())
         {
-            if (_writerCompleted)
+            if (WriterCompleted)
             {
                 return;
             }
 
-            _writerCompleted = true;
+            WriterCompleted = true;
             _writerError = error is null ? null : ExceptionDispatchInfo.Capture(error);
             complete = TryTakePendingResult(out result);
         }
@@ -424,9 +422,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         _droppedChunks++;
 
         long next = _chunks.AllHeld ? _blocks.TailAddress : _chunks.At(_chunks.Held).Start;
-        if (_holding && _viewEndBlock is not null)
+        if (Holding && _viewEndBlock is not null)
         {
-            _gapDuringHold = true;
+            GapDuringHold = true;
             AdvanceUnheldStart(next);
             ReleaseGapBlocks();
         }
@@ -442,9 +440,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 
     private void NoteLoss()
     {
-        if (_holding && _viewEndBlock is not null)
+        if (Holding && _viewEndBlock is not null)
         {
-            _gapDuringHold = true;
+            GapDuringHold = true;
         }
         else
         {
@@ -453,7 +451,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 
         // A read waiting for a minimum while unread audio is lost: the caps (or the pool) stop the buffer short of it,
         // since a waiting reader holds nothing, so the buffer is full. The read takes what there is.
-        if (_pending)
+        if (Pending)
         {
             _pendingMinimum = 1;
         }
@@ -524,7 +522,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     {
         AudioBlock? tail = _blocks.Tail;
         int length = chunk.Length;
-        if (tail is null || _writerCompleted || _readerCompleted || length == 0 || length > _maxChunkBytes
+        if (tail is null || (_flags & (StateFlags.WriterCompleted | StateFlags.ReaderCompleted)) != 0 || length == 0 || length > _maxChunkBytes
             || _chunks.Count >= _maxChunks || _chunks.Count >= _chunks.Capacity || _held + _buffered + length > _maxBytes)
         {
             return false;
@@ -569,9 +567,9 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 
         _chunks.Add(start, length);
         _buffered += length;
-        _writtenSinceRead = true;
-        _waitForNew = false;
-        if (_pending)
+        StateFlags flags = (_flags | StateFlags.WrittenSinceRead) & ~StateFlags.WaitForNew;
+        _flags = flags;
+        if ((flags & StateFlags.Pending) != 0)
         {
             CompletePendingIfReady();
         }
