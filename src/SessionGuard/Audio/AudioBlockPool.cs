@@ -90,24 +90,24 @@ public sealed class AudioBlockPool : IDisposable
     {
         if (blockSize < 64)
         {
-            throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "blockSize must be at least 64.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_BlockSize(blockSize);
         }
 
         if (blocksPerSlab < 1 || (long)blocksPerSlab * blockSize > Array.MaxLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(blocksPerSlab), blocksPerSlab, "blocksPerSlab must be at least 1 and a slab must fit in one array.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_BlocksPerSlab(blocksPerSlab);
         }
 
         if (largeBlockSize != 0 && (largeBlockSize < 2L * blockSize || largeBlockSize > Array.MaxLength))
         {
-            throw new ArgumentOutOfRangeException(nameof(largeBlockSize), largeBlockSize, "largeBlockSize must be 0 (no large blocks) or at least 2 * blockSize.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_LargeBlockSize(largeBlockSize);
         }
 
         long smallSlab = (long)blockSize * blocksPerSlab;
         int largePerSlab = largeBlockSize == 0 ? 0 : (int)Math.Max(1, smallSlab / largeBlockSize);
         if (maxBytes < Math.Max(smallSlab, (long)largeBlockSize * largePerSlab))
         {
-            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "maxBytes must hold at least one slab (blockSize * blocksPerSlab, and one slab of large blocks).");
+            AudioThrowHelper.ThrowArgumentOutOfRange_PoolMaxBytes(maxBytes);
         }
 
         ArgumentNullException.ThrowIfNull(name);
@@ -425,7 +425,7 @@ public sealed class AudioBlockPool : IDisposable
     {
         if (interval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(interval), interval, "interval must be positive.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_TrimInterval(interval);
         }
 
         ITimer timer = (timeProvider ?? TimeProvider.System).CreateTimer(static s => ((AudioBlockPool)s!).TrimIdle(), this, interval, interval);

@@ -15,13 +15,6 @@ namespace SessionGuard.Audio;
 // read's fields are guarded by the lock.
 public sealed partial class AudioRingBuffer
 {
-    private const string AlreadyReading = "Reading is already in progress.";
-    private const string NoReadingAfterComplete = "Reading is not allowed after reader was completed.";
-    private const string NoReadToComplete = "No reading operation to complete.";
-    private const string AlreadyAdvancedPast = "The PipeReader has already advanced past the provided position.";
-    private const string ExaminedBeforeConsumed = "The examined position must be greater than or equal to the consumed position.";
-    private const string PositionBeyondView = "The position is not within the data returned by the last read.";
-
     // The view handed to the reader. Owned by the reader: set by its reads, cleared by its advances (or a posted one),
     // and read without the lock by AdvanceTo to resolve positions; besides those, only CompleteReader changes them.
     private long _viewStart;
@@ -61,7 +54,7 @@ public sealed partial class AudioRingBuffer
     {
         if (minimumSize > _maxBytes)
         {
-            throw new ArgumentOutOfRangeException(nameof(minimumSize), minimumSize, $"minimumSize cannot exceed MaxBytes ({_maxBytes}): the buffer never holds more.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_MinimumSize(minimumSize, _maxBytes);
         }
 
         return ReadCore(minimumSize, cancellationToken);
@@ -124,7 +117,7 @@ public sealed partial class AudioRingBuffer
                     return;
                 }
 
-                throw new InvalidOperationException(NoReadToComplete);
+                AudioThrowHelper.ThrowInvalidOperation_NoReadToComplete();
             }
 
             if (!resolved)
@@ -204,7 +197,7 @@ public sealed partial class AudioRingBuffer
         {
             if (!Owed)
             {
-                throw new InvalidOperationException(NoReadToComplete);
+                AudioThrowHelper.ThrowInvalidOperation_NoReadToComplete();
             }
 
             Owed = false;
@@ -316,7 +309,7 @@ public sealed partial class AudioRingBuffer
         ThrowIfReaderCompleted();
         if ((_flags & (StateFlags.Holding | StateFlags.Pending | StateFlags.Owed)) != 0)
         {
-            throw new InvalidOperationException(AlreadyReading);
+            AudioThrowHelper.ThrowInvalidOperation_AlreadyReading();
         }
     }
 
@@ -327,7 +320,7 @@ public sealed partial class AudioRingBuffer
         if (ReaderCompleted)
         {
             _blocks.ReleaseRetired();
-            throw new InvalidOperationException(NoReadingAfterComplete);
+            AudioThrowHelper.ThrowInvalidOperation_NoReadingAllowed();
         }
     }
 
@@ -454,7 +447,7 @@ public sealed partial class AudioRingBuffer
         long examinedAddr = Resolve(examined);
         if (examinedAddr < consumedAddr)
         {
-            throw new InvalidOperationException(ExaminedBeforeConsumed);
+            AudioThrowHelper.ThrowInvalidOperation_ExaminedBeforeConsumed();
         }
 
         return (consumedAddr, examinedAddr);
@@ -468,10 +461,11 @@ public sealed partial class AudioRingBuffer
             return _viewStart;
         }
 
-        if (obj is not AudioBlock block)
+        AudioBlock? block = obj as AudioBlock;
+        if (block is null)
         {
             // A position from another sequence (an array, a Pipe's segment, anything).
-            throw new InvalidOperationException(PositionBeyondView);
+            AudioThrowHelper.ThrowInvalidOperation_PositionBeyondView();
         }
 
         long addr = block.RunningIndex + position.GetInteger();
@@ -479,15 +473,15 @@ public sealed partial class AudioRingBuffer
         {
             if (ReferenceEquals(block.Owner, this) && addr < _viewStart)
             {
-                throw new InvalidOperationException(AlreadyAdvancedPast);
+                AudioThrowHelper.ThrowInvalidOperation_AdvancedPast();
             }
 
-            throw new InvalidOperationException(PositionBeyondView);
+            AudioThrowHelper.ThrowInvalidOperation_PositionBeyondView();
         }
 
         if (addr < _viewStart)
         {
-            throw new InvalidOperationException(AlreadyAdvancedPast);
+            AudioThrowHelper.ThrowInvalidOperation_AdvancedPast();
         }
 
         return addr;

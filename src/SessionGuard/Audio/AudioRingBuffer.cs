@@ -73,7 +73,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         _pool = options.Pool ?? AudioBlockPool.Shared;
         if (_pool.IsDisposed)
         {
-            throw new ObjectDisposedException(nameof(AudioRingBufferOptions.Pool), $"The pool \"{_pool.Name}\" of AudioRingBufferOptions.Pool was disposed: a ring cannot rent blocks from it.");
+            AudioThrowHelper.ThrowObjectDisposed_Pool(_pool.Name);
         }
 
         _blockSize = _pool.BlockSize;
@@ -247,14 +247,14 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         {
             if (WriterCompleted)
             {
-                ThrowWriterCompleted();
+                AudioThrowHelper.ThrowInvalidOperation_WritingAfterCompleted();
             }
 
             if (chunk.Length > _maxChunkBytes)
             {
                 if (_oversize == OversizeChunkPolicy.Reject)
                 {
-                    ThrowOversize(chunk.Length);
+                    AudioThrowHelper.ThrowArgument_Oversize(chunk.Length, _maxChunkBytes);
                 }
 
                 truncated = chunk.Length - _maxChunkBytes;
@@ -404,14 +404,6 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
         CompleteReader(keepHeldView: true);
         return ValueTask.CompletedTask;
     }
-
-    [DoesNotReturn]
-    private static void ThrowWriterCompleted() =>
-        throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
-
-    [DoesNotReturn]
-    private void ThrowOversize(int length) =>
-        throw new ArgumentException($"The chunk has {length} bytes, more than MaxChunkBytes ({_maxChunkBytes}).", "chunk");
 
     /// <summary>Evicts the oldest chunk not handed to the reader. Returns its (remaining) bytes.</summary>
     private long EvictOldestBuffered()

@@ -45,22 +45,22 @@ public sealed class AudioRingBufferOptions
     {
         if (MaxChunks < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxChunks), MaxChunks, $"{nameof(MaxChunks)} must be at least 1.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_MaxChunks(MaxChunks);
         }
 
         if (MaxChunkBytes < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxChunkBytes), MaxChunkBytes, $"{nameof(MaxChunkBytes)} must be at least 1.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_MaxChunkBytes(MaxChunkBytes);
         }
 
         if (MaxBytes < MaxChunkBytes)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxBytes), MaxBytes, $"{nameof(MaxBytes)} must be at least {nameof(MaxChunkBytes)} ({MaxChunkBytes}).");
+            AudioThrowHelper.ThrowArgumentOutOfRange_MaxBytes(MaxBytes, MaxChunkBytes);
         }
 
         if (OversizeChunk is not (OversizeChunkPolicy.Reject or OversizeChunkPolicy.Truncate))
         {
-            throw new ArgumentOutOfRangeException(nameof(OversizeChunk), OversizeChunk, $"{nameof(OversizeChunk)} must be {nameof(OversizeChunkPolicy.Reject)} or {nameof(OversizeChunkPolicy.Truncate)}.");
+            AudioThrowHelper.ThrowArgumentOutOfRange_OversizeChunk(OversizeChunk);
         }
     }
 }
