@@ -6,16 +6,17 @@ using System.Threading;
 namespace SessionGuard.Audio;
 
 // The ring's use of its blocks (BlockChain): releasing them as the reader progresses or audio is evicted, renting them
-// for a write, and giving them back to the pool for another ring. Guarded by the lock, except the fields the pool
-// reads or writes under its own lock (marked below).
+// for a write, and giving them back to the pool for another ring.
 public sealed partial class AudioRingBuffer
 {
+    // [immutable] The pool and its block sizes.
     private readonly AudioBlockPool _pool;
     private readonly int _blockSize;
     private readonly int _largeBlockSize;
-    private readonly AudioBlock?[] _rentScratch;
 
-    // The chain, the spares, the retired view and the blocks going back to the pool.
+    // [lock] Blocks being rented for one write (empty between writes); the chain, the spares, the retired view and the
+    // blocks going back to the pool (returned by ExitGate after the lock is released).
+    private readonly AudioBlock?[] _rentScratch;
     private BlockChain _blocks;
 
     /// <summary>Not holding a view: releases the blocks before the first buffered byte, or all when nothing is buffered.</summary>
@@ -163,7 +164,8 @@ public sealed partial class AudioRingBuffer
         return _blocks.ReturningCount > 0;
     }
 
-    // Blocks another ring asked for while this ring's lock was taken (see TryGiveBack); read at each locked section.
+    // [volatile] Blocks another ring asked for while this ring's lock was taken (see TryGiveBack): raised through
+    // Interlocked by that ring, taken through Interlocked at the start of this ring's next locked section.
     private int _giveBackRequest;
 
     /// <summary>How many times <see cref="TryGiveBack"/> tries the lock (a few microseconds in all).</summary>
@@ -171,6 +173,8 @@ public sealed partial class AudioRingBuffer
 
     /// <summary>Unread bytes, read without the lock by the pool choosing a ring to take memory back from.</summary>
     internal long UnreadBytesForPool => Interlocked.Read(ref _buffered);
+
+    // [pool] The pool's bookkeeping of this ring, under the pool's lock.
 
     /// <summary>Blocks this ring holds from its pool, counted by the pool under its lock.</summary>
     internal long PoolRentedBlocks;

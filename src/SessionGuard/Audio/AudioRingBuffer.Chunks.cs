@@ -1,12 +1,12 @@
 namespace SessionGuard.Audio;
 
-// The chunk records (ChunkTable) and where the buffered region starts. Guarded by the lock.
+// The chunk records (ChunkTable) and where the buffered region starts.
 public sealed partial class AudioRingBuffer
 {
-    // Chunk records, oldest first: _chunks.Held in the reader's view, then the buffered ones.
+    // [lock] Chunk records, oldest first: _chunks.Held in the reader's view, then the buffered ones.
     private ChunkTable _chunks = new();
 
-    // Buffered (not yet handed) region start.
+    // [lock] Where the buffered (not yet handed) region starts, and its block.
     private long _unheldStart;
     private AudioBlock? _unheldBlock;
 }

@@ -3,10 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace SessionGuard.Audio;
 
-// The ring's state flags: both ends' completion, the reader's view and the pending read, in one field. Written only
-// under the lock; the reader's lock-free AdvanceTo reads it once (HeldAndOpen), and a read of the field is atomic.
+// The ring's state flags: both ends' completion, the reader's view and the pending read, in one field.
 public sealed partial class AudioRingBuffer
 {
+    // [lock] Written only under the lock. [reader] The reader's lock-free AdvanceTo also reads it, once (Holding and
+    // not ReaderCompleted); reading an int is atomic, and the locked path checks again.
     private StateFlags _flags;
 
     [Flags]

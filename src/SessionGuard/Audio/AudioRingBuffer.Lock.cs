@@ -8,6 +8,7 @@ namespace SessionGuard.Audio;
 // exit (blocks back to the pool, the invariant check in debug builds).
 public sealed partial class AudioRingBuffer
 {
+    // [volatile] The lock itself: interlocked and volatile operations only (see RingLock).
     // Every operation is short and bounded (at most one chunk's copy), and a voice server calls Write and the reader
     // methods tens of times per second per session: a spin lock that takes one atomic instruction to enter and none
     // to exit (see RingLock and docs/audio-ring-buffer.md, "Design notes").
@@ -73,7 +74,7 @@ public sealed partial class AudioRingBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExitGate()
     {
-        AssertInvariant();
+        AssertInvariants();
         if (!_blocks.HasReturning)
         {
             _lock.Exit();
@@ -88,7 +89,7 @@ public sealed partial class AudioRingBuffer
     /// <summary>Debug builds: checks the buffer's invariants each time the lock is released (a posted advance not yet
     /// applied changes none of them).</summary>
     [Conditional("DEBUG")]
-    private void AssertInvariant()
+    private void AssertInvariants()
     {
         Debug.Assert(_consumed >= 0 && _dropped >= 0 && _buffered >= 0 && _held >= 0, "A byte counter is negative.");
         Debug.Assert(_consumed + _dropped + _buffered + _held == _written, "ConsumedBytes + DroppedBytes + BufferedBytes + HeldBytes != WrittenBytes.");
@@ -97,7 +98,10 @@ public sealed partial class AudioRingBuffer
         Debug.Assert(Holding || (_held == 0 && _chunks.Held == 0), "Bytes held with no view.");
         Debug.Assert(Holding || _viewEndBlock is null, "A view's end block kept after the view.");
         Debug.Assert(!_chunks.AllHeld || _unheldBlock is null, "A buffered region with no chunk.");
+        Debug.Assert(_chunks.Count <= _chunks.Capacity, "More chunk records than the table holds.");
         Debug.Assert(_chunks.Count == 0 || _blocks.Head is not null, "Chunks with no block.");
+        Debug.Assert((_blocks.Head is null) == (_blocks.Tail is null), "A block chain with a head and no tail, or a tail and no head.");
+        Debug.Assert(!(Pending && Owed), "A read both waiting and owed its view.");
         Debug.Assert(_blocks.RentedBlocks >= 0, "More blocks returned than rented.");
         Debug.Assert(!ReaderCompleted || (_chunks.Count == 0 && _blocks.Head is null), "A completed reader's buffer holds audio.");
     }

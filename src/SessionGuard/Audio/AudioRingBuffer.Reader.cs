@@ -10,24 +10,25 @@ using System.Threading.Tasks.Sources;
 
 namespace SessionGuard.Audio;
 
-// The reader: PipeReader and the pending read's IValueTaskSource. The view's fields change only in the reader's own
-// calls (under the lock), and an advance posted without the lock is applied by the next locked section; the pending
-// read's fields are guarded by the lock.
+// The reader: PipeReader and the pending read's IValueTaskSource.
 public sealed partial class AudioRingBuffer
 {
-    // The view handed to the reader. Owned by the reader: set by its reads, cleared by its advances (or a posted one),
-    // and read without the lock by AdvanceTo to resolve positions; besides those, only CompleteReader changes them.
+    // [reader] [lock] The view handed to the reader: set by its reads, cleared by its advances (or a posted one), all
+    // under the lock, and read without the lock by AdvanceTo to resolve positions. Besides those, only CompleteReader
+    // and, while no view is held, ReleaseAllBlocks change them, under the lock.
     private long _viewStart;
     private long _viewEnd;
     private AudioBlock? _viewEndBlock;
 
-    // A partial AdvanceTo posted by the reader without taking the lock; the next locked section applies it first.
-    // _advancePosted is published through Volatile, after the positions.
+    // [volatile] A partial AdvanceTo posted by the reader without taking the lock; the next locked section applies it
+    // first. The reader writes the positions, then publishes _advancePosted through Volatile; the lock holder reads
+    // _advancePosted, then the positions, and clears it through Volatile once applied.
     private bool _advancePosted;
     private long _postedConsumed;
     private long _postedExamined;
 
-    // Pending read, guarded by the lock (_registeringThread is read through Volatile by the cancellation callback).
+    // [lock] The pending read. Exceptions: _registeringThread is read through Volatile by the cancellation callback;
+    // _source is completed outside the lock by the one thread that cleared the Pending flag under it.
     private ManualResetValueTaskSourceCore<ReadResult> _source;
     private int _pendingMinimum;
     private CancellationTokenRegistration _pendingRegistration;

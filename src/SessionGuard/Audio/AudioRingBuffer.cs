@@ -31,19 +31,31 @@ namespace SessionGuard.Audio;
 public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IValueTaskSource<ReadResult>
 {
     // This file: the public surface, the counters and the write path (caps, eviction, appending). The reader is in
-    // AudioRingBuffer.Reader.cs, the block chain in .Blocks.cs, the chunk table in .Chunks.cs and the lock in .Lock.cs.
-    // Every field below is guarded by the lock.
+    // AudioRingBuffer.Reader.cs, the ring's use of its blocks in .Blocks.cs (the chain itself: BlockChain), the chunk
+    // table in .Chunks.cs (ChunkTable), the state flags in .Flags.cs and the lock in .Lock.cs (the lock itself:
+    // RingLock); every exception comes from AudioThrowHelper.
+    //
+    // Every field group says who owns it:
+    //   [immutable]  set by the constructor only;
+    //   [lock]       read and written only while holding the lock (RingLock);
+    //   [reader]     written only in the reader's own calls, and read by them without the lock (no other thread
+    //                reads them without the lock);
+    //   [volatile]   published to another thread through Volatile or Interlocked, as each group says;
+    //   [pool]       read and written by the AudioBlockPool under the pool's lock.
+    // AssertInvariants (AudioRingBuffer.Lock.cs) checks the [lock] groups each time the lock is released (debug builds).
 
-    // Caps, fixed at construction.
+    // [immutable] Caps.
     private readonly int _maxChunks;
     private readonly long _maxBytes;
     private readonly int _maxChunkBytes;
     private readonly OversizeChunkPolicy _oversize;
 
-    // The producer's failure, given to CompleteWriter (completion itself is a flag: AudioRingBuffer.Flags.cs).
+    // [lock] The producer's failure, given to CompleteWriter (completion itself is a flag: AudioRingBuffer.Flags.cs).
     private ExceptionDispatchInfo? _writerError;
 
-    // Counters (the invariant: _consumed + _dropped + _buffered + _held == _written) (blocks rented from the pool are counted by _blocks).
+    // [lock] Counters. The invariant: _consumed + _dropped + _buffered + _held == _written. Blocks rented from the
+    // pool are counted by _blocks. _buffered is also read without the lock, through Interlocked, by the pool choosing
+    // a ring to take memory back from (UnreadBytesForPool): a hint, never acted on without the ring's lock.
     private long _written;
     private long _consumed;
     private long _dropped;
