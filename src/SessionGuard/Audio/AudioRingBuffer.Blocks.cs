@@ -168,7 +168,7 @@ public sealed partial class AudioRingBuffer
     // Interlocked by that ring, taken through Interlocked at the start of this ring's next locked section.
     private int _giveBackRequest;
 
-    /// <summary>How many times <see cref="TryGiveBack"/> tries the lock (a few microseconds in all).</summary>
+    /// <summary>How many times <see cref="TryGiveBack"/> tries the lock, with a short spin between tries.</summary>
     private const int GiveBackLockTries = 64;
 
     /// <summary>Unread bytes, read without the lock by the pool choosing a ring to take memory back from.</summary>

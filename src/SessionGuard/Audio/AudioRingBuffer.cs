@@ -210,7 +210,7 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
     /// whole chunks not yet handed to the reader until both caps (and the pool's budget) fit; if that is not possible
     /// the chunk is dropped and counted. A zero-length chunk does nothing. Its only waits are for the buffer's lock,
     /// and bounded: while another call holds it (at most one chunk's copy), and, once per 256 KB written while another
-    /// thread waits for the lock, at most about 16 µs for that thread to take it first.</summary>
+    /// thread waits for the lock, a spin of at most 100 short turns for that thread to take it first.</summary>
     /// <param name="chunk">The audio; copied.</param>
     /// <returns>What happened.</returns>
     /// <exception cref="InvalidOperationException">The writer was completed (<see cref="CompleteWriter"/> or disposal).</exception>
