@@ -1,23 +1,14 @@
 using Microsoft.CodeAnalysis;
+using static SessionGuard.Diagnostics.DiagnosticRules;
 
 namespace SessionGuard.Analyzers;
 
-/// <summary>The diagnostic descriptors of the SessionGuard leak analyzers. Rule IDs are a public contract.</summary>
+/// <summary>
+/// The diagnostic descriptors of the SessionGuard leak analyzers, one analyzer a rule. IDs, the category and the
+/// help link come from <see cref="SessionGuard.Diagnostics.DiagnosticRules"/>, shared with the generator's rules.
+/// </summary>
 internal static class Descriptors
 {
-    /// <summary>Where the rule pages live; each descriptor links to <c>{HelpLinkBase}SGxxxx.md</c>.</summary>
-    internal const string HelpLinkBase = "https://github.com/sessionguard/sessionguard/blob/main/docs/rules/";
-
-    private const string Category = "Reliability";
-
-    internal const string FireAndForgetId = "SG1001";
-    internal const string AsyncVoidMethodId = "SG1002";
-    internal const string AsyncVoidLambdaId = "SG1003";
-    internal const string InvalidOptionId = "SG1004";
-    internal const string PerSessionCollectionId = "SG2001";
-    internal const string OwnerNotRegisteredId = "SG2002";
-    internal const string SubscriptionAccumulatesId = "SG2003";
-
     internal static readonly DiagnosticDescriptor FireAndForget = Create(
         FireAndForgetId,
         "Fire-and-forget task",
@@ -61,7 +52,7 @@ internal static class Descriptors
         "{0} is made for every session but never undone; unsubscribe when the session ends or hand it to session.Own",
         "A subscription on a long-lived object made once per session keeps every session's handler, and everything it captures, alive.");
 
+    /// <summary>Every leak rule is a warning about reliability.</summary>
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, params string[] customTags) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
-            description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags);
+        SessionGuard.Diagnostics.DiagnosticRules.Create(id, title, message, ReliabilityCategory, DiagnosticSeverity.Warning, description, customTags);
 }

@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using SessionGuard.Generators.Model;
-using SessionGuard.Generators.Rules;
 
 namespace SessionGuard.Generators;
 
@@ -16,7 +15,7 @@ namespace SessionGuard.Generators;
 /// Turns symbols into the equatable model. Shared by the generator (which gets a model or nothing) and the usage
 /// analyzer (which gets the diagnostics): both see exactly the same rules.
 /// </summary>
-internal static class Parser
+internal static partial class Parser
 {
     public const string AttributeMetadataName = "SessionGuard.SessionScopedAttribute";
 
@@ -98,162 +97,6 @@ internal static class Parser
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// Analyzes one member. Returns its model, or null when it is invalid (a rule with error severity); reports
-    /// every finding (including warnings and suggestions) to <paramref name="report"/> when given.
-    /// </summary>
-    public static MemberModel? AnalyzeMember(ISymbol member, AttributeData attribute, Compilation compilation, Action<Diagnostic>? report)
-    {
-        // The generator calls this with report == null for every member on every compilation change: the messages
-        // (and their display strings) are only built when there is someone to report to.
-        Location location = report is null || member.Locations.IsEmpty ? Location.None : member.Locations[0];
-        INamedTypeSymbol owner = member.ContainingType;
-        bool valid = true;
-
-        if (member.IsStatic || owner.IsStatic)
-        {
-            report?.Invoke(Diagnostic.Create(SG0005StaticMember.Descriptor, location, member.Name));
-            return null;
-        }
-
-        for (INamedTypeSymbol? baseType = owner.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
-        {
-            if (HasSessionScopedMember(baseType))
-            {
-                report?.Invoke(Diagnostic.Create(SG0008OwnerDerivesFromOwner.Descriptor, location, member.Name, baseType.ToDisplayString(MessageFormat), owner.ToDisplayString(MessageFormat)));
-                return null;
-            }
-        }
-
-        for (INamedTypeSymbol? type = owner; type is not null; type = type.ContainingType)
-        {
-            if (!IsPartial(type))
-            {
-                report?.Invoke(Diagnostic.Create(SG0001OwnerNotPartial.Descriptor, location, member.Name, type.ToDisplayString(MessageFormat)));
-                valid = false;
-                break;
-            }
-        }
-
-        if (owner.TypeKind is not (TypeKind.Class or TypeKind.Struct) || owner.IsRefLikeType)
-        {
-            // Interfaces cannot hold instance state and ref structs cannot implement interfaces.
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, owner.ToDisplayString(MessageFormat) + " (owner is " + (owner.IsRefLikeType ? "a ref struct" : "an " + owner.TypeKind.ToString().ToLowerInvariant()) + ")"));
-            return null;
-        }
-
-        ITypeSymbol memberType;
-        bool readOnly;
-        bool withoutGetter = false;
-        if (member is IFieldSymbol field)
-        {
-            memberType = field.Type;
-            readOnly = field.IsReadOnly;
-        }
-        else
-        {
-            var property = (IPropertySymbol)member;
-            memberType = property.Type;
-            readOnly = property.SetMethod is null or { IsInitOnly: true };
-            withoutGetter = property.GetMethod is null || property.IsIndexer;
-        }
-
-        if (!readOnly)
-        {
-            report?.Invoke(Diagnostic.Create(SG0004MemberNotReadOnly.Descriptor, location, member.Name));
-        }
-
-        if (withoutGetter)
-        {
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString(MessageFormat) + " (a property without a getter)"));
-            return null;
-        }
-
-        CollectionKind? kind = ClassifyCollection(memberType);
-        if (kind is null || memberType is not INamedTypeSymbol collection)
-        {
-            report?.Invoke(Diagnostic.Create(SG0002UnsupportedMemberType.Descriptor, location, member.Name, memberType.ToDisplayString(MessageFormat)));
-            return null;
-        }
-
-        string? sessionKey = null;
-        string? syncRoot = null;
-        foreach (var argument in attribute.NamedArguments)
-        {
-            if (argument.Key == "SessionKey")
-            {
-                sessionKey = argument.Value.Value as string;
-            }
-            else if (argument.Key == "SyncRoot")
-            {
-                syncRoot = argument.Value.Value as string;
-            }
-        }
-
-        ImmutableArray<ITypeSymbol> typeArguments = collection.TypeArguments;
-        ITypeSymbol keyType = typeArguments[0];
-        ITypeSymbol? valueType = kind is CollectionKind.Dictionary or CollectionKind.IDictionary or CollectionKind.ConcurrentDictionary or CollectionKind.SessionMap
-            ? typeArguments[1]
-            : null;
-
-        KeyKind keyKind;
-        string accessor = string.Empty;
-        bool accessorIsString = false;
-        if (kind == CollectionKind.SessionMap)
-        {
-            keyKind = KeyKind.Indexed;
-        }
-        else if (IsSessionId(keyType))
-        {
-            keyKind = KeyKind.SessionId;
-        }
-        else if (keyType.SpecialType == SpecialType.System_String)
-        {
-            keyKind = KeyKind.String;
-        }
-        else
-        {
-            keyKind = KeyKind.Composite;
-            string? problem = FindSessionMember(keyType, sessionKey, owner, compilation, out accessor, out accessorIsString);
-            if (problem is not null)
-            {
-                report?.Invoke(Diagnostic.Create(SG0003SessionNotFoundInKey.Descriptor, location, member.Name, keyType.ToDisplayString(MessageFormat), problem));
-                valid = false;
-            }
-            else if (kind != CollectionKind.PendingOperations && report is not null)
-            {
-                report(Diagnostic.Create(SG0007CompositeKeyScan.Descriptor, location, member.Name, keyType.ToDisplayString(MessageFormat), collection.OriginalDefinition.Name));
-            }
-        }
-
-        bool syncRootIsStatic = false;
-        if (syncRoot is not null)
-        {
-            string? problem = CheckSyncRoot(syncRoot, owner, compilation, out syncRootIsStatic);
-            if (problem is not null)
-            {
-                report?.Invoke(Diagnostic.Create(SG0006InvalidSyncRoot.Descriptor, location, member.Name, syncRoot, problem, owner.ToDisplayString(MessageFormat)));
-                valid = false;
-            }
-        }
-
-        if (!valid)
-        {
-            return null;
-        }
-
-        return new MemberModel(
-            member.Name,
-            kind.Value,
-            keyKind,
-            !keyType.IsValueType,
-            accessor,
-            accessorIsString,
-            valueType is null ? DisposalKind.None : ClassifyDisposal(valueType),
-            syncRoot ?? string.Empty,
-            syncRootIsStatic);
     }
 
     /// <summary>True when <paramref name="type"/> declares a <c>[SessionScoped]</c> field or property.</summary>

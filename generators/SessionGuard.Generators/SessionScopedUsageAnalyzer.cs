@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using SessionGuard.Generators.Rules;
 
 namespace SessionGuard.Generators;
 
@@ -14,14 +13,14 @@ public sealed class SessionScopedUsageAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        SG0001OwnerNotPartial.Descriptor,
-        SG0002UnsupportedMemberType.Descriptor,
-        SG0003SessionNotFoundInKey.Descriptor,
-        SG0004MemberNotReadOnly.Descriptor,
-        SG0005StaticMember.Descriptor,
-        SG0006InvalidSyncRoot.Descriptor,
-        SG0007CompositeKeyScan.Descriptor,
-        SG0008OwnerDerivesFromOwner.Descriptor);
+        Descriptors.OwnerNotPartial,
+        Descriptors.UnsupportedMemberType,
+        Descriptors.SessionNotFoundInKey,
+        Descriptors.MemberNotReadOnly,
+        Descriptors.StaticMember,
+        Descriptors.InvalidSyncRoot,
+        Descriptors.CompositeKeyScan,
+        Descriptors.OwnerDerivesFromOwner);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)

@@ -2,7 +2,7 @@ using System.Threading.Tasks;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class AsyncVoidLambdaTests
+public class AsyncVoidLambdaTests : AnalyzerCaseTests<AsyncVoidLambdaAnalyzer>
 {
     public static TheoryData<string, string> Positive => new()
     {
@@ -139,22 +139,6 @@ public class AsyncVoidLambdaTests
             class C { Task M() => Task.Factory.StartNew(async () => await Task.Yield()).Unwrap(); }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<AsyncVoidLambdaAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<AsyncVoidLambdaAnalyzer>(Sources.Wrap(source));
-    }
 
     [Fact]
     public Task Message_names_the_delegate() =>

@@ -2,7 +2,7 @@ using System.Threading.Tasks;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class AsyncVoidMethodTests
+public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
 {
     public static TheoryData<string, string> Positive => new()
     {
@@ -133,22 +133,6 @@ public class AsyncVoidMethodTests
             class C { async void On<TArgs>(object sender, TArgs e) where TArgs : EventArgs { await Task.Yield(); } }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<AsyncVoidMethodAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<AsyncVoidMethodAnalyzer>(Sources.Wrap(source));
-    }
 
     [Fact]
     public Task Message_names_the_method() =>

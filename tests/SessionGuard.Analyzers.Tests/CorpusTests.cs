@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
@@ -48,9 +46,7 @@ public class CorpusTests
     public async Task Diagnostics_match_the_markup(string file)
     {
         var test = new AllAnalyzersTest { TestCode = await File.ReadAllTextAsync(Path.Combine(CorpusDirectory, file)) };
-        test.TestState.Sources.Add(("StandIns.cs", Verify.SessionStandIns));
-        test.TestState.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
-        test.TestState.AdditionalReferences.AddRange(Verify.MetadataReferences);
+        Verify.Configure(test.TestState, editorConfig: null);
         await test.RunAsync(CancellationToken.None);
     }
 

@@ -6,7 +6,7 @@ namespace SessionGuard.Analyzers.Tests;
 /// SG1001 on the shapes of issue 17, found by running the analyzers on real libraries: each exemption
 /// (Stays_quiet) sits next to the true case the issue says must stay reported (Reports).
 /// </summary>
-public class FireAndForgetRealCodeTests
+public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
     public static TheoryData<string, string> Positive => new()
     {
@@ -937,20 +937,4 @@ public class FireAndForgetRealCodeTests
             }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
 }

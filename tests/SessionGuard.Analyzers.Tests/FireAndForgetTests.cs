@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis.Testing;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class FireAndForgetTests
+public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
     // Each positive case marks every expected SG1001 with {|SG1001:...|}; each negative case must stay silent.
     public static TheoryData<string, string> Positive => new()
@@ -972,22 +972,6 @@ public class FireAndForgetTests
             }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
 
     [Fact]
     public Task Discards_are_not_reported_when_report_discards_is_false() =>

@@ -2,7 +2,7 @@ using System.Threading.Tasks;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class OwnerNotRegisteredTests
+public class OwnerNotRegisteredTests : AnalyzerCaseTests<OwnerNotRegisteredAnalyzer>
 {
     private const string Owner = """
         class AudioOwner : ISessionScoped
@@ -138,21 +138,7 @@ public class OwnerNotRegisteredTests
             """ },
     };
 
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Owner + source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Owner + source));
-    }
+    protected override string Prelude => Owner;
 
     [Fact]
     public Task Message_names_the_owner_type() =>
@@ -223,19 +209,11 @@ public class OwnerNotRegisteredTests
 
     [Theory]
     [MemberData(nameof(LeakingRegistrations))]
-    public Task Reports_registrations_that_leak(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Di + Owner + source));
-    }
+    public Task Reports_registrations_that_leak(string name, string source) => Run(Di + Owner, name, source);
 
     [Theory]
     [MemberData(nameof(SafeRegistrations))]
-    public Task Stays_quiet_on_registrations_the_registry_finds(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<OwnerNotRegisteredAnalyzer>(Sources.Wrap(Di + Owner + source));
-    }
+    public Task Stays_quiet_on_registrations_the_registry_finds(string name, string source) => Run(Di + Owner, name, source);
 
     [Fact]
     public Task A_scoped_registration_says_scoped_and_the_fix() =>

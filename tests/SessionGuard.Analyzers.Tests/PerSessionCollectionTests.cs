@@ -2,7 +2,7 @@ using System.Threading.Tasks;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class PerSessionCollectionTests
+public class PerSessionCollectionTests : AnalyzerCaseTests<PerSessionCollectionAnalyzer>
 {
     public static TheoryData<string, string> Positive => new()
     {
@@ -297,22 +297,6 @@ public class PerSessionCollectionTests
             }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<PerSessionCollectionAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<PerSessionCollectionAnalyzer>(Sources.Wrap(source));
-    }
 
     [Fact]
     public Task Message_names_member_key_and_type() =>

@@ -2,7 +2,7 @@ using System.Threading.Tasks;
 
 namespace SessionGuard.Analyzers.Tests;
 
-public class SubscriptionAccumulatesTests
+public class SubscriptionAccumulatesTests : AnalyzerCaseTests<SubscriptionAccumulatesAnalyzer>
 {
     private const string Bus = """
         class MessageEventArgs : EventArgs { public string Text { get; set; } = ""; }
@@ -261,7 +261,7 @@ public class SubscriptionAccumulatesTests
         { "subscription through the session's field chain", """
             class Handler
             {
-                private readonly Session _session = new();
+                private readonly Session _session = null!;
                 public void OnConnected(SessionId id) { _session.Ending.Register(() => { }); }
             }
             """ },
@@ -275,21 +275,7 @@ public class SubscriptionAccumulatesTests
             """ },
     };
 
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<SubscriptionAccumulatesAnalyzer>(Sources.Wrap(Bus + source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<SubscriptionAccumulatesAnalyzer>(Sources.Wrap(Bus + source));
-    }
+    protected override string Prelude => Bus;
 
     [Fact]
     public Task Messages_name_the_event_or_the_method() =>

@@ -15,37 +15,13 @@ namespace SessionGuard.Analyzers.Tests;
 
 /// <summary>
 /// Runs analyzers and code fixes through Microsoft.CodeAnalysis.Testing against the running .NET runtime's
-/// assemblies (no reference-assembly download), Microsoft.Extensions.Logging.Abstractions and the SessionGuard
-/// runtime assembly.
+/// assemblies (no reference-assembly download), Microsoft.Extensions.Logging.Abstractions and DependencyInjection,
+/// and the built SessionGuard runtime assembly: test sources use the shipped <c>Session</c>, <c>SessionRegistry</c>
+/// and <c>ISessionScoped</c>, never stand-ins declared in source.
 /// </summary>
 internal static class Verify
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
-
-    /// <summary>
-    /// Minimal stand-ins for the runtime types of issue 3 that are not in this branch yet. The analyzers find them
-    /// by full metadata name; a type declared in source wins over one in a referenced assembly, so the stand-ins
-    /// keep working when the real types arrive.
-    /// </summary>
-    public const string SessionStandIns = """
-        namespace SessionGuard
-        {
-            public sealed class Session
-            {
-                public SessionGuard.SessionId Id => default;
-                public System.Threading.CancellationToken Ending => default;
-                public System.Threading.Tasks.Task Run(System.Func<System.Threading.CancellationToken, System.Threading.Tasks.Task> work, string? name = null) => work(Ending);
-                public T Own<T>(T resource) where T : System.IDisposable => resource;
-            }
-
-            public sealed class SessionRegistry
-            {
-                public System.IDisposable Register(SessionGuard.ISessionScoped owner) => null!;
-            }
-        }
-        """;
-
-    public static ImmutableArray<MetadataReference> MetadataReferences => References.Value;
 
     public static Task Analyzer<TAnalyzer>(string source, params DiagnosticResult[] expected)
         where TAnalyzer : DiagnosticAnalyzer, new() =>
@@ -55,7 +31,6 @@ internal static class Verify
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
         var test = new AnalyzerTest<TAnalyzer> { TestCode = source };
-        test.TestState.Sources.Add(("StandIns.cs", SessionStandIns));
         Configure(test.TestState, editorConfig);
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(CancellationToken.None);
@@ -66,7 +41,6 @@ internal static class Verify
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
         var test = new AnalyzerTest<TAnalyzer> { TestCode = source };
-        test.TestState.Sources.Add(("StandIns.cs", SessionStandIns));
         Configure(test.TestState, editorConfig);
         test.TestState.AdditionalReferences.AddRange(moreReferences);
         test.ExpectedDiagnostics.AddRange(expected);
@@ -78,8 +52,6 @@ internal static class Verify
         where TFix : CodeFixProvider, new()
     {
         var test = new CodeFixTest<TAnalyzer, TFix> { TestCode = source, FixedCode = fixedSource, CodeActionIndex = codeActionIndex, CodeActionEquivalenceKey = equivalenceKey };
-        test.TestState.Sources.Add(("StandIns.cs", SessionStandIns));
-        test.FixedState.Sources.Add(("StandIns.cs", SessionStandIns));
         Configure(test.TestState, null);
         Configure(test.FixedState, null);
         test.FixedState.MarkupHandling = MarkupMode.Allow;
@@ -88,10 +60,14 @@ internal static class Verify
 
     public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
 
-    private static void Configure(SolutionState state, string? editorConfig)
+    /// <summary>
+    /// Compiles <paramref name="state"/> against the running runtime's assemblies and the SessionGuard runtime
+    /// assembly itself, with <paramref name="editorConfig"/> (lines under <c>[*]</c>) when given.
+    /// </summary>
+    public static void Configure(SolutionState state, string? editorConfig)
     {
         state.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
-        state.AdditionalReferences.AddRange(MetadataReferences);
+        state.AdditionalReferences.AddRange(References.Value);
         if (editorConfig is not null)
         {
             state.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
@@ -107,7 +83,7 @@ internal static class Verify
                 && !name.Contains(".Native", StringComparison.Ordinal))
             .ToList();
         paths.Add(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location);
-        paths.Add(typeof(SessionGuard.SessionId).Assembly.Location);
+        paths.Add(typeof(SessionGuard.SessionRegistry).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
         return paths.Distinct(StringComparer.Ordinal)
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
@@ -117,9 +93,6 @@ internal static class Verify
     private sealed class AnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
         where TAnalyzer : DiagnosticAnalyzer, new()
     {
-        protected override CompilationOptions CreateCompilationOptions() =>
-            base.CreateCompilationOptions().WithSpecificDiagnosticOptions(NullableWarningsOff);
-
         protected override ParseOptions CreateParseOptions() =>
             ((Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
     }
@@ -128,13 +101,7 @@ internal static class Verify
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TFix : CodeFixProvider, new()
     {
-        protected override CompilationOptions CreateCompilationOptions() =>
-            base.CreateCompilationOptions().WithSpecificDiagnosticOptions(NullableWarningsOff);
-
         protected override ParseOptions CreateParseOptions() =>
             ((Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
     }
-
-    private static readonly ImmutableDictionary<string, ReportDiagnostic> NullableWarningsOff =
-        ImmutableDictionary<string, ReportDiagnostic>.Empty;
 }

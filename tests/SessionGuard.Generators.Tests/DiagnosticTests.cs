@@ -31,7 +31,7 @@ public class DiagnosticTests
         int start = source.IndexOf(at, marker, StringComparison.Ordinal);
         Assert.Equal(start, diagnostic.Location.SourceSpan.Start);
         Assert.Equal(at, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Equal($"https://github.com/sessionguard/sessionguard/blob/main/docs/rules/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.EndsWith($"/docs/rules/{id}.md", diagnostic.Descriptor.HelpLinkUri, StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(RepoRoot(), "docs", "rules", id + ".md")), $"docs/rules/{id}.md is missing");
 
         var (files, _, generatorDiagnostics) = TestCompilation.Run(compilation);
