@@ -53,7 +53,7 @@ internal static class ContinuationObservers
             switch (TaskOperations.Unwrap(argument.Value))
             {
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
-                    return MethodReadsFault(reference.Method);
+                    return MethodReadsFault(reference.Method, 0);
                 case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
                     return FieldMethodsReadFault(field);
                 default:
@@ -83,7 +83,7 @@ internal static class ContinuationObservers
             bool any = false;
             foreach (var member in field.ContainingType.GetMembers(name.Identifier.ValueText))
             {
-                if (member is not IMethodSymbol method || !MethodReadsFault(method))
+                if (member is not IMethodSymbol method || !MethodReadsFault(method, 0))
                 {
                     return false;
                 }
@@ -98,18 +98,24 @@ internal static class ContinuationObservers
     }
 
     /// <summary>
-    /// A method of this compilation, not async, whose body reads <c>Exception</c> of its first parameter, a task
+    /// A method of this compilation, not async, whose body reads <c>Exception</c> of its parameter at <paramref name="ordinal"/>, a task
     /// (<c>static void Observe(Task t) =&gt; GC.KeepAlive(t.Exception);</c>). Reads syntax only.
     /// </summary>
-    private static bool MethodReadsFault(IMethodSymbol method)
+    private static bool MethodReadsFault(IMethodSymbol method, int ordinal)
     {
-        method = method.ReducedFrom ?? method;
-        if (method.IsAsync || method.Parameters.IsEmpty || method.Parameters[0].Type is not INamedTypeSymbol { Name: "Task" })
+        if (method.ReducedFrom is { } reduced)
+        {
+            method = reduced;
+            ordinal++;
+        }
+
+        method = method.OriginalDefinition;
+        if (method.IsAsync || ordinal >= method.Parameters.Length || method.Parameters[ordinal].Type is not INamedTypeSymbol { Name: "Task" })
         {
             return false;
         }
 
-        string antecedent = method.Parameters[0].Name;
+        string antecedent = method.Parameters[ordinal].Name;
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             SyntaxNode? body = reference.GetSyntax() switch
@@ -186,12 +192,27 @@ internal static class ContinuationObservers
     /// <summary>True when the lambda reads a task's <c>Exception</c> or completes a <c>TaskCompletionSource</c>.</summary>
     public static bool ReadsFault(IAnonymousFunctionOperation lambda, KnownTypes types) => ReadsException(lambda, types) || CompletesSource(lambda);
 
-    /// <summary>True when the lambda reads <c>Exception</c> of a task (its antecedent parameter or the task it continues).</summary>
+    /// <summary>
+    /// True when the lambda reads <c>Exception</c> of a task (its antecedent parameter or the task it continues), or hands
+    /// its antecedent to a method of this compilation that reads that parameter's <c>Exception</c>
+    /// (<c>(t, state) =&gt; ((Op)state!).Forward(t)</c> with <c>Forward</c> copying <c>t.Exception</c> into a proxy).
+    /// </summary>
     private static bool ReadsException(IAnonymousFunctionOperation lambda, KnownTypes types)
     {
+        var antecedent = lambda.Symbol.Parameters.IsEmpty ? null : lambda.Symbol.Parameters[0];
         foreach (var operation in lambda.Body.Descendants())
         {
             if (operation is IPropertyReferenceOperation { Property.Name: "Exception" } property && types.IsTask(property.Property.ContainingType))
+            {
+                return true;
+            }
+
+            if (antecedent is not null
+                && operation is IArgumentOperation { Parameter: { } parameter } argument
+                && TaskOperations.Unwrap(argument.Value) is IParameterReferenceOperation reference
+                && KnownTypes.Same(reference.Parameter, antecedent)
+                && parameter.ContainingSymbol is IMethodSymbol callee
+                && MethodReadsFault(callee, parameter.Ordinal))
             {
                 return true;
             }

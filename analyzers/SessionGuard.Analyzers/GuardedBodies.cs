@@ -119,7 +119,7 @@ internal static class GuardedBodies
     }
 
     /// <summary>A property with a compiler-made backing field that no override can replace.</summary>
-    private static bool IsAutoProperty(IPropertySymbol property)
+    internal static bool IsAutoProperty(IPropertySymbol property)
     {
         if (property.IsVirtual || property.IsOverride || property.IsAbstract)
         {

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace SessionGuard.Analyzers;
@@ -11,10 +13,14 @@ internal sealed class KnownTypes
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _handsBack = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _keeps = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _guarded = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _observesReturned = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
 
     public KnownTypes(Compilation compilation)
     {
+        Compilation = compilation;
         SourceAssembly = compilation.Assembly;
+        _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => CollectTypes(compilation.Assembly.GlobalNamespace));
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
         TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
         ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
@@ -34,6 +40,12 @@ internal sealed class KnownTypes
         SessionScopedAttribute = compilation.GetTypeByMetadataName("SessionGuard.SessionScopedAttribute");
         TaskExtensions = compilation.GetTypeByMetadataName("SessionGuard.TaskExtensions");
     }
+
+    /// <summary>The compilation analyzed: for the semantic model of a callee's body in another tree.</summary>
+    public Compilation Compilation { get; }
+
+    /// <summary>Every type declared in this compilation (nested ones included), collected once when first asked for.</summary>
+    public ImmutableArray<INamedTypeSymbol> SourceTypes => _sourceTypes.Value;
 
     /// <summary>The assembly the compilation builds: its types are the ones whose shape the analyzers may rely on.</summary>
     public IAssemblySymbol SourceAssembly { get; }
@@ -212,7 +224,7 @@ internal sealed class KnownTypes
 
     /// <summary>
     /// True when <paramref name="method"/> (an original definition of this compilation) observes its own faults: see
-    /// <see cref="GuardedBodies.IsGuardedMethod"/>. Cached per method.
+    /// <see cref="GuardedBodies.IsGuardedMethod"/> and <see cref="FaultFreeBodies.IsFaultFreeMethod(IMethodSymbol, KnownTypes)"/>. Cached per method.
     /// </summary>
     public bool IsGuardedMethod(IMethodSymbol method)
     {
@@ -226,12 +238,66 @@ internal sealed class KnownTypes
             return known;
         }
 
-        bool result = GuardedBodies.IsGuardedMethod(method);
+        bool result = GuardedBodies.IsGuardedMethod(method) || FaultFreeBodies.IsFaultFreeMethod(method, this);
         _guarded.TryAdd(method, result);
         return result;
     }
 
+    /// <summary>
+    /// True when <paramref name="method"/> (an original definition) observes the task it returns before returning it:
+    /// see <see cref="ObservedReturns.ObservesReturnedTask"/>. Cached per method.
+    /// </summary>
+    public bool ObservesReturnedTask(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_observesReturned.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        bool result = ObservedReturns.ObservesReturnedTask(method, this);
+        _observesReturned.TryAdd(method, result);
+        return result;
+    }
+
     public static bool Same(ISymbol? a, ISymbol? b) => a is not null && SymbolEqualityComparer.Default.Equals(a, b);
+
+    private static ImmutableArray<INamedTypeSymbol> CollectTypes(INamespaceSymbol root)
+    {
+        var types = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        var namespaces = new System.Collections.Generic.Stack<INamespaceSymbol>();
+        namespaces.Push(root);
+        while (namespaces.Count > 0)
+        {
+            var current = namespaces.Pop();
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceSymbol nested)
+                {
+                    namespaces.Push(nested);
+                }
+                else if (member is INamedTypeSymbol type)
+                {
+                    AddWithNested(type, types);
+                }
+            }
+        }
+
+        return types.ToImmutable();
+    }
+
+    private static void AddWithNested(INamedTypeSymbol type, ImmutableArray<INamedTypeSymbol>.Builder types)
+    {
+        types.Add(type);
+        foreach (var nested in type.GetTypeMembers())
+        {
+            AddWithNested(nested, types);
+        }
+    }
 
     private bool ComputeIsSessionOwner(INamedTypeSymbol type)
     {

@@ -37,7 +37,7 @@ internal static class SelfObservingWork
                 switch (TaskOperations.Unwrap(argument.Value))
                 {
                     case IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }:
-                        return GuardedBodies.IsGuardedLambda(lambda) || CallsGuardedMethod(lambda, types);
+                        return GuardedBodies.IsGuardedLambda(lambda) || CallsGuardedMethod(lambda, types) || FaultFreeBodies.IsFaultFreeLambda(lambda, types);
                     case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
                         return types.IsGuardedMethod(reference.Method.OriginalDefinition);
                 }

@@ -194,6 +194,19 @@ internal static class TaskOperations
             return false;
         }
 
+        // socket.Send(bytes): the callee (or every implementation in this project of the interface it is called through)
+        // attached an observer to the task it returns.
+        if (types.ObservesReturnedTask((method.ReducedFrom ?? method).OriginalDefinition))
+        {
+            return false;
+        }
+
+        // Task.Run(continuation) in an awaiter's OnCompleted: runs the continuation of an async method, which never throws.
+        if (IsAwaiterContinuationRun(invocation, types))
+        {
+            return false;
+        }
+
         // task.ContinueWith(t => Log(t.Exception)): the continuation is the observer; its own task carries nothing.
         if (ContinuationObservers.IsContinueWith(invocation, types)
             && ContinuationObservers.Lambda(invocation) is { } continuation
@@ -223,6 +236,83 @@ internal static class TaskOperations
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>Task.Run(continuation)</c> (or <c>Task.Factory.StartNew</c>, or <c>() =&gt; continuation()</c>) inside an awaiter's
+    /// <c>OnCompleted(Action continuation)</c> or <c>UnsafeOnCompleted</c>: the continuation an <c>await</c> hands to its
+    /// awaiter resumes an async method, whose exceptions go into that method's own task; running it cannot fault.
+    /// </summary>
+    private static bool IsAwaiterContinuationRun(IInvocationOperation invocation, KnownTypes types)
+    {
+        var method = invocation.TargetMethod;
+        var containing = method.OriginalDefinition.ContainingType;
+        if (!((method.Name == "Run" && KnownTypes.Same(containing, types.Task))
+              || (method.Name == "StartNew" && (KnownTypes.Same(containing, types.TaskFactory) || KnownTypes.Same(containing, types.TaskFactoryOfT)))))
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            var value = Unwrap(argument.Value);
+            if (value is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } && OnlyInvokes(lambda) is { } invoked)
+            {
+                value = invoked;
+            }
+
+            if (value is IParameterReferenceOperation { Parameter: { } parameter } && IsAwaiterContinuation(parameter, types))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The delegate a lambda's body does nothing but invoke (<c>() =&gt; continuation()</c>), or null.</summary>
+    private static IOperation? OnlyInvokes(IAnonymousFunctionOperation lambda)
+    {
+        IOperation? only = null;
+        foreach (var statement in lambda.Body.Operations)
+        {
+            if (statement is IReturnOperation { ReturnedValue: null } && statement.IsImplicit)
+            {
+                continue;
+            }
+
+            if (only is not null)
+            {
+                return null;
+            }
+
+            only = statement;
+        }
+
+        return only is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } target } }
+            ? Unwrap(target)
+            : null;
+    }
+
+    /// <summary>The <c>Action</c> parameter of <c>OnCompleted</c>/<c>UnsafeOnCompleted</c> in a type implementing <c>INotifyCompletion</c>.</summary>
+    private static bool IsAwaiterContinuation(IParameterSymbol parameter, KnownTypes types)
+    {
+        if (parameter.ContainingSymbol is not IMethodSymbol { Name: "OnCompleted" or "UnsafeOnCompleted", Parameters.Length: 1 } method
+            || parameter.Type is not INamedTypeSymbol { Name: "Action", Arity: 0 }
+            || types.INotifyCompletion is null)
+        {
+            return false;
+        }
+
+        foreach (var @interface in method.ContainingType.AllInterfaces)
+        {
+            if (KnownTypes.Same(@interface, types.INotifyCompletion))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when awaiting <paramref name="awaited"/> yields a task that was started by it and still runs.</summary>

@@ -29,6 +29,12 @@ public sealed class Codebase
     /// <summary>Extra MSBuild properties for this codebase's build (e.g. narrowing TargetFrameworks so restore does not need old packs).</summary>
     public Dictionary<string, string> Properties { get; set; } = new();
 
+    /// <summary>
+    /// Analyzer options for this codebase, as its users would set them in an <c>.editorconfig</c> (key = value, e.g.
+    /// <c>sessionguard.SG1001.fire_and_forget_arguments</c>); passed to its build as a global analyzer config.
+    /// </summary>
+    public Dictionary<string, string> Options { get; set; } = new();
+
     /// <summary>The codebases of codebases.json, in order.</summary>
     public static IReadOnlyList<Codebase> Load(string path)
     {

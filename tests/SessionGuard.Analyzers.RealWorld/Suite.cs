@@ -108,6 +108,7 @@ public sealed class Suite
 
         Directory.CreateDirectory(sarif);
         string targets = Path.Combine(SuiteDirectory, "SessionGuard.RealWorld.targets");
+        string? options = WriteOptions(codebase);
         foreach (string project in codebase.Projects)
         {
             var arguments = new List<string>
@@ -127,6 +128,11 @@ public sealed class Suite
                 "-p:ContinuousIntegrationBuild=false",
                 "-p:DeterministicSourcePaths=false",
             };
+            if (options is not null)
+            {
+                arguments.Add("-p:SessionGuardOptionsConfig=" + options);
+            }
+
             arguments.AddRange(codebase.Properties.Select(p => $"-p:{p.Key}={p.Value}"));
             Log($"{codebase.Name}: dotnet {string.Join(' ', arguments.Take(6))} ...");
             var result = CpuLock is { Length: > 0 }
@@ -156,6 +162,21 @@ public sealed class Suite
             .SelectMany(d => Directory.EnumerateFiles(d, "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
             .Sum(f => File.ReadLines(f).Count());
+
+    /// <summary>The codebase's analyzer options as a global analyzer config in the cache, or null when it has none.</summary>
+    private string? WriteOptions(Codebase codebase)
+    {
+        if (codebase.Options.Count == 0)
+        {
+            return null;
+        }
+
+        string folder = Path.Combine(Cache, "options");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, codebase.Name + ".globalconfig");
+        File.WriteAllLines(path, new[] { "is_global = true" }.Concat(codebase.Options.Select(o => $"{o.Key} = {o.Value}")));
+        return path;
+    }
 
     private string? FindMirror(Codebase codebase)
     {

@@ -342,7 +342,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
                 public virtual bool Busy { get; set; }
                 public bool Started { get; private set; }
                 Task WorkAsync() => Task.CompletedTask;
-                bool Compute() => true;
+                bool Compute() => bool.Parse(Environment.GetEnvironmentVariable("STARTED") ?? "false");
                 async Task SetterAsync() { Running = true; try { await WorkAsync(); } catch (Exception) { } }
                 async Task VirtualAsync() { Busy = true; try { await WorkAsync(); } catch (Exception) { } }
                 async Task ComputedAsync() { Started = Compute(); try { await WorkAsync(); } catch (Exception) { } }
