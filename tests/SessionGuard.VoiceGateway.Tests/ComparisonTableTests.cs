@@ -29,6 +29,8 @@ public class ComparisonTableTests
                 FirstTenth = new Percentiles(18, 41, 212),
                 LastTenth = new Percentiles(18, 43, 215),
                 ThreadPoolQueue = 3,
+                PoolsAtTenth = new BufferPoolBytes(4L << 20, 1L << 20),
+                PoolsEnd = new BufferPoolBytes(16L << 20, 6L << 20),
             },
         };
 
@@ -45,6 +47,7 @@ public class ComparisonTableTests
         Assert.Matches(@"text frames received\s*│\s*5\s*│\s*348\s*│", text);
         Assert.Matches(@"managed heap after a full GC, at the end\s*│\s*51\.0 MB\s*│\s*33\.0 MB\s*│", text);
         Assert.Matches(@"managed heap after a full GC, at 10 %\s*│\s*0\.0 KB\s*│\s*32\.0 MB\s*│", text);
+        Assert.Matches(@"of which held by buffer pools, at 10 % / at the end\s*│\s*0\.0 KB / 0\.0 KB\s*│\s*5\.0 MB / 22\.0 MB\s*│", text);
         Assert.Matches(@"heap growth per 1 000 sessions\s*│\s*\+0\.0 KB\s*│\s*\+1\.0 MB\s*│", text);
         Assert.Matches(@"teardown p50 / p99\s*│\s*—\s*│\s*0\.4 ms / 13 ms\s*│", text);
         Assert.Matches(@"idle expired\s*│\s*—\s*│\s*2\s*│", text);

@@ -65,6 +65,35 @@ public class FiguresTests
     }
 
     [Fact]
+    public void The_heap_goal_says_how_much_of_both_heaps_the_buffer_pools_held_and_is_still_read_on_the_whole_heap()
+    {
+        var run = Run(heapAtTenth: 100 << 20, heapEnd: 130 << 20, firstP99: 200, lastP99: 200);
+        run = run with
+        {
+            Figures = run.Figures with { PoolsAtTenth = new BufferPoolBytes(8 << 20, 2 << 20), PoolsEnd = new BufferPoolBytes(30 << 20, 10 << 20) },
+        };
+
+        Assert.Equal(1.0, run.Figures.HeapRatioOutsidePools, 6); // (130 - 40) / (100 - 10)
+        var goal = GuardedGoals.Evaluate(run)[1];
+        Assert.False(goal.Met);
+        Assert.Equal("130.0 MB vs 100.0 MB (1.30x); buffer pools held 40.0 MB and 10.0 MB of them (ArrayPool 30.0 MB and 8.0 MB, Kestrel 10.0 MB and 2.0 MB), the rest of the heap 1.00x", goal.Measured);
+    }
+
+    [Fact]
+    public void The_shared_array_pool_meter_counts_an_array_the_pool_allocates_for_a_bucket_and_keeps()
+    {
+        SharedArrayPoolMeter meter = SharedArrayPoolMeter.Instance;
+        long before = meter.HeldBytes;
+
+        // 64 MB: a bucket no other test rents from, so the pool has none yet and allocates one.
+        byte[] array = System.Buffers.ArrayPool<byte>.Shared.Rent(64 << 20);
+        long held = meter.HeldBytes;
+        System.Buffers.ArrayPool<byte>.Shared.Return(array);
+
+        Assert.True(held - before >= array.Length, $"held {before} B before, {held} B after renting {array.Length} B");
+    }
+
+    [Fact]
     public void A_goal_with_nothing_measured_is_missed()
     {
         var run = Run(heapAtTenth: 100 << 20, heapEnd: 100 << 20, firstP99: 0, lastP99: 0);

@@ -60,6 +60,9 @@ public sealed class LoopbackSoakTests : IDisposable
         Assert.True(result.Teardown.EndedByReason.GetValueOrDefault(SessionEndReason.Closed) > 0, result.ToString());
         Assert.True(result.Teardown.EndedByReason.GetValueOrDefault(SessionEndReason.Disconnected) > 0, result.ToString());
         AssertFigures(result);
+
+        // The buffer pools' share of the heap is read: the segmenters' buffers from ArrayPool, the connections' blocks from Kestrel.
+        Assert.True(result.Figures.PoolsEnd.ArrayPool > 0 && result.Figures.PoolsEnd.Kestrel > 0, result.Figures.PoolsEnd.ToString());
     }
 
     [Fact]

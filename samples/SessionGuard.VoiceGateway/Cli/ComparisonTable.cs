@@ -56,6 +56,7 @@ internal static class ComparisonTable
         Row("  close round trip p50 / p99, last 10 %", r => Latency(r.Figures.LastTenth));
         Row("  managed heap after a full GC, at 10 %", r => Bytes(r.Figures.HeapAtTenthBytes));
         Row("  managed heap after a full GC, at the end", r => Bytes(r.HeapBytes));
+        Row("    of which held by buffer pools, at 10 % / at the end", r => $"{Bytes(r.Figures.PoolsAtTenth.Total)} / {Bytes(r.Figures.PoolsEnd.Total)}");
         Row("  heap growth per 1 000 sessions", r => SignedBytes(r.Figures.HeapGrowthPer1000Bytes));
         Row("  thread-pool queue at the end", r => N(r.Figures.ThreadPoolQueue));
         Heading("left behind after the run");

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using SessionGuard.VoiceGateway.Figures;
 using SessionGuard.VoiceGateway.Load;
 
 namespace SessionGuard.VoiceGateway.Cli;
@@ -22,7 +23,7 @@ internal static class GuardedGoals
                 clean),
             new Goal(
                 "heap at the end <= 1.1 x heap at 10 %",
-                $"{ComparisonTable.Bytes(f.HeapEndBytes)} vs {ComparisonTable.Bytes(f.HeapAtTenthBytes)} ({Ratio(f.HeapRatio)})",
+                $"{ComparisonTable.Bytes(f.HeapEndBytes)} vs {ComparisonTable.Bytes(f.HeapAtTenthBytes)} ({Ratio(f.HeapRatio)})" + OfWhichPools(f),
                 f.HeapRatio <= Bound),
             new Goal(
                 "p99 round trip of the last 10 % <= 1.1 x the first 10 %",
@@ -32,6 +33,11 @@ internal static class GuardedGoals
                 f.RoundTripP99Ratio <= Bound),
         ];
     }
+
+    /// <summary>How much of the two heaps the process's buffer pools held, and how the rest moved (not the goal).</summary>
+    private static string OfWhichPools(RunFigures f) => f.PoolsEnd.Total == 0 && f.PoolsAtTenth.Total == 0
+        ? string.Empty
+        : $"; buffer pools held {ComparisonTable.Bytes(f.PoolsEnd.Total)} and {ComparisonTable.Bytes(f.PoolsAtTenth.Total)} of them (ArrayPool {ComparisonTable.Bytes(f.PoolsEnd.ArrayPool)} and {ComparisonTable.Bytes(f.PoolsAtTenth.ArrayPool)}, Kestrel {ComparisonTable.Bytes(f.PoolsEnd.Kestrel)} and {ComparisonTable.Bytes(f.PoolsAtTenth.Kestrel)}), the rest of the heap {Ratio(f.HeapRatioOutsidePools)}";
 
     private static string Ratio(double ratio) => double.IsNaN(ratio) ? "no ratio" : ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x";
 

@@ -21,6 +21,12 @@ internal sealed record RunFigures(
     long ThreadPoolQueue,
     IReadOnlyList<RunSample> Samples)
 {
+    /// <summary>Of <see cref="HeapAtTenthBytes"/>, what the process's buffer pools held.</summary>
+    public BufferPoolBytes PoolsAtTenth { get; init; }
+
+    /// <summary>Of <see cref="HeapEndBytes"/>, what the process's buffer pools held.</summary>
+    public BufferPoolBytes PoolsEnd { get; init; }
+
     public static RunFigures Empty { get; } = new(0, 0, 0, 0, default, default, 0, []);
 
     /// <summary>How much the heap grew per 1 000 clients between the tenth mark and the end.</summary>
@@ -30,6 +36,14 @@ internal sealed record RunFigures(
 
     /// <summary>The end heap over the heap at the tenth mark (the guarded goal: at most 1.1).</summary>
     public double HeapRatio => HeapAtTenthBytes > 0 ? (double)HeapEndBytes / HeapAtTenthBytes : double.NaN;
+
+    /// <summary>
+    /// <see cref="HeapRatio"/> with what the buffer pools held taken out of both heaps: how the rest of the heap moved.
+    /// Not the goal; it tells how much of a miss the pools are.
+    /// </summary>
+    public double HeapRatioOutsidePools => HeapAtTenthBytes - PoolsAtTenth.Total > 0
+        ? (double)(HeapEndBytes - PoolsEnd.Total) / (HeapAtTenthBytes - PoolsAtTenth.Total)
+        : double.NaN;
 
     /// <summary>The last tenth's p99 round trip over the first tenth's (the guarded goal: at most 1.1).</summary>
     public double RoundTripP99Ratio => FirstTenth.Count > 0 && LastTenth.Count > 0 && FirstTenth.P99Ms > 0 ? LastTenth.P99Ms / FirstTenth.P99Ms : double.NaN;

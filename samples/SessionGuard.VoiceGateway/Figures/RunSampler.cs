@@ -20,9 +20,11 @@ internal sealed class RunSampler
     private readonly int _step;
     private readonly List<RunSample> _samples = new();
     private int _roundTripsSeen;
+    private readonly Func<BufferPoolBytes> _pools;
     private RunSample? _atTenth;
 
-    public RunSampler(IGatewayPipeline pipeline, LoadMonitor monitor, int totalClients, int points)
+    /// <param name="pools">Reads what the buffer pools hold at each point (none read when null).</param>
+    public RunSampler(IGatewayPipeline pipeline, LoadMonitor monitor, int totalClients, int points, Func<BufferPoolBytes>? pools = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(monitor);
@@ -31,6 +33,7 @@ internal sealed class RunSampler
         _pipeline = pipeline;
         _monitor = monitor;
         _total = totalClients;
+        _pools = pools ?? (static () => default);
         _step = Math.Max(1, totalClients / points);
     }
 
@@ -78,7 +81,10 @@ internal sealed class RunSampler
             completed,
             heap,
             residuals.MapEntries + residuals.PendingOperations,
-            recent.Length == 0 ? null : Percentiles.Of(recent.Select(r => r.Ms)).P99Ms);
+            recent.Length == 0 ? null : Percentiles.Of(recent.Select(r => r.Ms)).P99Ms)
+        {
+            Pools = _pools(),
+        };
         _samples.Add(sample);
         return sample;
     }
@@ -98,6 +104,10 @@ internal sealed class RunSampler
             Percentiles.Of(all.Where(r => r.Client < tenth).Select(r => r.Ms)),
             Percentiles.Of(all.Where(r => r.Client >= sessions - tenth && r.Client < sessions).Select(r => r.Ms)),
             threadPoolQueue,
-            _samples.ToArray());
+            _samples.ToArray())
+        {
+            PoolsAtTenth = atTenth.Pools,
+            PoolsEnd = end.Pools,
+        };
     }
 }

@@ -24,8 +24,15 @@ internal static class GatewayRun
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(monitor);
+        SharedArrayPoolMeter arrayPool = SharedArrayPoolMeter.Instance;
+        using var kestrelPool = new KestrelPoolMeter(); // before the server: it counts its pool from empty
         await using GatewayServer gateway = await GatewayServer.StartAsync(mode, server, cancellationToken).ConfigureAwait(false);
-        var sampler = new RunSampler(gateway.Pipeline, monitor, load.Sessions + load.StormClients, ChartPoints);
+        var sampler = new RunSampler(
+            gateway.Pipeline,
+            monitor,
+            load.Sessions + load.StormClients,
+            ChartPoints,
+            () => new BufferPoolBytes(arrayPool.HeldBytes, kestrelPool.PooledBytes));
         using var stopSampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task sampling = sampler.RunAsync(stopSampling.Token);
         LoadResult result;

@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Concurrent;
 using System.Linq;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
@@ -21,9 +21,9 @@ namespace SessionGuard.VoiceGateway.Server;
 internal sealed partial class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<WebSocket, byte> _sockets = new();
+    // Weak: the tracker must not keep a closed socket (and its Kestrel connection) alive in the heap the run measures.
+    private readonly ConditionalWeakTable<WebSocket, object?> _sockets = new();
     private int _runningHandlers;
-    private int _accepted;
 
     private GatewayServer(GatewayMode mode, WebApplication app, IGatewayPipeline pipeline)
     {
@@ -42,30 +42,11 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>Connection handlers still running.</summary>
     public int RunningHandlers => Volatile.Read(ref _runningHandlers);
 
-    /// <summary>Server-side sockets held for <see cref="OpenSockets"/>: the open ones and those closed since the last prune.</summary>
-    internal int TrackedSockets => _sockets.Count;
+    /// <summary>Server-side sockets the tracker still sees: the open ones and the closed ones not yet collected.</summary>
+    internal int TrackedSockets => _sockets.Count();
 
-    /// <summary>Server-side sockets not yet closed or aborted (reading it forgets the others).</summary>
-    public int OpenSockets
-    {
-        get
-        {
-            int open = 0;
-            foreach (WebSocket socket in _sockets.Keys)
-            {
-                if (socket.State is WebSocketState.Closed or WebSocketState.Aborted)
-                {
-                    _sockets.TryRemove(socket, out _);
-                }
-                else
-                {
-                    open++;
-                }
-            }
-
-            return open;
-        }
-    }
+    /// <summary>Server-side sockets not yet closed or aborted.</summary>
+    public int OpenSockets => _sockets.Count(static entry => entry.Key.State is not (WebSocketState.Closed or WebSocketState.Aborted));
 
     public static async Task<GatewayServer> StartAsync(GatewayMode mode, GatewayServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -94,12 +75,7 @@ internal sealed partial class GatewayServer : IAsyncDisposable
 
     private void OnAccepted(WebSocket socket)
     {
-        if (Interlocked.Increment(ref _accepted) % 32 == 0)
-        {
-            _ = OpenSockets; // forget the closed ones: held to the end, every socket would grow the heap it measures
-        }
-
-        _sockets.TryAdd(socket, 0);
+        _sockets.TryAdd(socket, null);
         Interlocked.Increment(ref _runningHandlers);
     }
 
