@@ -134,6 +134,7 @@ public sealed partial class RedisSessionCluster
             throw;
         }
 
+        OpenedBy.AddOrUpdate(session, this);
         bool moved;
         lock (claim)
         {

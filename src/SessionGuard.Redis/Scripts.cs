@@ -6,21 +6,31 @@ namespace SessionGuard.Redis;
 /// Redis clock in milliseconds, so it keeps growing after Redis lost it); <c>{p}:hb:NODE</c> the node's heartbeat (holds
 /// the process's incarnation, expires after NodeTimeout); <c>{p}:set:NODE</c> the node's sessions (set);
 /// <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
-/// every node by the time its heartbeat lapses (sorted set). Each family has its own prefix, so no node name can make
+/// every node by the time its heartbeat lapses (sorted set); <c>{p}:k:ID</c> the keys a session owns (set), deleted with
+/// it wherever it ends or is reclaimed. Each family has its own prefix, so no node name can make
 /// one node's key another's. Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
 /// (the id last: it may hold '|').
 /// </summary>
 internal static class Scripts
 {
     /// <summary>
-    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds, and
+    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds;
+    /// <c>drop_owned(base, id)</c>, which deletes the keys the session owns and their set; and
     /// <c>reclaim_set(base, channel, node, set)</c>, which deletes every record of <c>set</c> that still names
-    /// <c>node</c>, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
+    /// <c>node</c> with the keys it owns, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
     /// </summary>
     private const string Functions = """
         local function now_ms()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function drop_owned(base, id)
+          local set = base .. ':k:' .. id
+          local owned = redis.call('SMEMBERS', set)
+          for i = 1, #owned, 500 do
+            redis.call('DEL', unpack(owned, i, math.min(i + 499, #owned)))
+          end
+          redis.call('DEL', set)
         end
         local function reclaim_set(base, channel, node, set)
           local reclaimed = 0
@@ -29,6 +39,7 @@ internal static class Scripts
             local cur = redis.call('HMGET', record, 'node', 'fence')
             if cur[1] == node then
               redis.call('DEL', record)
+              drop_owned(base, id)
               redis.call('PUBLISH', channel, 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
               reclaimed = reclaimed + 1
             end
@@ -71,15 +82,16 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// Compare-and-delete. KEYS: record, this node's set. ARGV: id, node, fence ('' when unknown), token, reason, channel.
-    /// Deletes the record and announces the end only while it names this node and this claim (by fence, or by token when
-    /// the fence is unknown); 1 when it did. A newer claim of this node is left alone.
+    /// Compare-and-delete. KEYS: record, this node's set. ARGV: id, node, fence ('' when unknown), token, reason, channel,
+    /// base. Deletes the record with the keys the session owns and announces the end only while it names this node and this
+    /// claim (by fence, or by token when the fence is unknown); 1 when it did. A newer claim of this node is left alone.
     /// </summary>
-    public const string End = """
+    public const string End = Functions + """
         local cur = redis.call('HMGET', KEYS[1], 'node', 'fence', 'token')
         if cur[1] == ARGV[2] then
           if (ARGV[3] ~= '' and cur[2] ~= ARGV[3]) or (ARGV[3] == '' and cur[3] ~= ARGV[4]) then return 0 end
           redis.call('DEL', KEYS[1])
+          drop_owned(ARGV[7], ARGV[1])
           redis.call('SREM', KEYS[2], ARGV[1])
           redis.call('PUBLISH', ARGV[6], 'ended|' .. ARGV[5] .. '|' .. cur[2] .. '|' .. ARGV[2] .. '|' .. ARGV[1])
           return 1
@@ -131,6 +143,20 @@ internal static class Scripts
           end
         end
         return reclaimed
+        """;
+
+    /// <summary>
+    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key. While the session has an
+    /// owner record (on any node), the key joins its set and 1 is returned; otherwise the session has ended everywhere, so
+    /// the key is deleted at once, as its end would have, and 0 is returned.
+    /// </summary>
+    public const string Own = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          redis.call('SADD', KEYS[2], ARGV[1])
+          return 1
+        end
+        redis.call('DEL', KEYS[3])
+        return 0
         """;
 
     /// <summary>
