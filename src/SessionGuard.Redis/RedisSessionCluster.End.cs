@@ -41,7 +41,7 @@ public sealed partial class RedisSessionCluster
             await RunAsync(
                 Scripts.End,
                 new[] { RecordKey(end.Id), _setKey },
-                new RedisValue[] { end.Id.Value, NodeId, end.Fence == 0 ? RedisValue.EmptyString : end.Fence, end.Token, end.Reason.ToString(), _channelName },
+                new RedisValue[] { end.Id.Value, NodeId, end.Fence == 0 ? RedisValue.EmptyString : end.Fence, end.Token, end.Reason.ToString(), _channelName, _base },
                 _endTimeout).ConfigureAwait(false);
             return true;
         }

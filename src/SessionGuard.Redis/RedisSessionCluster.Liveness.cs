@@ -77,10 +77,17 @@ public sealed partial class RedisSessionCluster
             foreach (var entry in (RedisResult[])result[1]!)
             {
                 string text = (string)entry!;
+                var reason = SessionEndReason.MovedToAnotherNode;
+                if (text.StartsWith(EvictedEntry, StringComparison.Ordinal))
+                {
+                    reason = SessionEndReason.Evicted;
+                    text = text[EvictedEntry.Length..];
+                }
+
                 int bar = text.IndexOf('|', StringComparison.Ordinal);
                 if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out long fence) && SessionId.TryParse(text[(bar + 1)..], out var id))
                 {
-                    EndStaleCopy(id, fence, SessionEndReason.MovedToAnotherNode);
+                    EndStaleCopy(id, fence, reason);
                 }
             }
 

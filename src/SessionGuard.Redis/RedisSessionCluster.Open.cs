@@ -21,7 +21,10 @@ public sealed partial class RedisSessionCluster
     /// <exception cref="InvalidOperationException">A session with this id is open, being opened or still ending on this node.</exception>
     /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
     /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
-    /// <exception cref="SessionLimitExceededException">The registry is full and refuses new sessions.</exception>
+    /// <exception cref="SessionLimitExceededException">
+    /// The registry is full and refuses new sessions, or the cluster is (<see cref="RedisSessionOptions.MaxSessionsPerCluster"/>
+    /// with <see cref="ClusterOverflowPolicy.Reject"/>).
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
     public Task<Session> OpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: true, cancellationToken);
 
@@ -36,7 +39,10 @@ public sealed partial class RedisSessionCluster
     /// <exception cref="InvalidOperationException">The session with this id is still ending on this node.</exception>
     /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
     /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
-    /// <exception cref="SessionLimitExceededException">The registry is full and refuses new sessions.</exception>
+    /// <exception cref="SessionLimitExceededException">
+    /// The registry is full and refuses new sessions, or the cluster is (<see cref="RedisSessionOptions.MaxSessionsPerCluster"/>
+    /// with <see cref="ClusterOverflowPolicy.Reject"/>).
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
     public Task<Session> GetOrOpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: false, cancellationToken);
 
@@ -134,6 +140,7 @@ public sealed partial class RedisSessionCluster
             throw;
         }
 
+        OpenedBy.AddOrUpdate(session, this);
         bool moved;
         lock (claim)
         {
@@ -191,8 +198,12 @@ public sealed partial class RedisSessionCluster
             {
                 result = (RedisResult[])(await RunAsync(
                     Scripts.Claim,
-                    new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey },
-                    new RedisValue[] { claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, _channelName, claim.Token },
+                    new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey, _allKey },
+                    new RedisValue[]
+                    {
+                        claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, _channelName, claim.Token,
+                        _options.MaxSessionsPerCluster ?? 0, _options.WhenClusterFull == ClusterOverflowPolicy.EvictOldest ? 1 : 0,
+                    },
                     cancellationToken).ConfigureAwait(false))!;
             }
             catch (Exception ex) when (ex is RedisSessionUnavailableException or OperationCanceledException)
@@ -206,6 +217,9 @@ public sealed partial class RedisSessionCluster
             {
                 case 1:
                     return (long)result[2];
+                case -2:
+                    int cap = _options.MaxSessionsPerCluster!.Value;
+                    throw new SessionLimitExceededException(claim.Id, cap, $"Cannot open session '{claim.Id}': {(long)result[1]} sessions are already open across the cluster (RedisSessionOptions.MaxSessionsPerCluster is {cap}) and the policy is Reject.");
                 case 0:
                     throw new SessionOwnedElsewhereException(claim.Id, (string)result[1]!, long.Parse((string)result[2]!, NumberStyles.None, CultureInfo.InvariantCulture));
                 default:

@@ -53,9 +53,10 @@ public sealed partial class RedisSessionCluster
                 {
                     if (parts[3] == NodeId)
                     {
-                        if (reason == SessionEndReason.NodeLost)
+                        // Another node reclaimed or evicted this node's copy; its own ends change nothing.
+                        if (reason is SessionEndReason.NodeLost or SessionEndReason.Evicted)
                         {
-                            EndStaleCopy(id, fence, SessionEndReason.NodeLost);
+                            EndStaleCopy(id, fence, reason);
                         }
                     }
                     else

@@ -27,6 +27,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 {
     private const int ReclaimNodesPerPass = 16;
     private const int PendingEndsPerPass = 256;
+    private const string EvictedEntry = "evicted|";
 
     private readonly SessionRegistry _registry;
     private readonly IConnectionMultiplexer _redis;
@@ -46,6 +47,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly RedisKey _heartbeatKey;
     private readonly RedisKey _setKey;
     private readonly RedisKey _movedKey;
+    private readonly RedisKey _allKey;
     private readonly object _gate = new();
     private ISessionScoped[] _remoteOwners = Array.Empty<ISessionScoped>();
     private Task? _started;
@@ -94,6 +96,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         _heartbeatKey = _base + ":hb:" + NodeId;
         _setKey = _base + ":set:" + NodeId;
         _movedKey = _base + ":moved:" + NodeId;
+        _allKey = _base + ":all";
 
         // An end waits for Redis inside the registry's release step: give up (and retry at the next heartbeat) well before
         // the registry's OwnerReleaseTimeout would report the step as failed.

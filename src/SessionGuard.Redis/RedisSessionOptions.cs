@@ -15,6 +15,19 @@ public enum RemoteOwnerPolicy
     Refuse = 1,
 }
 
+/// <summary>What <see cref="RedisSessionCluster"/> does when a new session would pass <see cref="RedisSessionOptions.MaxSessionsPerCluster"/>.</summary>
+public enum ClusterOverflowPolicy
+{
+    /// <summary>Refuse the new session with <see cref="SessionLimitExceededException"/>; nothing is opened.</summary>
+    Reject = 0,
+
+    /// <summary>
+    /// End the session claimed longest ago, on whichever node holds it (reason <see cref="SessionEndReason.Evicted"/>), to make
+    /// room. Its owner record and keys go at once; its node ends its copy at its next heartbeat or on the announcement.
+    /// </summary>
+    EvictOldest = 1,
+}
+
 /// <summary>Settings of <see cref="RedisSessionCluster"/>.</summary>
 public sealed class RedisSessionOptions
 {
@@ -59,6 +72,16 @@ public sealed class RedisSessionOptions
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The most sessions open across the cluster (owner records in Redis), counted in Redis when a new session is claimed;
+    /// null (default) for no cluster-wide cap. Each node's registry keeps its own <see cref="SessionRegistryOptions.MaxSessions"/>
+    /// too. Set it alike on every node that shares <see cref="KeyPrefix"/>: each node checks its own value.
+    /// </summary>
+    public int? MaxSessionsPerCluster { get; set; }
+
+    /// <summary>A new session beyond <see cref="MaxSessionsPerCluster"/> is refused (default) or evicts the oldest claim.</summary>
+    public ClusterOverflowPolicy WhenClusterFull { get; set; } = ClusterOverflowPolicy.Reject;
+
     /// <summary>A copy of these settings.</summary>
     public RedisSessionOptions Clone() => (RedisSessionOptions)MemberwiseClone();
 
@@ -89,6 +112,16 @@ public sealed class RedisSessionOptions
         if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentOutOfRangeException(nameof(OperationTimeout), OperationTimeout, "RedisSessionOptions.OperationTimeout must be positive and at most 10 minutes.");
+        }
+
+        if (MaxSessionsPerCluster is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSessionsPerCluster), MaxSessionsPerCluster, "RedisSessionOptions.MaxSessionsPerCluster must be null (no cluster-wide cap) or positive.");
+        }
+
+        if (!Enum.IsDefined(WhenClusterFull))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WhenClusterFull), WhenClusterFull, "RedisSessionOptions.WhenClusterFull must be Reject or EvictOldest.");
         }
 
         if (!Enum.IsDefined(WhenOwnedElsewhere))

@@ -6,21 +6,32 @@ namespace SessionGuard.Redis;
 /// Redis clock in milliseconds, so it keeps growing after Redis lost it); <c>{p}:hb:NODE</c> the node's heartbeat (holds
 /// the process's incarnation, expires after NodeTimeout); <c>{p}:set:NODE</c> the node's sessions (set);
 /// <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
-/// every node by the time its heartbeat lapses (sorted set). Each family has its own prefix, so no node name can make
+/// every node by the time its heartbeat lapses (sorted set); <c>{p}:all</c> every session with an owner record, by the fence
+/// of its claim (sorted set: its size is the cluster's session count, its first member the oldest claim); <c>{p}:k:ID</c> the keys a session owns (set), deleted with
+/// it wherever it ends or is reclaimed. Each family has its own prefix, so no node name can make
 /// one node's key another's. Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
-/// (the id last: it may hold '|').
+/// (the id last: it may hold '|'). Moved list entries are <c>FENCE|ID</c> (taken over) or <c>evicted|FENCE|ID</c>.
 /// </summary>
 internal static class Scripts
 {
     /// <summary>
-    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds, and
+    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds;
+    /// <c>drop_owned(base, id)</c>, which deletes the keys the session owns and their set; and
     /// <c>reclaim_set(base, channel, node, set)</c>, which deletes every record of <c>set</c> that still names
-    /// <c>node</c>, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
+    /// <c>node</c> with the keys it owns, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
     /// </summary>
     private const string Functions = """
         local function now_ms()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function drop_owned(base, id)
+          local set = base .. ':k:' .. id
+          local owned = redis.call('SMEMBERS', set)
+          for i = 1, #owned, 500 do
+            redis.call('DEL', unpack(owned, i, math.min(i + 499, #owned)))
+          end
+          redis.call('DEL', set)
         end
         local function reclaim_set(base, channel, node, set)
           local reclaimed = 0
@@ -29,6 +40,8 @@ internal static class Scripts
             local cur = redis.call('HMGET', record, 'node', 'fence')
             if cur[1] == node then
               redis.call('DEL', record)
+              redis.call('ZREM', base .. ':all', id)
+              drop_owned(base, id)
               redis.call('PUBLISH', channel, 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
               reclaimed = reclaimed + 1
             end
@@ -40,11 +53,13 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: record, fence counter, this node's set, this node's heartbeat. ARGV: id, node, refuse (1/0), base, channel,
-    /// claim token (random, so a claim whose answer was lost can still be removed). The set is written first: a
-    /// script Redis stops half-way leaves a member reclaim still finds. Returns {-1} when this node's heartbeat lapsed,
-    /// {0, owner, fence} when refused, {1, previous owner or '', new fence} when claimed. The moved list has no expiry:
-    /// its node drains it, and reclaim or leaving deletes it.
+    /// KEYS: record, fence counter, this node's set, this node's heartbeat, every session. ARGV: id, node, refuse (1/0),
+    /// base, channel, claim token (random, so a claim whose answer was lost can still be removed), the cluster's cap (0:
+    /// none), evict the oldest claims when full (1/0). The set is written first: a script Redis stops half-way leaves a
+    /// member reclaim still finds. Returns {-1} when this node's heartbeat lapsed, {0, owner, fence} when refused, {-2,
+    /// count} when the cluster is full, {1, previous owner or '', new fence} when claimed. An evicted session's record
+    /// and keys go at once; its node (while alive) finds it in its moved list and ends its copy (Evicted). The moved list
+    /// has no expiry: its node drains it, and reclaim or leaving deletes it.
     /// </summary>
     public const string Claim = Functions + """
         if redis.call('EXISTS', KEYS[4]) == 0 then return {-1} end
@@ -52,6 +67,27 @@ internal static class Scripts
         local owner = prev[1]
         if owner and owner ~= ARGV[2] and ARGV[3] == '1' and redis.call('EXISTS', ARGV[4] .. ':hb:' .. owner) == 1 then
           return {0, owner, prev[2]}
+        end
+        local cap = tonumber(ARGV[7])
+        if not owner and cap > 0 then
+          local count = redis.call('ZCARD', KEYS[5])
+          if count >= cap and ARGV[8] ~= '1' then return {-2, count} end
+          while count >= cap do
+            local victim = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+            redis.call('ZREM', KEYS[5], victim)
+            local record = ARGV[4] .. ':s:' .. victim
+            local v = redis.call('HMGET', record, 'node', 'fence')
+            if v[1] then
+              redis.call('DEL', record)
+              drop_owned(ARGV[4], victim)
+              redis.call('SREM', ARGV[4] .. ':set:' .. v[1], victim)
+              if redis.call('EXISTS', ARGV[4] .. ':hb:' .. v[1]) == 1 then
+                redis.call('RPUSH', ARGV[4] .. ':moved:' .. v[1], 'evicted|' .. v[2] .. '|' .. victim)
+              end
+              redis.call('PUBLISH', ARGV[5], 'ended|Evicted|' .. v[2] .. '|' .. v[1] .. '|' .. victim)
+            end
+            count = count - 1
+          end
         end
         redis.call('SADD', KEYS[3], ARGV[1])
         local fence = redis.call('INCR', KEYS[2])
@@ -62,6 +98,7 @@ internal static class Scripts
         end
         local text = string.format('%d', fence)
         redis.call('HSET', KEYS[1], 'node', ARGV[2], 'fence', text, 'token', ARGV[6])
+        redis.call('ZADD', KEYS[5], fence, ARGV[1])
         if owner and owner ~= ARGV[2] then
           redis.call('SREM', ARGV[4] .. ':set:' .. owner, ARGV[1])
           redis.call('RPUSH', ARGV[4] .. ':moved:' .. owner, prev[2] .. '|' .. ARGV[1])
@@ -71,15 +108,17 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// Compare-and-delete. KEYS: record, this node's set. ARGV: id, node, fence ('' when unknown), token, reason, channel.
-    /// Deletes the record and announces the end only while it names this node and this claim (by fence, or by token when
-    /// the fence is unknown); 1 when it did. A newer claim of this node is left alone.
+    /// Compare-and-delete. KEYS: record, this node's set. ARGV: id, node, fence ('' when unknown), token, reason, channel,
+    /// base. Deletes the record with the keys the session owns and announces the end only while it names this node and this
+    /// claim (by fence, or by token when the fence is unknown); 1 when it did. A newer claim of this node is left alone.
     /// </summary>
-    public const string End = """
+    public const string End = Functions + """
         local cur = redis.call('HMGET', KEYS[1], 'node', 'fence', 'token')
         if cur[1] == ARGV[2] then
           if (ARGV[3] ~= '' and cur[2] ~= ARGV[3]) or (ARGV[3] == '' and cur[3] ~= ARGV[4]) then return 0 end
           redis.call('DEL', KEYS[1])
+          redis.call('ZREM', ARGV[7] .. ':all', ARGV[1])
+          drop_owned(ARGV[7], ARGV[1])
           redis.call('SREM', KEYS[2], ARGV[1])
           redis.call('PUBLISH', ARGV[6], 'ended|' .. ARGV[5] .. '|' .. cur[2] .. '|' .. ARGV[2] .. '|' .. ARGV[1])
           return 1
@@ -131,6 +170,20 @@ internal static class Scripts
           end
         end
         return reclaimed
+        """;
+
+    /// <summary>
+    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key. While the session has an
+    /// owner record (on any node), the key joins its set and 1 is returned; otherwise the session has ended everywhere, so
+    /// the key is deleted at once, as its end would have, and 0 is returned.
+    /// </summary>
+    public const string Own = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          redis.call('SADD', KEYS[2], ARGV[1])
+          return 1
+        end
+        redis.call('DEL', KEYS[3])
+        return 0
         """;
 
     /// <summary>

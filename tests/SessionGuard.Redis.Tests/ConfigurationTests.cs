@@ -23,6 +23,8 @@ public class ConfigurationTests
     [InlineData("NodeTimeout", "1.5")] // below twice the heartbeat interval (1 s)
     [InlineData("OperationTimeout", "0")]
     [InlineData("WhenOwnedElsewhere", "7")]
+    [InlineData("MaxSessionsPerCluster", "0")]
+    [InlineData("WhenClusterFull", "9")]
     public void A_bad_option_is_refused_with_a_message_naming_it(string option, string value)
     {
         var options = new RedisSessionOptions();
@@ -34,6 +36,8 @@ public class ConfigurationTests
             case "NodeTimeout": options.NodeTimeout = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case "OperationTimeout": options.OperationTimeout = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case "WhenOwnedElsewhere": options.WhenOwnedElsewhere = (RemoteOwnerPolicy)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "MaxSessionsPerCluster": options.MaxSessionsPerCluster = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "WhenClusterFull": options.WhenClusterFull = (ClusterOverflowPolicy)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
         }
 
         var error = Assert.ThrowsAny<ArgumentException>(options.Validate);

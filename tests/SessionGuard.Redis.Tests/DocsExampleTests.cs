@@ -13,7 +13,7 @@ public class DocsExampleTests
     public DocsExampleTests(RedisServer server) => _server = server;
 
     [Fact]
-    public async Task The_documented_host_claims_a_session_and_leaves_only_the_fencing_counter()
+    public async Task The_documented_host_claims_a_session_and_leaves_only_the_fencing_counter_when_it_stops()
     {
         var cache = new RemoteCache();
         using (var host = RedisCluster.BuildHost(_server.Configuration))
@@ -25,6 +25,8 @@ public class DocsExampleTests
             Assert.True(session.IsActive);
             Assert.True(fence > 0);
             Assert.Equal(session, (await RedisCluster.OnConnectAsync(cluster, "caller-7")).Session);
+            await RedisCluster.KeepTranscriptAsync(_server.Redis.GetDatabase(), session, "hello");
+            Assert.Equal("hello", (string?)await _server.Redis.GetDatabase().StringGetAsync("{sessionguard}:transcript:caller-7"));
             await host.StopAsync();
         }
 

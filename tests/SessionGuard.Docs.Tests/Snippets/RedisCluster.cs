@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionGuard;
 using SessionGuard.Redis;
+using StackExchange.Redis;
 
 namespace SessionGuard.Docs.Tests.Snippets;
 
@@ -31,6 +32,14 @@ public static class RedisCluster
         Session session = await cluster.GetOrOpenAsync(SessionId.Parse(connectionId));
         cluster.TryGetFence(session.Id, out long fence);     // pass it with every write to shared storage
         return (session, fence);
+    }
+
+    // A key in Redis that lives exactly as long as the session: deleted when it ends on any node, or its node is lost.
+    public static async Task KeepTranscriptAsync(IDatabase redis, Session session, string text)
+    {
+        RedisKey key = $"{{sessionguard}}:transcript:{session.Id}";
+        await redis.StringSetAsync(key, text);
+        await session.OwnRedisKeyAsync(key);
     }
 
     // State this node keeps for sessions other nodes own, released when they end there (or their node is lost).
