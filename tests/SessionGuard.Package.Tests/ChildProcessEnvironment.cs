@@ -10,7 +10,7 @@ namespace SessionGuard.Package.Tests;
 /// </summary>
 internal static class ChildProcessEnvironment
 {
-    /// <summary>Removes the test host's MSBuild and VSTest variables and turns off the CLI's first-run chatter.</summary>
+    /// <summary>Removes the test host's MSBuild and VSTest variables, turns off MSBuild node reuse and the CLI's first-run chatter.</summary>
     public static void Clean(ProcessStartInfo start)
     {
         // The test host runs under `dotnet test`: its MSBuild variables would point a child build at the wrong SDK pieces.
@@ -23,6 +23,8 @@ internal static class ChildProcessEnvironment
             }
         }
 
+        // A build node left alive after the child exits keeps every inherited handle, such as a lock the caller holds.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
