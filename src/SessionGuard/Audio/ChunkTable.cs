@@ -11,8 +11,8 @@ namespace SessionGuard.Audio;
 /// reader holds, the rest are buffered. A ring over an array rented from <see cref="ArrayPool{T}.Shared"/> whose length
 /// is a power of two (or zero, while the ring holds no chunk), indexed with a mask.
 /// </summary>
-/// <remarks>A field of its ring, guarded by the ring's lock: a mutable struct, never copied. Every member is small and
-/// inlined, so the ring reaches the records as if they were its own fields.</remarks>
+/// <remarks>A field of its ring, guarded by the ring's lock: a mutable struct, never copied. The members the write and
+/// read paths use are small and inlined, so the ring reaches the records as if they were its own fields.</remarks>
 internal struct ChunkTable
 {
     private Record[] _items;
