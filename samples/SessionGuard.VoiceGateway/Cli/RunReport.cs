@@ -74,7 +74,8 @@ internal static class RunReport
                 r.Figures.HeapGrowthPer1000Bytes,
                 r.Figures.PoolsAtTenth,
                 r.Figures.PoolsEnd,
-                r.Figures.HeapRatioOutsidePools,
+                // No ratio (null) when the pools held all of the heap at 10 %: JSON has no NaN.
+                heapRatioOutsidePools = double.IsFinite(r.Figures.HeapRatioOutsidePools) ? r.Figures.HeapRatioOutsidePools : (double?)null,
             },
             r.Figures.ThreadPoolQueue,
             leftBehind = new { r.Residuals.Connections, r.Residuals.MapEntries, r.Residuals.PendingOperations, r.Residuals.TempFiles, r.Residuals.Subscriptions, r.OpenSockets, r.RunningTasks },
