@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Node {NodeId} joined while Redis still listed {Count} sessions of an earlier process under its name; they were reclaimed (NodeLost)")]
     public static partial void ReclaimedPreviousIncarnation(ILogger logger, string nodeId, long count);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Redis did not answer: session {SessionId} opened on this node unclaimed (RedisSessionOptions.WhenRedisUnavailable is FailOpen); it is claimed once Redis answers")]
+    public static partial void OpenedUnclaimed(ILogger logger, Exception exception, SessionId sessionId);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Session {SessionId}, opened unclaimed while Redis was down, could not be claimed ({Outcome}); its copy here ends")]
+    public static partial void DeferredClaimRefused(ILogger logger, SessionId sessionId, string outcome);
 }

@@ -99,6 +99,7 @@ public sealed partial class RedisSessionCluster
             }
 
             await RetryPendingEndsAsync().ConfigureAwait(false);
+            await ClaimDeferredAsync().ConfigureAwait(false);
             long reclaimed = (long)(await RunAsync(Scripts.Reclaim, new[] { _nodesKey }, new RedisValue[] { _base, _channelName, ReclaimNodesPerPass }).ConfigureAwait(false));
             if (reclaimed > 0)
             {
@@ -144,7 +145,8 @@ public sealed partial class RedisSessionCluster
         {
             lock (claim)
             {
-                if (claim.Session is { IsActive: true } session)
+                // A copy opened unclaimed (fence 0) has no record to check: its deferred claim decides.
+                if (claim.Session is { IsActive: true } session && claim.Fence > 0)
                 {
                     held.Add((claim, claim.Fence, session));
                 }
@@ -229,7 +231,21 @@ public sealed partial class RedisSessionCluster
     {
         try
         {
-            await HeartbeatAsync().ConfigureAwait(false);
+            Task? started;
+            lock (_gate)
+            {
+                started = _started;
+            }
+
+            // A start that failed (an open went ahead unclaimed) is retried here: it subscribes, then beats.
+            if (started is not { IsCompletedSuccessfully: true })
+            {
+                await StartAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await HeartbeatAsync().ConfigureAwait(false);
+            }
         }
         catch (ObjectDisposedException)
         {

@@ -20,7 +20,11 @@ public sealed partial class RedisSessionCluster
     /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
     /// <exception cref="InvalidOperationException">A session with this id is open, being opened or still ending on this node.</exception>
     /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
-    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
+    /// <exception cref="RedisSessionUnavailableException">
+    /// Redis did not answer in time and <see cref="RedisSessionOptions.WhenRedisUnavailable"/> is
+    /// <see cref="RedisUnavailablePolicy.FailClosed"/>: nothing was opened. With <see cref="RedisUnavailablePolicy.FailOpen"/> the
+    /// session opens here unclaimed instead.
+    /// </exception>
     /// <exception cref="SessionLimitExceededException">
     /// The registry is full and refuses new sessions, or the cluster is (<see cref="RedisSessionOptions.MaxSessionsPerCluster"/>
     /// with <see cref="ClusterOverflowPolicy.Reject"/>).
@@ -38,7 +42,11 @@ public sealed partial class RedisSessionCluster
     /// <exception cref="ArgumentException"><paramref name="id"/> is <c>default(SessionId)</c>.</exception>
     /// <exception cref="InvalidOperationException">The session with this id is still ending on this node.</exception>
     /// <exception cref="SessionOwnedElsewhereException">Another live node owns it and the policy is <see cref="RemoteOwnerPolicy.Refuse"/>.</exception>
-    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: nothing was opened.</exception>
+    /// <exception cref="RedisSessionUnavailableException">
+    /// Redis did not answer in time and <see cref="RedisSessionOptions.WhenRedisUnavailable"/> is
+    /// <see cref="RedisUnavailablePolicy.FailClosed"/>: nothing was opened. With <see cref="RedisUnavailablePolicy.FailOpen"/> the
+    /// session opens here unclaimed instead.
+    /// </exception>
     /// <exception cref="SessionLimitExceededException">
     /// The registry is full and refuses new sessions, or the cluster is (<see cref="RedisSessionOptions.MaxSessionsPerCluster"/>
     /// with <see cref="ClusterOverflowPolicy.Reject"/>).
@@ -53,14 +61,17 @@ public sealed partial class RedisSessionCluster
     /// </summary>
     /// <param name="id">The session.</param>
     /// <param name="fence">The fencing number; 0 when false.</param>
-    /// <returns>False when this node holds no active claimed copy of the session.</returns>
+    /// <returns>
+    /// False when this node holds no active claimed copy of the session, or holds one opened unclaimed while Redis was down
+    /// (<see cref="RedisUnavailablePolicy.FailOpen"/>) whose claim has not been made yet.
+    /// </returns>
     public bool TryGetFence(SessionId id, out long fence)
     {
         if (!id.IsDefault && _claims.TryGetValue(id, out var claim))
         {
             lock (claim)
             {
-                if (claim.Session is { IsActive: true })
+                if (claim.Session is { IsActive: true } && claim.Fence > 0)
                 {
                     fence = claim.Fence;
                     return true;
@@ -116,10 +127,19 @@ public sealed partial class RedisSessionCluster
     private async Task<Session> OpenClaimedAsync(Claim claim, bool exclusive, CancellationToken cancellationToken)
     {
         long fence;
+        bool deferred = false;
         try
         {
             await StartAsync(cancellationToken).ConfigureAwait(false);
             fence = await ClaimInRedisAsync(claim, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisSessionUnavailableException ex) when (_options.WhenRedisUnavailable == RedisUnavailablePolicy.FailOpen && Volatile.Read(ref _disposed) == 0)
+        {
+            // Service first: open it here unclaimed; the heartbeat claims it once Redis answers (ClaimDeferredAsync).
+            Log.OpenedUnclaimed(_logger, ex, claim.Id);
+            fence = 0;
+            deferred = true;
+            KeepTrying();
         }
         catch (Exception ex)
         {
@@ -146,7 +166,12 @@ public sealed partial class RedisSessionCluster
         {
             claim.Fence = fence;
             claim.Session = session;
-            moved = claim.MovedFence >= fence;
+            moved = !deferred && claim.MovedFence >= fence;
+        }
+
+        if (deferred)
+        {
+            _deferredClaims.Enqueue(claim);
         }
 
         claim.Opened.TrySetResult(session);
@@ -209,7 +234,13 @@ public sealed partial class RedisSessionCluster
             catch (Exception ex) when (ex is RedisSessionUnavailableException or OperationCanceledException)
             {
                 // The claim may have been written though its answer was lost: remove it by its token once Redis answers.
-                _pendingEnds.Enqueue(new PendingEnd(claim.Id, 0, claim.Token, SessionEndReason.Closed));
+                // Not when the session opens unclaimed instead: its deferred claim (same token) overwrites it, or its end
+                // removes it by that token.
+                if (ex is OperationCanceledException || _options.WhenRedisUnavailable == RedisUnavailablePolicy.FailClosed)
+                {
+                    _pendingEnds.Enqueue(new PendingEnd(claim.Id, 0, claim.Token, SessionEndReason.Closed));
+                }
+
                 throw;
             }
 
@@ -249,7 +280,7 @@ public sealed partial class RedisSessionCluster
         /// <summary>The session once opened; null when the open failed.</summary>
         public TaskCompletionSource<Session?> Opened { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        // Guarded by the claim's lock.
+        // Guarded by the claim's lock. Fence 0: opened unclaimed (fail-open), its claim waits in the deferred queue.
         public long Fence;
         public Session? Session;
         public long MovedFence;

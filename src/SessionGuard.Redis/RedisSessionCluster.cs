@@ -37,6 +37,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<SessionId, Claim> _claims = new();
     private readonly ConcurrentQueue<PendingEnd> _pendingEnds = new();
+    private readonly ConcurrentQueue<Claim> _deferredClaims = new();
     private readonly IDisposable _ownerRegistration;
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private readonly string _base;
@@ -117,13 +118,16 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     public SessionRegistry Registry => _registry;
 
     /// <summary>
-    /// True while the last heartbeat failed or ends of sessions wait to be written to Redis (they are retried at every
-    /// heartbeat).
+    /// True while the last heartbeat failed, ends of sessions wait to be written to Redis, or sessions opened unclaimed
+    /// (<see cref="RedisUnavailablePolicy.FailOpen"/>) wait to be claimed; both are retried at every heartbeat.
     /// </summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) != 0 || !_pendingEnds.IsEmpty;
+    public bool IsDegraded => Volatile.Read(ref _degraded) != 0 || !_pendingEnds.IsEmpty || !_deferredClaims.IsEmpty;
 
     /// <summary>Ends of sessions not yet written to Redis (Redis failed or timed out); retried at every heartbeat.</summary>
     public int PendingEnds => _pendingEnds.Count;
+
+    /// <summary>Sessions opened unclaimed while Redis did not answer, waiting to be claimed.</summary>
+    internal int DeferredClaims => _deferredClaims.Count;
 
     /// <summary>Sessions this node holds a claim for (opening, open or ending).</summary>
     internal int ClaimCount => _claims.Count;

@@ -28,6 +28,20 @@ public enum ClusterOverflowPolicy
     EvictOldest = 1,
 }
 
+/// <summary>What opening a new session does while Redis does not answer.</summary>
+public enum RedisUnavailablePolicy
+{
+    /// <summary>Refuse it: the open throws <see cref="RedisSessionUnavailableException"/> and opens nothing (one live copy first).</summary>
+    FailClosed = 0,
+
+    /// <summary>
+    /// Open it on this node unclaimed and claim it once Redis answers (never taking it over: if another live node claimed the
+    /// id meanwhile, this copy ends with <see cref="SessionEndReason.MovedToAnotherNode"/>). Until then it has no fencing number
+    /// and no record (service first; two nodes may briefly hold one id).
+    /// </summary>
+    FailOpen = 1,
+}
+
 /// <summary>Settings of <see cref="RedisSessionCluster"/>.</summary>
 public sealed class RedisSessionOptions
 {
@@ -82,6 +96,9 @@ public sealed class RedisSessionOptions
     /// <summary>A new session beyond <see cref="MaxSessionsPerCluster"/> is refused (default) or evicts the oldest claim.</summary>
     public ClusterOverflowPolicy WhenClusterFull { get; set; } = ClusterOverflowPolicy.Reject;
 
+    /// <summary>A new session while Redis does not answer is refused (default) or opened locally and claimed later.</summary>
+    public RedisUnavailablePolicy WhenRedisUnavailable { get; set; } = RedisUnavailablePolicy.FailClosed;
+
     /// <summary>A copy of these settings.</summary>
     public RedisSessionOptions Clone() => (RedisSessionOptions)MemberwiseClone();
 
@@ -122,6 +139,11 @@ public sealed class RedisSessionOptions
         if (!Enum.IsDefined(WhenClusterFull))
         {
             throw new ArgumentOutOfRangeException(nameof(WhenClusterFull), WhenClusterFull, "RedisSessionOptions.WhenClusterFull must be Reject or EvictOldest.");
+        }
+
+        if (!Enum.IsDefined(WhenRedisUnavailable))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WhenRedisUnavailable), WhenRedisUnavailable, "RedisSessionOptions.WhenRedisUnavailable must be FailClosed or FailOpen.");
         }
 
         if (!Enum.IsDefined(WhenOwnedElsewhere))

@@ -25,6 +25,7 @@ public class ConfigurationTests
     [InlineData("WhenOwnedElsewhere", "7")]
     [InlineData("MaxSessionsPerCluster", "0")]
     [InlineData("WhenClusterFull", "9")]
+    [InlineData("WhenRedisUnavailable", "5")]
     public void A_bad_option_is_refused_with_a_message_naming_it(string option, string value)
     {
         var options = new RedisSessionOptions();
@@ -37,6 +38,7 @@ public class ConfigurationTests
             case "OperationTimeout": options.OperationTimeout = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)); break;
             case "WhenOwnedElsewhere": options.WhenOwnedElsewhere = (RemoteOwnerPolicy)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             case "MaxSessionsPerCluster": options.MaxSessionsPerCluster = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "WhenRedisUnavailable": options.WhenRedisUnavailable = (RedisUnavailablePolicy)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             case "WhenClusterFull": options.WhenClusterFull = (ClusterOverflowPolicy)int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
         }
 

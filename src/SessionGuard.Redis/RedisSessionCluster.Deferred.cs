@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace SessionGuard.Redis;
+
+/// <content>Fail-open: sessions opened unclaimed while Redis did not answer, claimed at the first heartbeats that go through.</content>
+public sealed partial class RedisSessionCluster
+{
+    /// <summary>Makes sure the heartbeat timer runs after a failed start, so a node that opened sessions unclaimed retries.</summary>
+    private void KeepTrying()
+    {
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _timer ??= _time.CreateTimer(static s => ((RedisSessionCluster)s!).OnTimer(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims up to <see cref="PendingEndsPerPass"/> sessions opened unclaimed, never taking one over: an id another live
+    /// node claimed meanwhile ends here (<see cref="SessionEndReason.MovedToAnotherNode"/>), one past the cluster's cap ends
+    /// (<see cref="SessionEndReason.Evicted"/>). Claims Redis misses wait for the next heartbeat.
+    /// </summary>
+    private async Task ClaimDeferredAsync()
+    {
+        var claims = new List<Task>();
+        for (int n = Math.Min(_deferredClaims.Count, PendingEndsPerPass); n > 0 && _deferredClaims.TryDequeue(out var claim); n--)
+        {
+            claims.Add(ClaimDeferredAsync(claim));
+        }
+
+        await Task.WhenAll(claims).ConfigureAwait(false);
+    }
+
+    private async Task ClaimDeferredAsync(Claim claim)
+    {
+        Session? session;
+        lock (claim)
+        {
+            session = claim.Session;
+        }
+
+        // Ended meanwhile: its end removes by token whatever claim of it Redis may hold.
+        if (session is not { IsActive: true } || Volatile.Read(ref claim.Released) != 0)
+        {
+            return;
+        }
+
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await RunAsync(
+                Scripts.Claim,
+                new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey, _allKey },
+                new RedisValue[]
+                {
+                    claim.Id.Value, NodeId, 1, _base, _channelName, claim.Token,
+                    _options.MaxSessionsPerCluster ?? 0, _options.WhenClusterFull == ClusterOverflowPolicy.EvictOldest ? 1 : 0,
+                }).ConfigureAwait(false))!;
+        }
+        catch (RedisSessionUnavailableException)
+        {
+            _deferredClaims.Enqueue(claim);
+            return;
+        }
+
+        switch ((int)result[0])
+        {
+            case 1:
+                long fence = (long)result[2];
+                bool released;
+                lock (claim)
+                {
+                    claim.Fence = fence;
+                    released = Volatile.Read(ref claim.Released) != 0;
+                }
+
+                // Its end began while the claim was on its way and may have found nothing to remove: remove it now.
+                if (released)
+                {
+                    await EndInRedisAsync(new PendingEnd(claim.Id, fence, claim.Token, session.EndReason ?? SessionEndReason.Closed)).ConfigureAwait(false);
+                }
+
+                break;
+            case 0:
+                Log.DeferredClaimRefused(_logger, claim.Id, "another live node claimed it");
+                _ = session.EndAsync(SessionEndReason.MovedToAnotherNode);
+                break;
+            case -2:
+                Log.DeferredClaimRefused(_logger, claim.Id, "the cluster is full");
+                _ = session.EndAsync(SessionEndReason.Evicted);
+                break;
+            default:
+                // This node's heartbeat lapsed between the renewal and this claim: the next renewal tries again.
+                _deferredClaims.Enqueue(claim);
+                break;
+        }
+    }
+}
