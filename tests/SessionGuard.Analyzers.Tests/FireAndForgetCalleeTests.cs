@@ -8,7 +8,7 @@ namespace SessionGuard.Analyzers.Tests;
 /// that hands its antecedent to an observing method of the project, an awaiter that runs the continuation it was
 /// given. Each exemption (Stays_quiet) has its kept case beside it (Reports).
 /// </summary>
-public class FireAndForgetCalleeTests
+public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
     private const string Socket = """
         public interface ISocket
@@ -354,20 +354,4 @@ public class FireAndForgetCalleeTests
             }
             """ },
     };
-
-    [Theory]
-    [MemberData(nameof(Positive))]
-    public Task Reports(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
-
-    [Theory]
-    [MemberData(nameof(Negative))]
-    public Task Stays_quiet(string name, string source)
-    {
-        Assert.False(string.IsNullOrEmpty(name));
-        return Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(source));
-    }
 }
