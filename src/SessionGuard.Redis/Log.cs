@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Session {SessionId}, opened unclaimed while Redis was down, could not be claimed ({Outcome}); its copy here ends")]
     public static partial void DeferredClaimRefused(ILogger logger, SessionId sessionId, string outcome);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Redis lost the cluster's data (its epoch changed): node {NodeId} claims its {Count} sessions again")]
+    public static partial void DataLost(ILogger logger, string nodeId, int count);
 }

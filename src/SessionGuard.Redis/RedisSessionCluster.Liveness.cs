@@ -53,8 +53,17 @@ public sealed partial class RedisSessionCluster
         {
             var result = (RedisResult[])(await RunAsync(
                 Scripts.Heartbeat,
-                new[] { _heartbeatKey, _movedKey, _nodesKey, _setKey },
-                new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds, _incarnation, _base, _channelName, first ? 1 : 0 }).ConfigureAwait(false))!;
+                new[] { _heartbeatKey, _movedKey, _nodesKey, _setKey, _epochKey },
+                new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds, _incarnation, _base, _channelName, first ? 1 : 0, Guid.NewGuid().ToString("N") }).ConfigureAwait(false))!;
+
+            // Redis lost its data (the epoch changed): every copy here is still the only one, so claim each again (as after
+            // an open that failed open) instead of ending it for want of a record.
+            string epoch = (string)result[4]!;
+            string? known = Interlocked.Exchange(ref _epoch, epoch);
+            if (known is not null && known != epoch)
+            {
+                ClaimAgainAfterDataLoss();
+            }
 
             // The key may have lapsed without this reply saying so (an earlier renewal ran late and took the signal, or its
             // answer was lost): more than NodeTimeout between the sends of two acknowledged renewals is a lapse too.
@@ -186,6 +195,29 @@ public sealed partial class RedisSessionCluster
                 _ = held[i].Session.EndAsync(SessionEndReason.NodeLost);
             }
         }
+    }
+
+    /// <summary>Queues every active claimed copy for a claim again (fence 0 until it is made), after Redis lost its data.</summary>
+    private void ClaimAgainAfterDataLoss()
+    {
+        int count = 0;
+        foreach (var claim in _claims.Values)
+        {
+            lock (claim)
+            {
+                if (claim.Session is not { IsActive: true } || claim.Fence == 0)
+                {
+                    continue;
+                }
+
+                claim.Fence = 0;
+            }
+
+            _deferredClaims.Enqueue(claim);
+            count++;
+        }
+
+        Log.DataLost(_logger, NodeId, count);
     }
 
     /// <summary>Another node took this copy over (or reclaimed it): end it if it is that copy or an older one.</summary>

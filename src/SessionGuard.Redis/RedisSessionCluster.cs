@@ -49,6 +49,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly RedisKey _setKey;
     private readonly RedisKey _movedKey;
     private readonly RedisKey _allKey;
+    private readonly RedisKey _epochKey;
     private readonly object _gate = new();
     private ISessionScoped[] _remoteOwners = Array.Empty<ISessionScoped>();
     private Task? _started;
@@ -59,6 +60,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly TimeSpan _endTimeout;
     private Task? _beat;
     private long _lastAcknowledged;
+    private string? _epoch;
     private int _mustReconcile;
     private int _beating;
     private int _degraded;
@@ -98,6 +100,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         _setKey = _base + ":set:" + NodeId;
         _movedKey = _base + ":moved:" + NodeId;
         _allKey = _base + ":all";
+        _epochKey = _base + ":epoch";
 
         // An end waits for Redis inside the registry's release step: give up (and retry at the next heartbeat) well before
         // the registry's OwnerReleaseTimeout would report the step as failed.

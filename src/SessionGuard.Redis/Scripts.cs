@@ -3,9 +3,12 @@ namespace SessionGuard.Redis;
 /// <summary>
 /// The Lua scripts that change ownership, each run atomically by Redis. Keys (all in the hash slot of <c>{prefix}</c>):
 /// <c>{p}:s:ID</c> the owner record (hash: node, fence, token); <c>{p}:fence</c> the fencing counter (never below the
-/// Redis clock in milliseconds, so it keeps growing after Redis lost it); <c>{p}:hb:NODE</c> the node's heartbeat (holds
+/// Redis clock in microseconds: no script runs in under a microsecond, so the counter never runs ahead of the clock and
+/// keeps growing after Redis lost it); <c>{p}:hb:NODE</c> the node's heartbeat (holds
 /// the process's incarnation, expires after NodeTimeout); <c>{p}:set:NODE</c> the node's sessions (set);
-/// <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
+/// <c>{p}:epoch</c> a random value written when the cluster's data is new: a node that sees it change knows Redis lost
+/// its data (a restart without persistence, a failover that lost writes) rather than that other nodes reclaimed its
+/// sessions; <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
 /// every node by the time its heartbeat lapses (sorted set); <c>{p}:all</c> every session with an owner record, by the fence
 /// of its claim (sorted set: its size is the cluster's session count, its first member the oldest claim); <c>{p}:k:ID</c> the keys a session owns (set), deleted with
 /// it wherever it ends or is reclaimed. Each family has its own prefix, so no node name can make
@@ -15,7 +18,8 @@ namespace SessionGuard.Redis;
 internal static class Scripts
 {
     /// <summary>
-    /// Functions the scripts share, put before each: <c>now_ms()</c>, the Redis clock in milliseconds;
+    /// Functions the scripts share, put before each: <c>now_ms()</c> and <c>now_us()</c>, the Redis clock in milliseconds and
+    /// microseconds (since 1970, exact in Lua's doubles);
     /// <c>drop_owned(base, id)</c>, which deletes the keys the session owns and their set; and
     /// <c>reclaim_set(base, channel, node, set)</c>, which deletes every record of <c>set</c> that still names
     /// <c>node</c> with the keys it owns, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
@@ -24,6 +28,10 @@ internal static class Scripts
         local function now_ms()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function now_us()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000000 + tonumber(t[2])
         end
         local function drop_owned(base, id)
           local set = base .. ':k:' .. id
@@ -91,7 +99,7 @@ internal static class Scripts
         end
         redis.call('SADD', KEYS[3], ARGV[1])
         local fence = redis.call('INCR', KEYS[2])
-        local floor = now_ms()
+        local floor = now_us()
         if fence < floor then
           fence = floor
           redis.call('SET', KEYS[2], string.format('%d', fence))
@@ -128,12 +136,13 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// KEYS: this node's heartbeat, its moved list, the node index, its set. ARGV: node, TTL ms, this process's incarnation,
-    /// base, channel, 1 on this process's first beat. O(1) in the node's sessions, except on a first beat that finds the
+    /// KEYS: this node's heartbeat, its moved list, the node index, its set, the data's epoch. ARGV: node, TTL ms, this
+    /// process's incarnation, base, channel, 1 on this process's first beat, a new epoch (written when none is there: the
+    /// data is new, or Redis lost it). O(1) in the node's sessions, except on a first beat that finds the
     /// heartbeat held by another incarnation or gone: the sessions still listed for this node were a previous process's
     /// (this one claims nothing before its first beat) and are reclaimed here, announced ended (NodeLost). Returns
     /// {1 if this incarnation's heartbeat was alive before, the moved entries, sessions reclaimed, 1 if another live
-    /// process holds this node name}.
+    /// process holds this node name, the epoch}.
     /// </summary>
     public const string Heartbeat = Functions + """
         local now = now_ms()
@@ -151,7 +160,12 @@ internal static class Scripts
         elseif prev and prev ~= ARGV[3] then
           conflict = 1
         end
-        return {alive, moved, reclaimed, conflict}
+        local epoch = redis.call('GET', KEYS[5])
+        if not epoch then
+          epoch = ARGV[7]
+          redis.call('SET', KEYS[5], epoch)
+        end
+        return {alive, moved, reclaimed, conflict, epoch}
         """;
 
     /// <summary>

@@ -92,7 +92,7 @@ public class ConfigurationTests
         }
 
         Assert.True(_server.Redis.IsConnected);
-        Assert.Equal(new[] { "{" + p + "}:fence" }, await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence" }, await _server.KeysAsync(p));
     }
 
     [Fact]
@@ -115,6 +115,6 @@ public class ConfigurationTests
             await host.StopAsync();
         }
 
-        Assert.Equal(new[] { "{" + p + "}:fence" }, await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence" }, await _server.KeysAsync(p));
     }
 }

@@ -13,7 +13,7 @@ public class DocsExampleTests
     public DocsExampleTests(RedisServer server) => _server = server;
 
     [Fact]
-    public async Task The_documented_host_claims_a_session_and_leaves_only_the_fencing_counter_when_it_stops()
+    public async Task The_documented_host_claims_a_session_and_leaves_only_the_fencing_counter_and_epoch_when_it_stops()
     {
         var cache = new RemoteCache();
         using (var host = RedisCluster.BuildHost(_server.Configuration))
@@ -30,6 +30,6 @@ public class DocsExampleTests
             await host.StopAsync();
         }
 
-        Assert.Equal(new[] { "{sessionguard}:fence" }, await _server.KeysAsync("sessionguard"));
+        Assert.Equal(new[] { "{sessionguard}:epoch", "{sessionguard}:fence" }, await _server.KeysAsync("sessionguard"));
     }
 }

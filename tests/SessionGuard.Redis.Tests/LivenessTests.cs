@@ -43,7 +43,7 @@ public class LivenessTests
 
         // Only b's claim is left; a is gone from the node index.
         var keys = await _server.KeysAsync(p);
-        Assert.Equal(new[] { "{" + p + "}:all", "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:set:b", "{" + p + "}:nodes", "{" + p + "}:s:" + ids[0].Value }.Order(StringComparer.Ordinal), keys);
+        Assert.Equal(new[] { "{" + p + "}:all", "{" + p + "}:epoch", "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:set:b", "{" + p + "}:nodes", "{" + p + "}:s:" + ids[0].Value }.Order(StringComparer.Ordinal), keys);
         Assert.Null(await Db.SortedSetScoreAsync("{" + p + "}:nodes", "a"));
 
         // a heard the announcements too (it is alive in this process): its stale copies end, and its ends change nothing.

@@ -27,7 +27,7 @@ internal sealed class Node : IAsyncDisposable
 
     public ConcurrentQueue<RemoteSessionEndedEventArgs> RemoteEnded { get; } = new();
 
-    public static async Task<Node> StartAsync(IConnectionMultiplexer redis, string prefix, string name, Action<RedisSessionOptions>? configure = null, TimeProvider? time = null)
+    public static async Task<Node> StartAsync(IConnectionMultiplexer redis, string prefix, string name, Action<RedisSessionOptions>? configure = null, TimeProvider? time = null, SessionRegistryOptions? registryOptions = null)
     {
         var options = new RedisSessionOptions
         {
@@ -37,7 +37,7 @@ internal sealed class Node : IAsyncDisposable
             NodeTimeout = TimeSpan.FromSeconds(5),
         };
         configure?.Invoke(options);
-        var registry = new SessionRegistry();
+        var registry = new SessionRegistry(registryOptions);
         var cluster = new RedisSessionCluster(registry, redis, options, timeProvider: time);
         await cluster.StartAsync();
         return new Node(registry, cluster);

@@ -35,7 +35,7 @@ public class OwnedKeyTests
 
         Assert.False(await Db.KeyExistsAsync(key));
         Assert.Equal(
-            new[] { "{" + p + "}:fence", "{" + p + "}:hb:a", "{" + p + "}:nodes", other }.Order(StringComparer.Ordinal),
+            new[] { "{" + p + "}:epoch", "{" + p + "}:fence", "{" + p + "}:hb:a", "{" + p + "}:nodes", other }.Order(StringComparer.Ordinal),
             await _server.KeysAsync(p));
     }
 
@@ -79,7 +79,7 @@ public class OwnedKeyTests
             Assert.False(await Db.KeyExistsAsync(k), k + " was reclaimed with its session");
         }
 
-        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }.Order(StringComparer.Ordinal), await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }.Order(StringComparer.Ordinal), await _server.KeysAsync(p));
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public class OwnershipTests
         Assert.All(sessions, s => Assert.Equal(SessionEndReason.Shutdown, s.EndReason));
         await Wait.UntilAsync(() => b.RemoteEnded.Count == ids.Count, "b heard every end");
         Assert.Equal(ids.OrderBy(i => i.Value), b.RemoteEnded.Select(e => e.Id).OrderBy(i => i.Value));
-        Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }, await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }, await _server.KeysAsync(p));
         Assert.True(a.Registry.CheckResiduals().IsClean);
     }
 }

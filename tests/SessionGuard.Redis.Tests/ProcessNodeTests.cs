@@ -55,7 +55,7 @@ public class ProcessNodeTests
             await Wait.UntilAsync(() => announced.Count == Sessions && b.RemoteEnded.Count == Sessions, "every end was announced");
             Assert.All(ids, id => Assert.Equal(1, announced[id]));
             Assert.All(b.RemoteEnded, e => Assert.Equal((SessionEndReason.NodeLost, "a"), (e.Reason, e.Node)));
-            Assert.Equal(new[] { "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }.Order(StringComparer.Ordinal), await _server.KeysAsync(p));
+            Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence", "{" + p + "}:hb:b", "{" + p + "}:nodes" }.Order(StringComparer.Ordinal), await _server.KeysAsync(p));
         }
 
         await subscriber.UnsubscribeAsync(channel);

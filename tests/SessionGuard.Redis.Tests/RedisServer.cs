@@ -28,6 +28,21 @@ public sealed class RedisServer : IAsyncLifetime
     {
         System.IO.Directory.CreateDirectory(Directory);
         Port = FreePort();
+        await StartProcessAsync();
+        Redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=1000,allowAdmin=true");
+    }
+
+    /// <summary>Kills the server (SIGKILL: with no persistence every key is lost) and starts it again on the same port.</summary>
+    public async Task RestartAsync()
+    {
+        _process!.Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        await StartProcessAsync();
+    }
+
+    private async Task StartProcessAsync()
+    {
         var start = new ProcessStartInfo("redis-server")
         {
             RedirectStandardOutput = true,
@@ -59,8 +74,8 @@ public sealed class RedisServer : IAsyncLifetime
         {
             try
             {
-                Redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=1000,allowAdmin=true");
-                await Redis.GetDatabase().PingAsync();
+                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=1000");
+                await probe.GetDatabase().PingAsync();
                 return;
             }
             catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !_process.HasExited)

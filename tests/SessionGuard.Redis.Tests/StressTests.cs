@@ -113,7 +113,7 @@ public class StressTests
 
         await a.DisposeAsync();
         await b.DisposeAsync();
-        Assert.Equal(new[] { "{" + p + "}:fence" }, await _server.KeysAsync(p));
+        Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence" }, await _server.KeysAsync(p));
         Assert.All(nodes, n => Assert.Equal(0, n.Registry.ActiveCount));
         Assert.All(nodes, n => Assert.Equal(0, n.Cluster.ClaimCount));
         Assert.All(nodes, n => Assert.Equal(0, n.Cluster.PendingEnds));
