@@ -54,14 +54,8 @@ public sealed partial class RedisSessionCluster
         RedisResult[] result;
         try
         {
-            result = (RedisResult[])(await RunAsync(
-                Scripts.Claim,
-                new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey, _allKey },
-                new RedisValue[]
-                {
-                    claim.Id.Value, NodeId, 1, _base, _channelName, claim.Token,
-                    _options.MaxSessionsPerCluster ?? 0, _options.WhenClusterFull == ClusterOverflowPolicy.EvictOldest ? 1 : 0,
-                }).ConfigureAwait(false))!;
+            // Never a takeover: another node that claimed the id meanwhile keeps it.
+            result = await RunClaimAsync(claim, refuse: true).ConfigureAwait(false);
         }
         catch (RedisSessionUnavailableException)
         {

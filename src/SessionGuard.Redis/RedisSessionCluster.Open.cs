@@ -221,15 +221,7 @@ public sealed partial class RedisSessionCluster
             RedisResult[] result;
             try
             {
-                result = (RedisResult[])(await RunAsync(
-                    Scripts.Claim,
-                    new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey, _allKey },
-                    new RedisValue[]
-                    {
-                        claim.Id.Value, NodeId, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse ? 1 : 0, _base, _channelName, claim.Token,
-                        _options.MaxSessionsPerCluster ?? 0, _options.WhenClusterFull == ClusterOverflowPolicy.EvictOldest ? 1 : 0,
-                    },
-                    cancellationToken).ConfigureAwait(false))!;
+                result = await RunClaimAsync(claim, _options.WhenOwnedElsewhere == RemoteOwnerPolicy.Refuse, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisSessionUnavailableException or OperationCanceledException)
             {
@@ -266,6 +258,18 @@ public sealed partial class RedisSessionCluster
             }
         }
     }
+
+    /// <summary>Runs <see cref="Scripts.Claim"/> for <paramref name="claim"/>; see the script for the answers.</summary>
+    private async Task<RedisResult[]> RunClaimAsync(Claim claim, bool refuse, CancellationToken cancellationToken = default) =>
+        (RedisResult[])(await RunAsync(
+            Scripts.Claim,
+            new[] { RecordKey(claim.Id), _fenceKey, _setKey, _heartbeatKey, _allKey },
+            new RedisValue[]
+            {
+                claim.Id.Value, NodeId, refuse ? 1 : 0, _base, _channelName, claim.Token,
+                _options.MaxSessionsPerCluster ?? 0, _options.WhenClusterFull == ClusterOverflowPolicy.EvictOldest ? 1 : 0,
+            },
+            cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>This node's claim on one session id.</summary>
     private sealed class Claim
