@@ -30,7 +30,10 @@ public sealed partial class RedisSessionCluster
     /// The session is ending or has ended (here or, having no owner record left, everywhere): the key was deleted before the
     /// throw, as its end would have, so it does not leak.
     /// </exception>
-    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time: the key is not known to be owned.</exception>
+    /// <exception cref="RedisSessionUnavailableException">
+    /// Redis did not answer in time, or the session was opened unclaimed (<see cref="RedisUnavailablePolicy.FailOpen"/>) and is
+    /// not claimed yet: the key is not known to be owned and was left as it is.
+    /// </exception>
     public async Task OwnRedisKeyAsync(Session session, RedisKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -49,6 +52,18 @@ public sealed partial class RedisSessionCluster
         if (_redis.HashSlot(key) != _redis.HashSlot(_fenceKey))
         {
             throw new ArgumentException($"Key '{key}' hashes to another Redis Cluster slot than the session cluster's keys; put '{_base}' in its name so the session's end can delete it.", nameof(key));
+        }
+
+        // Opened unclaimed while Redis was down (fail-open): no record yet to give the key to, and the session lives on.
+        if (_claims.TryGetValue(session.Id, out var claim))
+        {
+            lock (claim)
+            {
+                if (claim.Session == session && claim.Fence == 0 && session.IsActive)
+                {
+                    throw new RedisSessionUnavailableException($"Session '{session.Id}' was opened while Redis did not answer (RedisSessionOptions.WhenRedisUnavailable is FailOpen) and is not claimed yet on node '{NodeId}': key '{key}' was left as it is; give it again once the session is claimed.", null);
+                }
+            }
         }
 
         if (session.IsActive)

@@ -231,7 +231,9 @@ public sealed partial class RedisSessionCluster
         Session? stale = null;
         lock (claim)
         {
-            if (claim.Session is null)
+            // Not open yet, or open unclaimed (fence 0): a notice about an earlier copy of the id does not end it; the open
+            // or the deferred claim decides.
+            if (claim.Session is null || claim.Fence == 0)
             {
                 claim.MovedFence = Math.Max(claim.MovedFence, fence);
             }

@@ -143,6 +143,12 @@ public sealed partial class RedisSessionCluster
         }
         catch (Exception ex)
         {
+            // Fail-open left the lost claim's removal to the deferred claim, but the cluster began leaving: remove it by token.
+            if (ex is RedisSessionUnavailableException && _options.WhenRedisUnavailable == RedisUnavailablePolicy.FailOpen)
+            {
+                _pendingEnds.Enqueue(new PendingEnd(claim.Id, 0, claim.Token, SessionEndReason.Closed));
+            }
+
             Abandon(claim, ex);
             throw;
         }

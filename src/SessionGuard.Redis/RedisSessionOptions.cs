@@ -35,8 +35,8 @@ public enum RedisUnavailablePolicy
     FailClosed = 0,
 
     /// <summary>
-    /// Open it on this node unclaimed and claim it once Redis answers (never taking it over: if another live node claimed the
-    /// id meanwhile, this copy ends with <see cref="SessionEndReason.MovedToAnotherNode"/>). Until then it has no fencing number
+    /// Open it on this node unclaimed and claim it once Redis answers (never taking it from a live node: if another live node
+    /// claimed the id meanwhile, this copy ends with <see cref="SessionEndReason.MovedToAnotherNode"/>). Until then it has no fencing number
     /// and no record (service first; two nodes may briefly hold one id).
     /// </summary>
     FailOpen = 1,
