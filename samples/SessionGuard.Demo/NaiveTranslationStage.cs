@@ -12,10 +12,12 @@ namespace SessionGuard.Demo;
 /// </summary>
 internal sealed class NaiveTranslationStage
 {
+#pragma warning disable SG2001 // Deliberate: the naive stage never cleans up; the demo prints what it still holds.
     private readonly ConcurrentDictionary<SessionId, string> _lastSentText = new();
     private readonly ConcurrentDictionary<string, int> _segmentsByClient = new();
     private readonly ConcurrentDictionary<TurnKey, string> _segmentsByTurn = new();
     private readonly ConcurrentDictionary<string, Task<string>> _translations = new();   // by request id
+#pragma warning restore SG2001
 
     /// <summary>Entries held for all sessions together, member by member.</summary>
     public string Describe() =>

@@ -220,7 +220,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
             var session = pair.Value;
             if (session.IsActive && session.LastActivityTicks <= cutoff)
             {
+#pragma warning disable SG1001 // a teardown this sweep did not start belongs to the caller that started it; the registry tracks it until it completes
                 var teardown = StartTeardown(session, SessionEndReason.IdleExpired, out bool started);
+#pragma warning restore SG1001
                 if (started)
                 {
                     (teardowns ??= new()).Add(teardown);
@@ -339,7 +341,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
                 continue;
             }
 
+#pragma warning disable SG1001 // eviction does not wait: the teardown runs on the pool, never faults (it completes with a report) and DisposeAsync waits for it
             StartTeardown(victim, SessionEndReason.Evicted, out bool started);
+#pragma warning restore SG1001
             if (started)
             {
                 Log.SessionEvicted(Logger, victim.Id, max);
@@ -355,7 +359,9 @@ public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
         if (Volatile.Read(ref _disposeStarted) != 0)
         {
             // Lost a race with DisposeAsync: the shutdown loop will end it, or we do.
+#pragma warning disable SG1001 // the open fails with ObjectDisposedException; DisposeAsync waits for this teardown
             _ = StartTeardown(session, SessionEndReason.Shutdown, out _);
+#pragma warning restore SG1001
             throw new ObjectDisposedException(nameof(SessionRegistry));
         }
     }

@@ -267,7 +267,9 @@ internal sealed class WebSocketConnection : ISessionConnectionFeature
         }
 
         // Off the thread that ends the session (this runs inside the cancellation of Session.Ending).
+#pragma warning disable SG1001 // ServerCloseAsync catches its expected failures and signals _serverClosed, which the connection awaits; it must run off the thread that ends the session
         _ = Task.Run(ServerCloseAsync);
+#pragma warning restore SG1001
     }
 
     /// <summary>
