@@ -175,28 +175,14 @@ internal sealed class TaskFlowGraphAnalysis
                     && _locals.TryGetValue(target, out int localIndex) && !_escaped.Contains(target):
                     if (TryGetFreshDef(assignment.Value, out var value))
                     {
-                        _seenDefs.Add(value.Syntax);
-                        if (_defs.Count < MaxDefinitions)
-                        {
-                            ulong bit = 1UL << _defs.Count;
-                            _defs.Add((value, target));
-                            _defBits[assignment] = bit;
-                            _localMasks[localIndex] |= bit;
-                        }
+                        AddDefinition(value.Syntax, assignment, value, target, localIndex);
                     }
 
                     break;
                 case IOperation taken when TaskOperations.Variable(taken) is { } takenVariable
                     && _freshDefs.TryGetValue(taken.Syntax, out var takenBy)
                     && _locals.TryGetValue(takenVariable, out int takenIndex) && !_escaped.Contains(takenVariable):
-                    _seenDefs.Add(taken.Syntax);
-                    if (_defs.Count < MaxDefinitions)
-                    {
-                        ulong bit = 1UL << _defs.Count;
-                        _defs.Add((takenBy, takenVariable));
-                        _defBits[taken] = bit;
-                        _localMasks[takenIndex] |= bit;
-                    }
+                    AddDefinition(taken.Syntax, taken, takenBy, takenVariable, takenIndex);
 
                     break;
                 case IFlowCaptureOperation capture when TaskOperations.Variable(TaskOperations.Unwrap(capture.Value)) is { } captured
@@ -204,6 +190,22 @@ internal sealed class TaskFlowGraphAnalysis
                     _captures[capture.Id] = capturedIndex;
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Records that <paramref name="at"/> gives <paramref name="local"/> the fresh task <paramref name="value"/> (at most
+    /// <see cref="MaxDefinitions"/> definitions get a bit); <paramref name="seen"/> marks the fresh task as met.
+    /// </summary>
+    private void AddDefinition(SyntaxNode seen, IOperation at, IOperation value, ISymbol local, int localIndex)
+    {
+        _seenDefs.Add(seen);
+        if (_defs.Count < MaxDefinitions)
+        {
+            ulong bit = 1UL << _defs.Count;
+            _defs.Add((value, local));
+            _defBits[at] = bit;
+            _localMasks[localIndex] |= bit;
         }
     }
 
