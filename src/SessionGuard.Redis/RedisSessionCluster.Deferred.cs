@@ -9,18 +9,6 @@ namespace SessionGuard.Redis;
 /// <content>Fail-open: sessions opened unclaimed while Redis did not answer, claimed at the first heartbeats that go through.</content>
 public sealed partial class RedisSessionCluster
 {
-    /// <summary>Makes sure the heartbeat timer runs after a failed start, so a node that opened sessions unclaimed retries.</summary>
-    private void KeepTrying()
-    {
-        lock (_gate)
-        {
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                _timer ??= _time.CreateTimer(static s => ((RedisSessionCluster)s!).OnTimer(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
-            }
-        }
-    }
-
     /// <summary>
     /// Claims up to <see cref="PendingEndsPerPass"/> sessions opened unclaimed, never taking one over: an id another live
     /// node claimed meanwhile ends here (<see cref="SessionEndReason.MovedToAnotherNode"/>), one past the cluster's cap ends

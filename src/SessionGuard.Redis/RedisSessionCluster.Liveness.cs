@@ -137,6 +137,12 @@ public sealed partial class RedisSessionCluster
         }
 
         await HeartbeatAsync().ConfigureAwait(false);
+        EnsureTimer();
+    }
+
+    /// <summary>Starts the heartbeat timer unless it runs or the node left; after a failed start it retries the start.</summary>
+    private void EnsureTimer()
+    {
         lock (_gate)
         {
             if (Volatile.Read(ref _disposed) == 0)

@@ -139,7 +139,7 @@ public sealed partial class RedisSessionCluster
             Log.OpenedUnclaimed(_logger, ex, claim.Id);
             fence = 0;
             deferred = true;
-            KeepTrying();
+            EnsureTimer();
         }
         catch (Exception ex)
         {
