@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using SessionGuard.Docs.Tests.Snippets;
 using StackExchange.Redis;
 
 namespace SessionGuard.Redis.Tests;
@@ -206,6 +208,59 @@ public class AspNetCoreClusterTests
         Assert.Contains("This session is connected to another server.", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, b.Registry.ActiveCount);
         Assert.Equal("caller-1:still", await first.InvokeAsync<string>("Echo", "still").WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task The_documented_app_moves_a_call_and_a_hub_connection_to_the_node_the_client_reconnects_to()
+    {
+        string[] args = { "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning" };
+        await using var a = RedisAspNetCore.BuildApp(args, _server.Configuration, EchoAsync);
+        await using var b = RedisAspNetCore.BuildApp(args, _server.Configuration, EchoAsync);
+        await a.StartAsync().WaitAsync(Bound);
+        await b.StartAsync().WaitAsync(Bound);
+        Uri aBase = new(a.Urls.First()), bBase = new(b.Urls.First());
+        string call = "doc-" + Guid.NewGuid().ToString("N")[..8];
+
+        using var first = new ClientWebSocket();
+        await first.ConnectAsync(Ws(aBase, "/call/" + call), CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal("one", await first.EchoAsync("one"));
+        using var second = new ClientWebSocket();
+        await second.ConnectAsync(Ws(bBase, "/call/" + call), CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal("two", await second.EchoAsync("two"));
+        Assert.Null(await first.ReceiveTextAsync());
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, first.CloseStatus);
+        await first.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
+
+        await using var hubA = new HubConnectionBuilder().WithUrl(new Uri(aBase, "/calls?call=" + call + "-hub"), o => o.Transports = HttpTransportType.WebSockets).Build();
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hubA.Closed += e =>
+        {
+            closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        await hubA.StartAsync().WaitAsync(Bound);
+        Assert.Equal($"{call}-hub: hi", await hubA.InvokeAsync<string>("Say", "hi").WaitAsync(Bound));
+        await using var hubB = new HubConnectionBuilder().WithUrl(new Uri(bBase, "/calls?call=" + call + "-hub"), o => o.Transports = HttpTransportType.WebSockets).Build();
+        await hubB.StartAsync().WaitAsync(Bound);
+        Assert.Equal($"{call}-hub: there", await hubB.InvokeAsync<string>("Say", "there").WaitAsync(Bound));
+        await closed.Task.WaitAsync(Bound);
+
+        var clusterB = b.Services.GetRequiredService<RedisSessionCluster>();
+        Assert.True(clusterB.TryGetFence(new SessionId(call), out _));
+        Assert.True(clusterB.TryGetFence(new SessionId(call + "-hub"), out _));
+        Assert.False(a.Services.GetRequiredService<SessionRegistry>().IsActive(new SessionId(call)));
+        await a.StopAsync().WaitAsync(Bound);
+        await b.StopAsync().WaitAsync(Bound);
+
+        static Uri Ws(Uri http, string path) => new(new Uri(http.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), path);
+    }
+
+    private static async Task EchoAsync(Session session, WebSocket socket, CancellationToken ct)
+    {
+        while (await socket.ReceiveTextAsync(ct) is { } text)
+        {
+            await socket.SendTextAsync(text, ct);
+        }
     }
 
     private Task<AspNetCoreNode> StartAsync(string prefix, string node, Action<RedisSessionOptions>? configure = null, bool redisRegisteredFirst = false, Action<IServiceCollection>? services = null, Action<AspNetCore.SessionWebSocketOptions>? endpoint = null, Action<WebApplication>? map = null)
