@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Host shutdown: the sessions did not all end within the shutdown timeout.")]
     public static partial void ShutdownTimedOut(ILogger logger);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Session {SessionId} was refused by the session opener.")]
+    public static partial void OpenRefused(ILogger logger, Exception exception, SessionId sessionId);
 }

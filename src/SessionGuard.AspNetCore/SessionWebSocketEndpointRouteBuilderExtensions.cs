@@ -51,8 +51,10 @@ public static class SessionWebSocketEndpointRouteBuilderExtensions
     /// or the connection is lost (<see cref="SessionEndReason.Disconnected"/>); when the server ends it (idle, evicted,
     /// shutdown) the client gets a close status that says why (<see cref="SessionCloseStatus.For"/>), then the handler's
     /// token is cancelled. A request that is not a WebSocket request or carries no valid id gets 400, a full registry
-    /// with <see cref="SessionOverflowPolicy.Reject"/> gets 503 with <c>Retry-After</c>, all before the upgrade.
-    /// Needs <c>services.AddSessionGuardAspNetCore()</c> and <c>app.UseWebSockets()</c>.
+    /// with <see cref="SessionOverflowPolicy.Reject"/> gets 503 with <c>Retry-After</c>, all before the upgrade. Sessions are
+    /// opened through the container's <see cref="ISessionOpener"/> (the registry, or the Redis cluster with <c>AddRedis</c>):
+    /// a session it refuses as live elsewhere gets 409, one it cannot claim now (<see cref="SessionOpenRefusedException.IsTransient"/>)
+    /// 503 with <c>Retry-After</c>. Needs <c>services.AddSessionGuardAspNetCore()</c> and <c>app.UseWebSockets()</c>.
     /// </summary>
     /// <param name="endpoints">The route builder (the <c>WebApplication</c>).</param>
     /// <param name="pattern">The route pattern.</param>
@@ -114,6 +116,7 @@ public static class SessionWebSocketEndpointRouteBuilderExtensions
 
         var endpoint = new SessionWebSocketEndpoint(
             registry,
+            services.GetService<ISessionOpener>() ?? registry,
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger("SessionGuard.AspNetCore.SessionWebSocket") ?? NullLogger.Instance,

@@ -7,8 +7,8 @@ using StackExchange.Redis;
 
 namespace SessionGuard.Redis;
 
-/// <content>Opening: claiming an id in Redis, then opening it in the registry.</content>
-public sealed partial class RedisSessionCluster
+/// <content>Opening: claiming an id in Redis, then opening it in the registry; the hosts' <see cref="ISessionOpener"/>.</content>
+public sealed partial class RedisSessionCluster : ISessionOpener
 {
     /// <summary>
     /// Claims <paramref name="id"/> for this node, then opens it in the registry. When another live node owns it, takes it
@@ -30,7 +30,7 @@ public sealed partial class RedisSessionCluster
     /// with <see cref="ClusterOverflowPolicy.Reject"/>).
     /// </exception>
     /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
-    public Task<Session> OpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: true, cancellationToken);
+    public Task<Session> OpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: true, waitForEnd: false, cancellationToken);
 
     /// <summary>
     /// Returns this node's active session with this id, or claims the id and opens it like <see cref="OpenAsync"/>.
@@ -52,7 +52,33 @@ public sealed partial class RedisSessionCluster
     /// with <see cref="ClusterOverflowPolicy.Reject"/>).
     /// </exception>
     /// <exception cref="ObjectDisposedException">The cluster or the registry is disposed.</exception>
-    public Task<Session> GetOrOpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: false, cancellationToken);
+    public Task<Session> GetOrOpenAsync(SessionId id, CancellationToken cancellationToken = default) => OpenCoreAsync(id, exclusive: false, waitForEnd: false, cancellationToken);
+
+    /// <summary>
+    /// Opens for the hosts (the ASP.NET Core endpoints and hub filter, through the container's <see cref="ISessionOpener"/>,
+    /// which <c>AddRedis</c> makes this cluster): like <see cref="GetOrOpenAsync"/>, but a copy still ending on this node is
+    /// waited for (a reconnect that comes while its old session is torn down gets a fresh, claimed one), and a refusal comes
+    /// as <see cref="SessionOpenRefusedException"/> with the cluster's exception inside: not transient for
+    /// <see cref="SessionOwnedElsewhereException"/>, transient for <see cref="RedisSessionUnavailableException"/>.
+    /// </summary>
+    /// <param name="id">The session.</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <returns>The active session.</returns>
+    async ValueTask<Session> ISessionOpener.GetOrOpenAsync(SessionId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenCoreAsync(id, exclusive: false, waitForEnd: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionOwnedElsewhereException ex)
+        {
+            throw new SessionOpenRefusedException(id, isTransient: false, ex.Message, ex);
+        }
+        catch (RedisSessionUnavailableException ex)
+        {
+            throw new SessionOpenRefusedException(id, isTransient: true, ex.Message, ex);
+        }
+    }
 
     /// <summary>
     /// The fencing number of this node's active copy of the session: pass it with every write to shared storage, which
@@ -83,7 +109,7 @@ public sealed partial class RedisSessionCluster
         return false;
     }
 
-    private async Task<Session> OpenCoreAsync(SessionId id, bool exclusive, CancellationToken cancellationToken)
+    private async Task<Session> OpenCoreAsync(SessionId id, bool exclusive, bool waitForEnd, CancellationToken cancellationToken)
     {
         SessionId.ThrowIfDefault(id, nameof(id));
         ThrowIfDisposed();
@@ -104,6 +130,13 @@ public sealed partial class RedisSessionCluster
 
                 if (opened is not null && _claims.TryGetValue(id, out var current) && current == existing)
                 {
+                    if (waitForEnd)
+                    {
+                        // Its release (in the teardown, before the teardown completes) drops the claim.
+                        await opened.EndAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     throw new InvalidOperationException($"Session '{id}' is still ending; await its EndAsync before opening the id again.");
                 }
 
@@ -119,12 +152,12 @@ public sealed partial class RedisSessionCluster
             var claim = new Claim(id);
             if (_claims.TryAdd(id, claim))
             {
-                return await OpenClaimedAsync(claim, exclusive, cancellationToken).ConfigureAwait(false);
+                return await OpenClaimedAsync(claim, exclusive, waitForEnd, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task<Session> OpenClaimedAsync(Claim claim, bool exclusive, CancellationToken cancellationToken)
+    private async Task<Session> OpenClaimedAsync(Claim claim, bool exclusive, bool waitForEnd, CancellationToken cancellationToken)
     {
         long fence;
         bool deferred = false;
@@ -157,7 +190,11 @@ public sealed partial class RedisSessionCluster
         try
         {
             ThrowIfDisposed();
-            session = exclusive ? _registry.Open(claim.Id) : _registry.GetOrOpen(claim.Id);
+            // A copy still ending in the registry no longer holds a claim (its release dropped it): its end in Redis names
+            // its own fence, so it leaves this newer claim alone.
+            session = exclusive ? _registry.Open(claim.Id)
+                : waitForEnd ? await _registry.GetOrOpenAsync(claim.Id, cancellationToken).ConfigureAwait(false)
+                : _registry.GetOrOpen(claim.Id);
         }
         catch (Exception ex)
         {

@@ -19,7 +19,7 @@ namespace SessionGuard;
 /// <see cref="SessionRegistryOptions.MaxSessions"/>, and when the registry is disposed.
 /// </summary>
 /// <remarks>Thread-safe. Ending one session costs the same whatever the number of other live sessions.</remarks>
-public sealed partial class SessionRegistry : IAsyncDisposable, IDisposable
+public sealed partial class SessionRegistry : ISessionOpener, IAsyncDisposable, IDisposable
 {
     private readonly SessionRegistryOptions _options;
     private readonly ConcurrentDictionary<SessionId, Session> _sessions = new();

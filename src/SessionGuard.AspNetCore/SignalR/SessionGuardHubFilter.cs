@@ -17,12 +17,12 @@ internal sealed class SessionGuardHubFilter : IHubFilter
 {
     internal static readonly object ItemKey = new();
 
-    private readonly SessionRegistry _registry;
+    private readonly ISessionOpener _opener;
     private readonly ConcurrentDictionary<SessionId, HubSessionBinding> _bindings = new();
 
-    public SessionGuardHubFilter(SessionRegistry registry, IOptions<SessionGuardHubOptions> options, TimeProvider time)
+    public SessionGuardHubFilter(ISessionOpener opener, IOptions<SessionGuardHubOptions> options, TimeProvider time)
     {
-        _registry = registry;
+        _opener = opener;
         Options = options.Value;
         Options.Validate();
         Time = time;
@@ -111,7 +111,7 @@ internal sealed class SessionGuardHubFilter : IHubFilter
         {
             while (true)
             {
-                var session = await _registry.GetOrOpenAsync(id, bound.Token).ConfigureAwait(false);
+                var session = await _opener.GetOrOpenAsync(id, bound.Token).ConfigureAwait(false);
                 var binding = BindingOf(session);
                 if (binding is null)
                 {
@@ -134,6 +134,10 @@ internal sealed class SessionGuardHubFilter : IHubFilter
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !caller.ConnectionAborted.IsCancellationRequested)
         {
             throw new HubException("The previous connection of this session is still ending.");
+        }
+        catch (SessionOpenRefusedException ex)
+        {
+            throw new HubException(ex.IsTransient ? "The server cannot claim the session now; try again later." : "This session is connected to another server.");
         }
     }
 

@@ -19,7 +19,9 @@ public static class SessionGuardSignalRExtensions
     /// disconnect, <see cref="SessionEndReason.Disconnected"/> when the connection was lost, or kept for
     /// <see cref="SessionGuardHubOptions.ReconnectGrace"/> for a reconnect that selects the same id. When the server ends
     /// the session (idle, evicted, shutdown) the connection is aborted, which cancels its streaming methods. Without a
-    /// grace, a second connection for a session id that is connected is refused. Calls <c>AddSessionGuardAspNetCore</c>.
+    /// grace, a second connection for a session id that is connected is refused. Sessions are opened through the
+    /// container's <see cref="ISessionOpener"/> (the registry, or the Redis cluster with <c>AddRedis</c>); a session it
+    /// refuses fails the connection with a <c>HubException</c> that says why. Calls <c>AddSessionGuardAspNetCore</c>.
     /// </summary>
     /// <param name="builder">The SignalR builder.</param>
     /// <param name="configure">Configures the filter.</param>
@@ -36,7 +38,7 @@ public static class SessionGuardSignalRExtensions
         }
 
         services.TryAddSingleton(static sp => new SessionGuardHubFilter(
-            sp.GetRequiredService<SessionRegistry>(),
+            sp.GetService<ISessionOpener>() ?? sp.GetRequiredService<SessionRegistry>(),
             sp.GetRequiredService<IOptions<SessionGuardHubOptions>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, HubFilterSetup>());

@@ -17,9 +17,10 @@ internal sealed class SessionWebSocketEndpoint
     private readonly Func<Session, WebSocket, HttpContext, CancellationToken, Task> _handler;
     private readonly string _taskName;
 
-    public SessionWebSocketEndpoint(SessionRegistry registry, SessionWebSocketOptions options, TimeProvider time, ILogger logger, Func<Session, WebSocket, HttpContext, CancellationToken, Task> handler, string pattern)
+    public SessionWebSocketEndpoint(SessionRegistry registry, ISessionOpener opener, SessionWebSocketOptions options, TimeProvider time, ILogger logger, Func<Session, WebSocket, HttpContext, CancellationToken, Task> handler, string pattern)
     {
         Registry = registry;
+        Opener = opener;
         Options = options;
         Time = time;
         Logger = logger;
@@ -28,6 +29,9 @@ internal sealed class SessionWebSocketEndpoint
     }
 
     public SessionRegistry Registry { get; }
+
+    /// <summary>Opens the sessions: the registry, or what claims them first (a cluster).</summary>
+    public ISessionOpener Opener { get; }
 
     public SessionWebSocketOptions Options { get; }
 
@@ -63,6 +67,18 @@ internal sealed class SessionWebSocketEndpoint
         catch (SessionLimitExceededException)
         {
             await RespondUnavailableAsync(http, "The server is at its session limit.").ConfigureAwait(false);
+            return;
+        }
+        catch (SessionOpenRefusedException ex) when (ex.IsTransient)
+        {
+            Log.OpenRefused(Logger, ex, id);
+            await RespondUnavailableAsync(http, "The server cannot claim the session now.").ConfigureAwait(false);
+            return;
+        }
+        catch (SessionOpenRefusedException ex)
+        {
+            Log.OpenRefused(Logger, ex, id);
+            await RespondAsync(http, StatusCodes.Status409Conflict, "This session is connected to another server.").ConfigureAwait(false);
             return;
         }
         catch (ObjectDisposedException)
@@ -102,7 +118,7 @@ internal sealed class SessionWebSocketEndpoint
         bound.CancelAfter(Options.ConnectTimeout);
         while (true)
         {
-            var session = await Registry.GetOrOpenAsync(id, bound.Token).ConfigureAwait(false);
+            var session = await Opener.GetOrOpenAsync(id, bound.Token).ConfigureAwait(false);
             var binding = BindingOf(session);
             if (binding is null)
             {

@@ -17,7 +17,9 @@ public static class SessionGuardRedisServiceCollectionExtensions
     /// with <c>AddSessionGuard</c>), on the container's <see cref="IConnectionMultiplexer"/> when one is registered, else on
     /// a connection of its own made from <see cref="RedisSessionOptions.Configuration"/>. The options are validated when the
     /// host starts (<c>ValidateOnStart</c>): a bad value, or neither a connection nor a configuration string, fails
-    /// <c>StartAsync</c> with a message naming the option.
+    /// <c>StartAsync</c> with a message naming the option. The cluster becomes the container's <see cref="ISessionOpener"/>
+    /// (in place of the registry, whichever of <c>AddSessionGuard</c> and <c>AddRedis</c> comes first): the sessions of
+    /// SessionGuard.AspNetCore's WebSocket endpoints and SignalR hub filter are then claimed cluster-wide.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -42,6 +44,9 @@ public static class SessionGuardRedisServiceCollectionExtensions
                 ? new RedisSessionCluster(registry, redis, options, loggers, time)
                 : RedisSessionCluster.Connect(registry, options, loggers, time);
         });
+
+        // The hosts (the ASP.NET Core endpoints and hub filter) open through the cluster, so their sessions are claimed.
+        services.Replace(ServiceDescriptor.Singleton<ISessionOpener>(static sp => sp.GetRequiredService<RedisSessionCluster>()));
         return services;
     }
 }

@@ -14,7 +14,8 @@ public static class SessionGuardServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="SessionRegistry"/> as a singleton (disposed with the container, which ends every session)
     /// built from <see cref="SessionRegistryOptions"/>, the container's <see cref="TimeProvider"/>,
-    /// <see cref="ILoggerFactory"/> and <see cref="IMeterFactory"/> when present.
+    /// <see cref="ILoggerFactory"/> and <see cref="IMeterFactory"/> when present, and registers it as the
+    /// <see cref="ISessionOpener"/> hosts open sessions with, unless one is registered already.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -61,6 +62,9 @@ public static class SessionGuardServiceCollectionExtensions
             registry.AddDeferredOwners(() => owners.Resolve(sp));
             return registry;
         });
+
+        // The hosts open sessions through this; an integration that claims sessions first (AddRedis) replaces it.
+        services.TryAddSingleton<ISessionOpener>(static sp => sp.GetRequiredService<SessionRegistry>());
         return services;
     }
 }
