@@ -11,7 +11,8 @@ using StackExchange.Redis;
 
 /// <summary>
 /// The soak's commands (SessionGuard.Redis.Tests' SoakTests):
-///   "run SEED FROM COUNT PEERS SIGNAL" opens this node's sessions NODE/FROM .. NODE/FROM+COUNT-1 on <see cref="Workers"/>
+///   "run SEED FROM COUNT PEERS SIGNAL [IDS]" opens sessions IDS/FROM .. IDS/FROM+COUNT-1 (IDS: the node's name unless
+///   given) on <see cref="Workers"/>
 ///   concurrent workers, each with a random schedule of its own seeded from SEED, FROM and its number, so that a run
 ///   repeated with the same arguments makes the same choices. A worker opens its next id, now and then also an id of a
 ///   peer (PEERS, comma-separated; "-" for none) near the same index, which that peer probably holds: a takeover; gives
@@ -25,6 +26,15 @@ internal sealed class Soak
 {
     private const int Workers = 16;
     private const int Window = 8;
+
+    /// <summary>KEYS: the session's set of owned keys (the cluster's <c>{p}:k:ID</c>), the key. ARGV: the value.</summary>
+    private const string WriteIfOwned = """
+        if redis.call('SISMEMBER', KEYS[1], KEYS[2]) == 1 then
+          redis.call('SET', KEYS[2], ARGV[1])
+          return 1
+        end
+        return 0
+        """;
 
     private readonly RedisSessionCluster _cluster;
     private readonly SessionRegistry _registry;
@@ -70,7 +80,8 @@ internal sealed class Soak
             int count = int.Parse(parts[3], CultureInfo.InvariantCulture);
             string[] peers = parts[4] == "-" ? Array.Empty<string>() : parts[4].Split(',');
             int signal = int.Parse(parts[5], CultureInfo.InvariantCulture);
-            var run = new Run(this, seed, from, count, peers, signal);
+            string ids = parts.Length > 6 ? parts[6] : _node;
+            var run = new Run(this, seed, from, count, peers, signal, ids);
             try
             {
                 await Task.WhenAll(Enumerable.Range(0, Workers).Select(w => Task.Run(() => run.WorkerAsync(w))));
@@ -83,7 +94,7 @@ internal sealed class Soak
         }
     }
 
-    private sealed class Run(Soak soak, int seed, int from, int count, string[] peers, int signal)
+    private sealed class Run(Soak soak, int seed, int from, int count, string[] peers, int signal, string ids)
     {
         public int Opens;
         public int PeerOpens;
@@ -95,7 +106,7 @@ internal sealed class Soak
             var held = new List<Session>();
             for (int i = from + worker; i < from + count; i += Workers)
             {
-                await OpenAsync($"{soak._node}/{i}", held);
+                await OpenAsync($"{ids}/{i}", held);
                 if (peers.Length > 0 && random.Next(4) == 0)
                 {
                     // A peer runs the same schedule at about the same pace: its ids a little behind this one are likely
@@ -150,16 +161,21 @@ internal sealed class Soak
                 soak._state.Entries.TryRemove(session.Id, out _);
             }
 
+            // The key is given to the session before it is written, and written only while the session's set of keys
+            // holds it, in one script: a kill between the two steps, or an end between them, leaves no key the cluster
+            // does not know of (written first and given after, a kill in between would leave it unowned).
             RedisKey key = $"{{{soak._prefix}}}:owned:{id}";
-            await soak._db.StringSetAsync(key, soak._node);
             try
             {
                 await session.OwnRedisKeyAsync(key);
             }
             catch (ObjectDisposedException)
             {
-                // Taken over (or its end began) meanwhile: the key was deleted instead.
+                // Taken over, or its end began, meanwhile.
+                return;
             }
+
+            await soak._db.ScriptEvaluateAsync(WriteIfOwned, new RedisKey[] { $"{{{soak._prefix}}}:k:{id}", key }, new RedisValue[] { soak._node });
         }
     }
 
