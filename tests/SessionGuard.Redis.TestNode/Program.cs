@@ -8,21 +8,34 @@ using SessionGuard.Redis;
 using StackExchange.Redis;
 
 // A cluster node for the multi-process tests. Usage:
-//   SessionGuard.Redis.TestNode REDIS PREFIX NODE SESSIONS HEARTBEAT_MS TIMEOUT_MS
+//   SessionGuard.Redis.TestNode REDIS PREFIX NODE SESSIONS HEARTBEAT_MS TIMEOUT_MS [quiet] [operationTimeoutMs=N]
 // Opens SESSIONS sessions "NODE/i", gives each a key "{PREFIX}:owned:NODE/i", prints "ready FENCE" (the highest fencing
 // number it holds), then takes commands on stdin, one a line, answering each with one line:
 //   "fences"          -> "fences F1 F2 ..." for the sessions it still holds active
 //   "open ID"         -> "opened FENCE" or "failed TYPE"
-// It writes every session end as "end ID REASON" when it happens. End of stdin: it leaves the cluster and exits 0.
+//   "run SEED FROM COUNT PEERS SIGNAL" and "endall", "residuals" -> the soak's schedule (Soak.cs)
+// It writes every session end as "end ID REASON" when it happens (not when "quiet": it counts them by reason instead).
+// End of stdin: it leaves the cluster and exits 0.
 var (redisConfiguration, prefix, node) = (args[0], args[1], args[2]);
 int sessions = int.Parse(args[3], CultureInfo.InvariantCulture);
 var heartbeat = TimeSpan.FromMilliseconds(int.Parse(args[4], CultureInfo.InvariantCulture));
 var timeout = TimeSpan.FromMilliseconds(int.Parse(args[5], CultureInfo.InvariantCulture));
+bool quiet = args.Skip(6).Contains("quiet");
+var operationTimeout = args.Skip(6).Where(a => a.StartsWith("operationTimeoutMs=", StringComparison.Ordinal))
+    .Select(a => TimeSpan.FromMilliseconds(int.Parse(a["operationTimeoutMs=".Length..], CultureInfo.InvariantCulture)))
+    .DefaultIfEmpty(new RedisSessionOptions().OperationTimeout).Single();
+var endReasons = new ConcurrentDictionary<SessionEndReason, int>();
 
 var output = Console.Out;
 var registry = new SessionRegistry(new SessionRegistryOptions { MaxSessions = Math.Max(1000, sessions * 2) });
 registry.SessionEnded += (_, report) =>
 {
+    endReasons.AddOrUpdate(report.Reason, 1, (_, n) => n + 1);
+    if (quiet)
+    {
+        return;
+    }
+
     lock (output)
     {
         output.WriteLine($"end {report.SessionId} {report.Reason}");
@@ -37,12 +50,14 @@ await using var cluster = RedisSessionCluster.Connect(registry, new RedisSession
     NodeId = node,
     HeartbeatInterval = heartbeat,
     NodeTimeout = timeout,
+    OperationTimeout = operationTimeout,
 });
 await cluster.StartAsync();
 using var redis = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
 var db = redis.GetDatabase();
 
 var opened = new ConcurrentBag<Session>();
+var soak = new Soak(cluster, registry, db, prefix, node, opened, endReasons, Say);
 foreach (var batch in Enumerable.Range(0, sessions).Chunk(100))
 {
     await Task.WhenAll(batch.Select(async i =>
@@ -75,6 +90,10 @@ while (Console.In.ReadLine() is { } command)
         {
             Say($"failed {ex.GetType().Name}");
         }
+    }
+    else if (soak.Handles(command))
+    {
+        await soak.RunAsync(command);
     }
     else
     {

@@ -32,8 +32,11 @@ internal sealed partial class NodeProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts a node named <paramref name="node"/> that opens <paramref name="sessions"/> sessions, each owning a key.</summary>
-    public static async Task<(NodeProcess Node, long Fence)> StartAsync(RedisServer server, string prefix, string node, int sessions, TimeSpan heartbeat, TimeSpan timeout)
+    /// <summary>
+    /// Starts a node named <paramref name="node"/> that opens <paramref name="sessions"/> sessions, each owning a key;
+    /// <paramref name="options"/> are the test node's optional arguments ("quiet", "operationTimeoutMs=N").
+    /// </summary>
+    public static async Task<(NodeProcess Node, long Fence)> StartAsync(RedisServer server, string prefix, string node, int sessions, TimeSpan heartbeat, TimeSpan timeout, params string[] options)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -45,6 +48,11 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         foreach (string argument in new[] { "exec", TestNodePath(), server.Configuration, prefix, node, sessions.ToString(System.Globalization.CultureInfo.InvariantCulture), ((int)heartbeat.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), ((int)timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (string option in options)
+        {
+            start.ArgumentList.Add(option);
         }
 
         foreach (string name in new[] { "MSBUILDNOINPROCNODE", "VSTEST_HOST_DEBUG", "DOTNET_HOST_PATH" })
