@@ -1,14 +1,11 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using SessionGuard.VoiceGateway.Cli;
-using SessionGuard.VoiceGateway.Glossary;
 using SessionGuard.VoiceGateway.Load;
-using SessionGuard.VoiceGateway.Pipeline;
-using SessionGuard.VoiceGateway.Recognition;
 using SessionGuard.VoiceGateway.Server;
-using SessionGuard.VoiceGateway.Translation;
 using Spectre.Console;
 
 // The voice gateway on Kestrel over loopback, written twice: the naive way the post-mortems' servers were, and with
@@ -45,18 +42,25 @@ try
             stop.Cancel();
         };
         var mode = command.Mode == RunMode.Naive ? GatewayMode.Naive : GatewayMode.Guarded;
-        await ServeCommand.RunAsync(mode, ServerOptions(tempRoot), Console.Out, stop.Token);
+        await ServeCommand.RunAsync(mode, GatewayRuns.ServerOptions(tempRoot), Console.Out, stop.Token);
         return 0;
     }
 
-    var load = new LoadOptions
+    LoadOptions load = GatewayRuns.Load(command);
+    int total = load.Sessions + load.StormClients;
+    if (command.Result is { } resultFile)
     {
-        Sessions = command.Sessions,
-        Concurrency = command.Concurrency,
-        StormClients = command.Storm,
-        AudioPerSession = TimeSpan.FromSeconds(command.Seconds),
-        StallLimit = TimeSpan.FromSeconds(3),
-    };
+        // One server of the comparison, in its own process: progress lines for the parent, the result as JSON.
+        var mode = command.Mode == RunMode.Naive ? GatewayMode.Naive : GatewayMode.Guarded;
+        string folder = Directory.CreateDirectory(Path.Combine(tempRoot, mode.ToString().ToLowerInvariant())).FullName;
+        var monitor = new LoadMonitor();
+        Task<GatewayRunResult> run = GatewayRun.RunAsync(mode, GatewayRuns.ServerOptions(folder), load, monitor);
+        await ServerProcess.ReportProgressAsync(Console.Out, monitor, total, run);
+        GatewayRunResult result = await run;
+        await RunResultFile.WriteAsync(resultFile, result);
+        return ExitCode(result);
+    }
+
     var modes = command.Mode switch
     {
         RunMode.Guarded => new[] { GatewayMode.Guarded },
@@ -65,21 +69,14 @@ try
     };
 
     AnsiConsole.MarkupLine($"[bold]{load.Sessions}[/] clients, {load.Concurrency} at a time, then a reconnect storm of {load.StormClients}; {load.AudioPerSession.TotalSeconds:0.##} s of speech each; translations fail 10 % and are slow 10 % of the time.");
-    var runs = new List<GatewayRunResult>();
-    foreach (var mode in modes)
+    if (modes.Length > 1)
     {
-        string name = mode.ToString().ToLowerInvariant();
-        string folder = Directory.CreateDirectory(Path.Combine(tempRoot, name)).FullName;
-        runs.Add(await RunProgress.ShowAsync(
-            AnsiConsole.Console,
-            RunProgress.CanShowBars,
-            name + " server",
-            load.Sessions + load.StormClients,
-            monitor => GatewayRun.RunAsync(mode, ServerOptions(folder), load, monitor)));
+        AnsiConsole.MarkupLine("Each server runs in a process of its own: its heap, buffer pools and thread pool start empty.");
     }
 
+    var runs = await GatewayRuns.RunAsync(modes, load, tempRoot, AnsiConsole.Console, RunProgress.CanShowBars);
     AnsiConsole.Write(ComparisonTable.Build(runs));
-    var guarded = runs.Find(r => r.Mode == GatewayMode.Guarded);
+    var guarded = runs.FirstOrDefault(r => r.Mode == GatewayMode.Guarded);
     if (guarded is not null)
     {
         AnsiConsole.MarkupLine("[bold]The guarded server's goals[/]");
@@ -95,25 +92,13 @@ try
         AnsiConsole.MarkupLine($"Report: {Markup.Escape(json)} and {Markup.Escape(chart)}");
     }
 
-    return guarded is null || (guarded.Residuals.IsClean && guarded.OpenSockets == 0 && guarded.RunningTasks == 0) ? 0 : 1;
+    return guarded is null ? 0 : ExitCode(guarded);
 }
 finally
 {
     Directory.Delete(tempRoot, recursive: true);
 }
 
-static GatewayServerOptions ServerOptions(string tempRoot) => new()
-{
-    Pipeline = new PipelineOptions
-    {
-        Recognizer = new HashSpeechRecognizer(),
-        // Slow calls take 300 ms: the guarded pipeline gives up after 200 ms; the naive one waits them out.
-        Translator = new FlakyTranslator(new FlakyTranslatorOptions { Seed = 5, FailureShare = 0.1, SlowShare = 0.1, SlowLatency = TimeSpan.FromMilliseconds(300) }),
-        Glossary = new GlossaryFeed(),
-        TranslationTimeout = TimeSpan.FromMilliseconds(200),
-        TempRoot = tempRoot,
-    },
-    TempRoot = tempRoot,
-    IdleTimeout = TimeSpan.FromSeconds(1),
-    ReconnectGrace = TimeSpan.FromSeconds(1),
-};
+// 0 unless the guarded server left something behind.
+static int ExitCode(GatewayRunResult run) =>
+    run.Mode == GatewayMode.Naive || (run.Residuals.IsClean && run.OpenSockets == 0 && run.RunningTasks == 0) ? 0 : 1;

@@ -22,6 +22,7 @@ public class GatewayCommandTests
         Assert.Equal(RunMode.Naive, GatewayCommand.Parse(new[] { "--mode", "naive" }).Mode);
         Assert.Equal("out/run1", GatewayCommand.Parse(new[] { "--report", "out/run1" }).Report);
         Assert.Equal(new GatewayCommand(RunMode.Naive, 300, 16, 100, 6, Help: false, Serve: true), GatewayCommand.Parse(new[] { "--serve", "--mode", "naive" }));
+        Assert.Equal(new GatewayCommand(RunMode.Guarded, 300, 16, 100, 6, Help: false, Result: "r.json"), GatewayCommand.Parse(new[] { "--mode", "guarded", "--result", "r.json" }));
     }
 
     [Theory]
@@ -34,6 +35,10 @@ public class GatewayCommandTests
     [InlineData("--sessions --storm 3", "--sessions needs a value.")]
     [InlineData("--serve", "--serve runs one server: add --mode guarded or --mode naive.")]
     [InlineData("--report", "--report needs a value.")]
+    [InlineData("--result", "--result needs a value.")]
+    [InlineData("--result r.json", "--result runs one server under the load: add --mode guarded or --mode naive, without --serve or --report.")]
+    [InlineData("--mode naive --serve --result r.json", "--result runs one server under the load: add --mode guarded or --mode naive, without --serve or --report.")]
+    [InlineData("--mode guarded --report out --result r.json", "--result runs one server under the load: add --mode guarded or --mode naive, without --serve or --report.")]
     [InlineData("--fast", "Unknown option '--fast'. Run with --help for the options.")]
     public void A_bad_option_is_named_in_the_message(string args, string message)
     {

@@ -52,6 +52,7 @@ internal static class ComparisonTable
         Row("  translations failed / timed out", r => $"{N(r.Counters.TranslationsFailed)} / {N(r.Counters.TranslationsTimedOut)}");
         Row("  audio dropped", r => Bytes(r.Counters.AudioDroppedBytes));
         Heading("speed and size over the run");
+        Row("  process (its heap and pools only)", r => r.ProcessId.ToString(CultureInfo.InvariantCulture));
         Row("  close round trip p50 / p99, first 10 %", r => Latency(r.Figures.FirstTenth));
         Row("  close round trip p50 / p99, last 10 %", r => Latency(r.Figures.LastTenth));
         Row("  managed heap after a full GC, at 10 %", r => Bytes(r.Figures.HeapAtTenthBytes));

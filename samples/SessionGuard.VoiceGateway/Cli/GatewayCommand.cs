@@ -7,17 +7,21 @@ namespace SessionGuard.VoiceGateway.Cli;
 /// <summary>Which servers a run puts under load.</summary>
 internal enum RunMode
 {
-    /// <summary>The naive server, then the guarded one, the same load; a table side by side.</summary>
+    /// <summary>The naive server, then the guarded one, each in a process of its own, the same load; a table side by side.</summary>
     Compare,
     Guarded,
     Naive,
 }
 
 /// <summary>The gateway's command line: <c>--mode</c>, <c>--sessions</c>, <c>--concurrency</c>, <c>--storm</c>,
-/// <c>--seconds</c>, <c>--report</c>, <c>--serve</c>, <c>--help</c>.</summary>
+/// <c>--seconds</c>, <c>--report</c>, <c>--serve</c>, <c>--result</c>, <c>--help</c>.</summary>
 /// <param name="Report">Where <c>--report</c> writes the JSON and the chart; null for no report.</param>
 /// <param name="Serve">Run only the server of <see cref="Mode"/> until Ctrl+C, for an external client.</param>
-internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrency, int Storm, double Seconds, bool Help, string? Report = null, bool Serve = false)
+/// <param name="Result">
+/// Where <c>--result</c> writes the one server's result as JSON, with a progress line per change instead of a
+/// progress bar and no table: how the comparison runs each server in a process of its own (<see cref="ServerProcess"/>).
+/// </param>
+internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrency, int Storm, double Seconds, bool Help, string? Report = null, bool Serve = false, string? Result = null)
 {
     public const string Usage = """
         Runs the voice gateway on Kestrel over loopback and puts ClientWebSocket clients on it that stream synthesized
@@ -25,13 +29,17 @@ internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrenc
 
         Usage: dotnet run -c Release --project samples/SessionGuard.VoiceGateway -- [options]
 
-          --mode compare|guarded|naive   which servers to run (default compare: naive, then guarded, the same load)
+          --mode compare|guarded|naive   which servers to run (default compare: naive, then guarded, the same load,
+                                         each in a process of its own)
           --sessions N                   clients, one after another as slots free up (default 300)
           --concurrency N                clients streaming at once (default 16)
           --storm N                      clients of the reconnect storm at the end, all at once (default 100; 0 for none)
           --seconds S                    speech each client streams, faster than real time (default 6)
           --report DIR                   also write the figures as JSON and a chart as PNG into DIR
           --serve                        run only the server of --mode (guarded or naive), print its URL, stop on Ctrl+C
+          --result FILE                  run only the server of --mode (guarded or naive) under the load, print
+                                         'progress N of T' lines and write its result as JSON into FILE (what
+                                         compare runs in each server's process)
           --help                         this text
 
         Exit code: 0 when the guarded server left nothing behind, 1 when it did, 2 for a bad option.
@@ -90,6 +98,9 @@ internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrenc
                 case "--serve":
                     command = command with { Serve = true };
                     break;
+                case "--result":
+                    command = command with { Result = Value(args, ref i, option) };
+                    break;
                 default:
                     throw new FormatException($"Unknown option '{option}'. Run with --help for the options.");
             }
@@ -98,6 +109,11 @@ internal sealed record GatewayCommand(RunMode Mode, int Sessions, int Concurrenc
         if (command.Serve && command.Mode == RunMode.Compare && !command.Help)
         {
             throw new FormatException("--serve runs one server: add --mode guarded or --mode naive.");
+        }
+
+        if (command.Result is not null && !command.Help && (command.Mode == RunMode.Compare || command.Serve || command.Report is not null))
+        {
+            throw new FormatException("--result runs one server under the load: add --mode guarded or --mode naive, without --serve or --report.");
         }
 
         return command;

@@ -54,6 +54,7 @@ internal static class RunReport
         runs = runs.Select(r => new
         {
             r.Mode,
+            r.ProcessId,
             clients = r.Load.Clients,
             r.Load.ConnectsRefused,
             r.Load.ConnectionsBroken,

@@ -60,6 +60,7 @@ internal static class GatewayRun
         {
             Figures = figures,
             Teardown = teardown,
+            ProcessId = Environment.ProcessId,
         };
     }
 

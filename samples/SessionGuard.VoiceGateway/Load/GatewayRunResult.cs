@@ -17,6 +17,12 @@ internal sealed record GatewayRunResult(GatewayMode Mode, LoadResult Load, bool 
     /// <summary>The guarded server's teardowns (null for the naive server, which has none).</summary>
     public TeardownSummary? Teardown { get; init; }
 
+    /// <summary>
+    /// The process the server and its clients ran in. The heap and the buffer pools are the process's: in the
+    /// comparison each server runs in a process of its own, so that its figures are its own.
+    /// </summary>
+    public int ProcessId { get; init; }
+
     public override string ToString() =>
         $"{Mode}: {Load}; settled={Settled}; {Counters}; left behind: {Residuals}, open sockets {OpenSockets}, tasks {RunningTasks}, heap {HeapBytes} B";
 }

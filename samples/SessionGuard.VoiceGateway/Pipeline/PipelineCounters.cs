@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Threading;
 
 namespace SessionGuard.VoiceGateway.Pipeline;
@@ -15,6 +16,26 @@ internal sealed class PipelineCounters
     private long _translationsTimedOut;
     private long _sent;
     private long _audioDroppedBytes;
+
+    public PipelineCounters()
+    {
+    }
+
+    /// <summary>Counters as another process counted them (a run's result read back from JSON).</summary>
+    [JsonConstructor]
+    internal PipelineCounters(long opened, long ended, long utterances, long utterancesSettled, long duplicates, long translated, long translationsFailed, long translationsTimedOut, long sent, long audioDroppedBytes)
+    {
+        _opened = opened;
+        _ended = ended;
+        _utterances = utterances;
+        _utterancesSettled = utterancesSettled;
+        _duplicates = duplicates;
+        _translated = translated;
+        _translationsFailed = translationsFailed;
+        _translationsTimedOut = translationsTimedOut;
+        _sent = sent;
+        _audioDroppedBytes = audioDroppedBytes;
+    }
 
     /// <summary>Connections opened (guarded: sessions; a reconnect or duplicate within a session is not a new one).</summary>
     public long Opened => Interlocked.Read(ref _opened);
