@@ -274,6 +274,13 @@ public sealed class SignalAwaitable : ICriticalNotifyCompletion
     public void UnsafeOnCompleted(Action continuation) => OnCompleted(continuation);
 }
 
+public sealed class HangUp(SessionRegistry registry)
+{
+    public void OnClientGone(Session session) => _ = session.EndAsync();   // not reported: the registry owns the teardown
+
+    public void OnStall(SessionId id) => _ = registry.EndAsync(id, SessionEndReason.IdleExpired);   // not reported
+}
+
 public static class Retries
 {
     public static async Task<int> UntilAcceptedAsync(Task<int> attempt, Func<Task<int>> retry, CancellationToken ct)
