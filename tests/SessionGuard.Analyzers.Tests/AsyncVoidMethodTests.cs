@@ -71,10 +71,68 @@ public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
         { "async void test method", """
             class Tests { public async void {|SG1002:Sends_hello|}() { await Task.Yield(); } }
             """ },
+        { "async void whose catch rethrows", """
+            class C
+            {
+                async void {|SG1002:Reconnect|}(Func<Task> connect)
+                {
+                    try { await connect(); }
+                    catch (Exception e) { Console.WriteLine(e); throw; }
+                }
+            }
+            """ },
+        { "async void guarded loop with no way out", """
+            class C
+            {
+                async void {|SG1002:Ping|}(Func<Task> ping)
+                {
+                    while (true)
+                    {
+                        try { await ping(); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+            }
+            """ },
+        { "async void whose catch-all leaves some work outside it", """
+            class C
+            {
+                async void {|SG1002:Restart|}(Func<Task> stop, Func<Task> start)
+                {
+                    await stop();
+                    try { await start(); }
+                    catch (Exception e) { Console.WriteLine(e); }
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "async void whose whole body observes its faults, in a loop that ends on cancellation", """
+            class C
+            {
+                async void ReconnectLoop(Func<CancellationToken, Task> connect, CancellationToken token)
+                {
+                    while (!token.IsCancellationRequested)
+                    {
+                        try { await connect(token); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+
+                void M(Func<Task> work)
+                {
+                    Local();
+
+                    async void Local()
+                    {
+                        try { await work(); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+            }
+            """ },
         { "async Task", """
             class C { async Task Save() { await Task.Yield(); } }
             """ },
