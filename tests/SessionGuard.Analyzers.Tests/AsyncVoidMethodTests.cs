@@ -109,6 +109,34 @@ public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "async void reconnect loop with logging and a stopwatch before its catch-all", """
+            class C(Microsoft.Extensions.Logging.ILogger logger, Func<Task> reconnect)
+            {
+                int _reconnects;
+
+                async void ReconnectLoop()
+                {
+                    var count = Interlocked.Increment(ref _reconnects);
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(logger, "Reconnect loop started [{Count}]", count);
+                    var debug = logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug);
+                    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+                    try
+                    {
+                        await reconnect();
+                        if (debug)
+                        {
+                            Console.WriteLine(stopwatch.ElapsedMilliseconds);
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, e, "Reconnect failed");
+                    }
+                }
+
+                public void Start() => ReconnectLoop();
+            }
+            """ },
         { "async void whose whole body observes its faults, in a loop that ends on cancellation", """
             class C
             {
