@@ -8,6 +8,9 @@ namespace SessionGuard.Analyzers;
 /// SG1002: an <c>async void</c> method (or local function) that is not an event handler, that is, whose
 /// parameters are not <c>(object sender, EventArgs-derived e)</c>. Overrides and interface implementations are
 /// not reported: their signature is imposed by the base, and the base is where a Task-returning version belongs.
+/// Nor is a method that observes its own faults (<see cref="ObservesOwnFaults"/>: a <c>try { ... } catch (Exception)
+/// { log; }</c> without a rethrow, possibly in a loop that can end, with only provably fault-free work outside it): nothing it throws reaches the synchronization context, as with SG1001's detached work
+/// that observes itself.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
@@ -33,7 +36,7 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
         var method = (IMethodSymbol)context.Symbol;
         if (!method.IsAsync || !method.ReturnsVoid || method.MethodKind != MethodKind.Ordinary
             || method.IsOverride || !method.ExplicitInterfaceImplementations.IsEmpty || ImplementsInterfaceMember(method)
-            || types.IsEventHandlerShape(method))
+            || types.IsEventHandlerShape(method) || ObservesOwnFaults(method, types))
         {
             return;
         }
@@ -50,11 +53,20 @@ public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeLocalFunction(OperationAnalysisContext context, KnownTypes types)
     {
         var method = ((Microsoft.CodeAnalysis.Operations.ILocalFunctionOperation)context.Operation).Symbol;
-        if (method.IsAsync && method.ReturnsVoid && !types.IsEventHandlerShape(method) && !method.Locations.IsEmpty)
+        if (method.IsAsync && method.ReturnsVoid && !types.IsEventHandlerShape(method) && !method.Locations.IsEmpty
+            && !ObservesOwnFaults(method, types))
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.AsyncVoidMethod, method.Locations[0], method.Name));
         }
     }
+
+    /// <summary>
+    /// A method written to observe its own faults (it has a catch-all that does not rethrow) and proven to
+    /// (<see cref="KnownTypes.IsGuardedMethod"/>). A method with no catch-all at all is reported even when its work
+    /// cannot fail today: it was not written as fire-and-forget.
+    /// </summary>
+    private static bool ObservesOwnFaults(IMethodSymbol method, KnownTypes types) =>
+        GuardedBodies.HasGuardedTry(method) && types.IsGuardedMethod(method.OriginalDefinition);
 
     private static bool ImplementsInterfaceMember(IMethodSymbol method)
     {

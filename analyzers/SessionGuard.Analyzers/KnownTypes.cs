@@ -181,6 +181,14 @@ internal sealed class KnownTypes
     }
 
     /// <summary>
+    /// True for <c>Session.EndAsync</c> and <c>SessionRegistry.EndAsync</c> of the SessionGuard runtime: the teardown
+    /// they return belongs to the registry, which waits for it in <c>DisposeAsync</c>, and it completes with a report,
+    /// never a fault (a cancelled wait only cancels the caller's copy).
+    /// </summary>
+    public bool IsSessionTeardown(IMethodSymbol method) =>
+        method.Name == "EndAsync" && (Same(method.ContainingType, Session) || Same(method.ContainingType, SessionRegistry));
+
+    /// <summary>
     /// True when <paramref name="method"/> (an original definition) returns one of its own task parameters on every
     /// return: see <see cref="HandBackMethods.ReturnsOwnTaskParameter"/>. Cached per method.
     /// </summary>

@@ -182,6 +182,13 @@ internal static class TaskOperations
             return false;
         }
 
+        // session.EndAsync(), registry.EndAsync(id): the registry runs the teardown, keeps it until it completes (its
+        // DisposeAsync waits for it) and completes it with a report, never a fault.
+        if (types.IsSessionTeardown(original))
+        {
+            return false;
+        }
+
         // task.ObserveErrors() of this project hands back the task it was given: that one was handed over already.
         if (types.HandsBackTaskParameter((method.ReducedFrom ?? method).OriginalDefinition))
         {

@@ -182,9 +182,7 @@ public sealed partial class Session
         }
         else
         {
-#pragma warning disable SG1001 // the continuation is the observer of the task; its own task only marks the node complete and cannot fault
             task.ContinueWith(static (t, s) => ((TaskNode)s!).Complete(t), node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-#pragma warning restore SG1001
         }
 
         return task;

@@ -59,9 +59,7 @@ public sealed partial class SessionRegistry
                     return existing;
                 }
 
-#pragma warning disable SG1001 // awaited at the top of the loop right after continue (the analyzer does not follow the back edge)
                 teardown = StartTeardown(existing, SessionEndReason.Closed, out _);
-#pragma warning restore SG1001
                 continue;
             }
 

@@ -71,10 +71,96 @@ public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
         { "async void test method", """
             class Tests { public async void {|SG1002:Sends_hello|}() { await Task.Yield(); } }
             """ },
+        { "async void whose catch rethrows", """
+            class C
+            {
+                async void {|SG1002:Reconnect|}(Func<Task> connect)
+                {
+                    try { await connect(); }
+                    catch (Exception e) { Console.WriteLine(e); throw; }
+                }
+            }
+            """ },
+        { "async void guarded loop with no way out", """
+            class C
+            {
+                async void {|SG1002:Ping|}(Func<Task> ping)
+                {
+                    while (true)
+                    {
+                        try { await ping(); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+            }
+            """ },
+        { "async void whose catch-all leaves some work outside it", """
+            class C
+            {
+                async void {|SG1002:Restart|}(Func<Task> stop, Func<Task> start)
+                {
+                    await stop();
+                    try { await start(); }
+                    catch (Exception e) { Console.WriteLine(e); }
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "async void reconnect loop with logging and a stopwatch before its catch-all", """
+            class C(Microsoft.Extensions.Logging.ILogger logger, Func<Task> reconnect)
+            {
+                int _reconnects;
+
+                async void ReconnectLoop()
+                {
+                    var count = Interlocked.Increment(ref _reconnects);
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(logger, "Reconnect loop started [{Count}]", count);
+                    var debug = logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug);
+                    var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+                    try
+                    {
+                        await reconnect();
+                        if (debug)
+                        {
+                            Console.WriteLine(stopwatch.ElapsedMilliseconds);
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, e, "Reconnect failed");
+                    }
+                }
+
+                public void Start() => ReconnectLoop();
+            }
+            """ },
+        { "async void whose whole body observes its faults, in a loop that ends on cancellation", """
+            class C
+            {
+                async void ReconnectLoop(Func<CancellationToken, Task> connect, CancellationToken token)
+                {
+                    while (!token.IsCancellationRequested)
+                    {
+                        try { await connect(token); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+
+                void M(Func<Task> work)
+                {
+                    Local();
+
+                    async void Local()
+                    {
+                        try { await work(); }
+                        catch (Exception e) { Console.WriteLine(e); }
+                    }
+                }
+            }
+            """ },
         { "async Task", """
             class C { async Task Save() { await Task.Yield(); } }
             """ },

@@ -39,6 +39,24 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 
     public static TheoryData<string, string> Positive => new()
     {
+        { "a continuation handing its antecedent on to a method that never reads the fault", """
+            sealed class Tracker
+            {
+                sealed class Node(Tracker owner)
+                {
+                    public void Complete(Task task) => owner.OnCompleted(this, task);
+                }
+
+                void OnCompleted(Node node, Task task) => Console.WriteLine(task.Status);
+
+                public Task Track(Task task)
+                {
+                    var node = new Node(this);
+                    {|SG1001:task.ContinueWith(static (t, s) => ((Node)s!).Complete(t), node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)|};
+                    return task;
+                }
+            }
+            """ },
         { "a callee returning a faulted TaskCompletionSource task nobody observes", Socket + """
             class Connection(ISocket socket, bool open)
             {
@@ -180,6 +198,30 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "a continuation handing its antecedent to a method that hands it on to the observer", """
+            sealed class Tracker
+            {
+                sealed class Node(Tracker owner)
+                {
+                    public void Complete(Task task) => owner.OnCompleted(this, task);
+                }
+
+                void OnCompleted(Node node, Task task)
+                {
+                    if (task.IsFaulted)
+                    {
+                        Console.WriteLine(task.Exception!.InnerException);
+                    }
+                }
+
+                public Task Track(Task task)
+                {
+                    var node = new Node(this);
+                    task.ContinueWith(static (t, s) => ((Node)s!).Complete(t), node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return task;
+                }
+            }
+            """ },
         { "a call through an interface whose every implementation observes the task it returns", Socket + """
             class Connection(ISocket socket)
             {

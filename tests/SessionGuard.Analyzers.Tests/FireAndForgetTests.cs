@@ -467,10 +467,27 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
+        { "an open of the SessionGuard registry dropped (the session it opens is nobody's)", """
+            class C
+            {
+                void Reconnect(SessionRegistry registry, SessionId id) { _ = {|SG1001:registry.GetOrOpenAsync(id)|}; }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "a SessionGuard teardown dropped: the registry owns it, it never faults", """
+            class C
+            {
+                void Hang_up(Session session, SessionRegistry registry, SessionId other, CancellationToken token)
+                {
+                    _ = session.EndAsync();
+                    session.EndAsync(SessionEndReason.Closed, token);
+                    _ = registry.EndAsync(other, SessionEndReason.IdleExpired);
+                }
+            }
+            """ },
         { "awaited", """
             class C
             {

@@ -53,7 +53,7 @@ internal static class ContinuationObservers
             switch (TaskOperations.Unwrap(argument.Value))
             {
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
-                    return MethodReadsFault(reference.Method, 0);
+                    return MethodReadsFault(reference.Method, 0, invocation.SemanticModel?.Compilation);
                 case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
                     return FieldMethodsReadFault(field);
                 default:
@@ -83,7 +83,7 @@ internal static class ContinuationObservers
             bool any = false;
             foreach (var member in field.ContainingType.GetMembers(name.Identifier.ValueText))
             {
-                if (member is not IMethodSymbol method || !MethodReadsFault(method, 0))
+                if (member is not IMethodSymbol method || !MethodReadsFault(method, 0, null))
                 {
                     return false;
                 }
@@ -99,9 +99,12 @@ internal static class ContinuationObservers
 
     /// <summary>
     /// A method of this compilation, not async, whose body reads <c>Exception</c> of its parameter at <paramref name="ordinal"/>, a task
-    /// (<c>static void Observe(Task t) =&gt; GC.KeepAlive(t.Exception);</c>). Reads syntax only.
+    /// (<c>static void Observe(Task t) =&gt; GC.KeepAlive(t.Exception);</c>), or hands that parameter to another such
+    /// method of the compilation (<c>void Complete(Task t) =&gt; _owner.OnCompleted(this, t);</c>), at most
+    /// <see cref="MaxForwarding"/> calls deep. Reads syntax, and with <paramref name="compilation"/> resolves the
+    /// methods a parameter is handed to.
     /// </summary>
-    private static bool MethodReadsFault(IMethodSymbol method, int ordinal)
+    private static bool MethodReadsFault(IMethodSymbol method, int ordinal, Compilation? compilation, int depth = 0)
     {
         if (method.ReducedFrom is { } reduced)
         {
@@ -137,11 +140,25 @@ internal static class ContinuationObservers
                 {
                     return true;
                 }
+
+                if (compilation is not null && depth < MaxForwarding
+                    && node is ArgumentSyntax { NameColon: null, RefKindKeyword.RawKind: (int)SyntaxKind.None, Expression: IdentifierNameSyntax handed, Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } arguments }
+                    && handed.Identifier.ValueText == antecedent
+                    && compilation.ContainsSyntaxTree(call.SyntaxTree)
+                    && compilation.GetSemanticModel(call.SyntaxTree).GetSymbolInfo(call).Symbol is IMethodSymbol { ReducedFrom: null } forwardedTo
+                    && !forwardedTo.DeclaringSyntaxReferences.IsEmpty
+                    && MethodReadsFault(forwardedTo, arguments.Arguments.IndexOf((ArgumentSyntax)node), compilation, depth + 1))
+                {
+                    return true;
+                }
             }
         }
 
         return false;
     }
+
+    /// <summary>How many calls deep <see cref="MethodReadsFault"/> follows a task parameter handed on.</summary>
+    private const int MaxForwarding = 2;
 
     /// <summary>True when a constant <c>TaskContinuationOptions</c> argument includes <c>OnlyOnFaulted</c>.</summary>
     public static bool IsOnlyOnFaulted(IInvocationOperation invocation)
@@ -212,7 +229,7 @@ internal static class ContinuationObservers
                 && TaskOperations.Unwrap(argument.Value) is IParameterReferenceOperation reference
                 && KnownTypes.Same(reference.Parameter, antecedent)
                 && parameter.ContainingSymbol is IMethodSymbol callee
-                && MethodReadsFault(callee, parameter.Ordinal))
+                && MethodReadsFault(callee, parameter.Ordinal, types.Compilation))
             {
                 return true;
             }

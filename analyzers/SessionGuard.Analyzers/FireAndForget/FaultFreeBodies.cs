@@ -512,6 +512,12 @@ internal static class FaultFreeBodies
             return method.Name == "ReferenceEquals";
         }
 
+        if (type.Name == "Stopwatch" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")
+        {
+            // Reads of the monotonic clock: StartNew, GetTimestamp, GetElapsedTime, Start, Stop, Restart, Reset.
+            return true;
+        }
+
         return type.Name is "Interlocked" or "Volatile" && type.ContainingNamespace?.ToDisplayString() == "System.Threading";
     }
 }

@@ -199,6 +199,38 @@ internal static class GuardedBodies
     }
 
     /// <summary>
+    /// True when the body of <paramref name="method"/> (outside nested functions) holds a guarded try
+    /// (<see cref="IsGuardedTry"/>): a method written to observe its own faults, whatever else it does.
+    /// </summary>
+    public static bool HasGuardedTry(IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            SyntaxNode? body = reference.GetSyntax() switch
+            {
+                BaseMethodDeclarationSyntax declaration => declaration.Body,
+                LocalFunctionStatementSyntax localFunction => localFunction.Body,
+                _ => null,
+            };
+
+            if (body is null)
+            {
+                continue;
+            }
+
+            foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+            {
+                if (node is TryStatementSyntax @try && IsGuardedTry(@try))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// A try with a catch-all (<c>catch</c>, <c>catch (Exception)</c> or <c>catch (System.Exception)</c>, no filter)
     /// where no catch rethrows a fault or awaits outside a nested guarded try. A catch of
     /// <c>OperationCanceledException</c> may rethrow: that ends the task as canceled, not faulted.

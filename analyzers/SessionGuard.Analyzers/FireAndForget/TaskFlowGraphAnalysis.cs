@@ -10,8 +10,10 @@ namespace SessionGuard.Analyzers;
 /// which are locals of the callee), are still unobserved
 /// at each point. Each definition (an assignment of a fresh task to a local) is one bit; an observing use of the
 /// local clears the local's bits; the branch of a null check on which the local is null clears them too.
-/// Exceptional paths (throw) are not followed. A definition is reported when its bit reaches the exit block, or
-/// when the local is assigned again while the bit is set.
+/// Exceptional paths (throw) and the branch a constant condition never takes (<c>while (true)</c>) are not followed.
+/// A definition is reported when its bit reaches the exit block, when the local is assigned again while the bit is
+/// set, or when its declaration is met again while the bit is set (a loop's next iteration: the variable went out of
+/// scope).
 /// </summary>
 internal sealed class TaskFlowGraphAnalysis
 {
@@ -28,8 +30,15 @@ internal sealed class TaskFlowGraphAnalysis
     private readonly Dictionary<IOperation, ulong> _defBits = new();
     private readonly List<(IOperation Value, ISymbol Local)> _defs = new();
     private readonly Dictionary<CaptureId, int> _captures = new();
+    private readonly Dictionary<ISymbol, int> _failureFlags = new(SymbolEqualityComparer.Default);
+    private readonly List<ulong> _flagDefs = new();
+    private readonly HashSet<SyntaxNode> _flagStores = new();
+    private ulong[] _dirtyEntry = System.Array.Empty<ulong>();
+    private ulong _dirtyHere;
+    private SemanticModel? _model;
     private ulong[] _localMasks = System.Array.Empty<ulong>();
     private ulong _overwritten;
+    private ulong _outOfScope;
     private ulong _observed;
     private bool _final;
 
@@ -87,8 +96,13 @@ internal sealed class TaskFlowGraphAnalysis
         _defBits.Clear();
         _defs.Clear();
         _captures.Clear();
+        _failureFlags.Clear();
+        _flagDefs.Clear();
+        _flagStores.Clear();
+        _model = graph.OriginalOperation.SemanticModel;
         _localMasks = new ulong[_locals.Count];
         _overwritten = 0;
+        _outOfScope = 0;
         _observed = 0;
         _final = false;
 
@@ -109,6 +123,11 @@ internal sealed class TaskFlowGraphAnalysis
         if (_defs.Count == 0)
         {
             return;
+        }
+
+        if (_flagDefs.Count > 0)
+        {
+            FollowFlagWrites(blocks);
         }
 
         var entryStates = new ulong[blocks.Length];
@@ -150,7 +169,7 @@ internal sealed class TaskFlowGraphAnalysis
             {
                 reason = $"stored in '{local.Name}' and overwritten before it is observed";
             }
-            else if ((atExit & bit) != 0)
+            else if (((atExit | _outOfScope) & bit) != 0)
             {
                 reason = (_observed & bit) != 0
                     ? $"stored in '{local.Name}' and not observed on every path"
@@ -176,6 +195,22 @@ internal sealed class TaskFlowGraphAnalysis
                     if (TryGetFreshDef(assignment.Value, out var value))
                     {
                         AddDefinition(value.Syntax, assignment, value, target, localIndex);
+                        if (_defBits.TryGetValue(assignment, out ulong bit) && _model is { } model
+                            && CaughtFailureFlags.For(assignment.Syntax, model, _flagStores) is { } flags)
+                        {
+                            foreach (var flag in flags)
+                            {
+                                if (_failureFlags.TryGetValue(flag, out int index))
+                                {
+                                    _flagDefs[index] |= bit;
+                                }
+                                else if (_flagDefs.Count < MaxDefinitions)
+                                {
+                                    _failureFlags.Add(flag, _flagDefs.Count);
+                                    _flagDefs.Add(bit);
+                                }
+                            }
+                        }
                     }
 
                     break;
@@ -246,7 +281,15 @@ internal sealed class TaskFlowGraphAnalysis
                 ulong mask = _localMasks[localIndex];
                 if (_final)
                 {
-                    _overwritten |= state & mask;
+                    // A declaration met again is a loop's next iteration: a fresh variable, the last one went out of scope.
+                    if (assignment.Target is ILocalReferenceOperation { IsDeclaration: true })
+                    {
+                        _outOfScope |= state & mask;
+                    }
+                    else
+                    {
+                        _overwritten |= state & mask;
+                    }
                 }
 
                 state &= ~mask;
@@ -298,11 +341,67 @@ internal sealed class TaskFlowGraphAnalysis
         return state;
     }
 
+    /// <summary>
+    /// Which caught-failure locals may have been written by something other than their declaration or their catch
+    /// clause's store, at each block's entry (a may-analysis: one bit per local, merged by union).
+    /// </summary>
+    private void FollowFlagWrites(System.Collections.Immutable.ImmutableArray<BasicBlock> blocks)
+    {
+        _dirtyEntry = new ulong[blocks.Length];
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var block in blocks)
+            {
+                if (!block.IsReachable && block.Kind != BasicBlockKind.Entry)
+                {
+                    continue;
+                }
+
+                ulong dirty = FlagWrites(block, _dirtyEntry[block.Ordinal]);
+                changed |= Flow(block.FallThroughSuccessor, dirty, _dirtyEntry) | Flow(block.ConditionalSuccessor, dirty, _dirtyEntry);
+            }
+        }
+    }
+
+    private ulong FlagWrites(BasicBlock block, ulong dirty)
+    {
+        foreach (var operation in block.Operations)
+        {
+            dirty = FlagWrites(operation, dirty);
+        }
+
+        return block.BranchValue is { } branchValue ? FlagWrites(branchValue, dirty) : dirty;
+    }
+
+    private ulong FlagWrites(IOperation root, ulong dirty)
+    {
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            if (operation is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                && _failureFlags.TryGetValue(target.Local, out int index))
+            {
+                ulong bit = 1UL << index;
+                dirty = _flagStores.Contains(assignment.Syntax) || IsNull(assignment.Value) ? dirty & ~bit : dirty | bit;
+            }
+        }
+
+        return dirty;
+    }
+
     private bool Propagate(BasicBlock block, ulong state, ulong[] entryStates)
     {
         if (block.ConditionKind == ControlFlowConditionKind.None || block.BranchValue is null)
         {
             return Flow(block.FallThroughSuccessor, state, entryStates) | Flow(block.ConditionalSuccessor, state, entryStates);
+        }
+
+        if (block.BranchValue.ConstantValue is { HasValue: true, Value: bool constant })
+        {
+            // while (true): the branch out of the loop is never taken.
+            bool conditional = constant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue);
+            return Flow(conditional ? block.ConditionalSuccessor : block.FallThroughSuccessor, state, entryStates);
         }
 
         ulong whenConditional = state;
@@ -318,6 +417,23 @@ internal sealed class TaskFlowGraphAnalysis
             else
             {
                 whenConditional &= ~taken;
+            }
+        }
+
+        if (_failureFlags.Count > 0)
+        {
+            _dirtyHere = FlagWrites(block, _dirtyEntry[block.Ordinal]);
+            if (TryGetNullCheck(block.BranchValue, out ulong never, out bool flagNullWhenTrue, failureFlags: true))
+            {
+                // failure is not null: the try threw before its last statement, the task's assignment, completed.
+                if (conditionalWhenTrue == flagNullWhenTrue)
+                {
+                    whenFallThrough &= ~never;
+                }
+                else
+                {
+                    whenConditional &= ~never;
+                }
             }
         }
 
@@ -379,7 +495,11 @@ internal sealed class TaskFlowGraphAnalysis
         return bits != 0;
     }
 
-    private bool TryGetNullCheck(IOperation condition, out ulong mask, out bool nullWhenTrue)
+    /// <summary>
+    /// A null check of a task local (<paramref name="mask"/>: its definitions) or, with <paramref name="failureFlags"/>,
+    /// of a caught-failure local (<paramref name="mask"/>: the definitions that never happened when it is not null).
+    /// </summary>
+    private bool TryGetNullCheck(IOperation condition, out ulong mask, out bool nullWhenTrue, bool failureFlags = false)
     {
         mask = 0;
         nullWhenTrue = false;
@@ -387,7 +507,7 @@ internal sealed class TaskFlowGraphAnalysis
         switch (condition)
         {
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                if (TryGetNullCheck(not.Operand, out mask, out bool inner))
+                if (TryGetNullCheck(not.Operand, out mask, out bool inner, failureFlags))
                 {
                     nullWhenTrue = !inner;
                     return true;
@@ -396,11 +516,11 @@ internal sealed class TaskFlowGraphAnalysis
                 return false;
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
                 nullWhenTrue = binary.OperatorKind == BinaryOperatorKind.Equals;
-                return (IsNull(binary.RightOperand) && TryGetLocalMask(binary.LeftOperand, out mask))
-                    || (IsNull(binary.LeftOperand) && TryGetLocalMask(binary.RightOperand, out mask));
+                return (IsNull(binary.RightOperand) && TryGetLocalMask(binary.LeftOperand, out mask, failureFlags))
+                    || (IsNull(binary.LeftOperand) && TryGetLocalMask(binary.RightOperand, out mask, failureFlags));
             case IIsNullOperation isNull:
                 nullWhenTrue = true;
-                return TryGetLocalMask(isNull.Operand, out mask);
+                return TryGetLocalMask(isNull.Operand, out mask, failureFlags);
             case IIsPatternOperation isPattern:
                 switch (isPattern.Pattern)
                 {
@@ -417,15 +537,29 @@ internal sealed class TaskFlowGraphAnalysis
                         return false;
                 }
 
-                return TryGetLocalMask(isPattern.Value, out mask);
+                return TryGetLocalMask(isPattern.Value, out mask, failureFlags);
             default:
                 return false;
         }
     }
 
-    private bool TryGetLocalMask(IOperation operation, out ulong mask)
+    private bool TryGetLocalMask(IOperation operation, out ulong mask, bool failureFlags)
     {
         operation = TaskOperations.Unwrap(operation);
+        if (failureFlags)
+        {
+            // Only while nothing but the declaration and the catch clause's store can have written it.
+            mask = 0;
+            if (operation is ILocalReferenceOperation reference && _failureFlags.TryGetValue(reference.Local, out int flag)
+                && (_dirtyHere & (1UL << flag)) == 0)
+            {
+                mask = _flagDefs[flag];
+                return true;
+            }
+
+            return false;
+        }
+
         int index;
         if (TaskOperations.Variable(operation) is { } variable && _locals.TryGetValue(variable, out index))
         {

@@ -273,3 +273,49 @@ public sealed class SignalAwaitable : ICriticalNotifyCompletion
 
     public void UnsafeOnCompleted(Action continuation) => OnCompleted(continuation);
 }
+
+public sealed class HangUp(SessionRegistry registry)
+{
+    public void OnClientGone(Session session) => _ = session.EndAsync();   // not reported: the registry owns the teardown
+
+    public void OnStall(SessionId id) => _ = registry.EndAsync(id, SessionEndReason.IdleExpired);   // not reported
+}
+
+public static class Retries
+{
+    public static async Task<int> UntilAcceptedAsync(Task<int> attempt, Func<Task<int>> retry, CancellationToken ct)
+    {
+        while (true)
+        {
+            int status = await attempt.WaitAsync(ct).ConfigureAwait(false);
+            if (status == 503)
+            {
+                attempt = retry();   // not reported: awaited at the top of the loop
+                continue;
+            }
+
+            return status;
+        }
+    }
+
+    public static async Task<int> ReleaseAsync(Func<ValueTask<int>> release)
+    {
+        ValueTask<int> pending = default;
+        Exception? failure = null;
+        try
+        {
+            pending = release();   // not reported: awaited below unless release() threw
+        }
+        catch (InvalidOperationException ex)
+        {
+            failure = ex;
+        }
+
+        if (failure is not null)
+        {
+            return -1;
+        }
+
+        return await pending.ConfigureAwait(false);
+    }
+}

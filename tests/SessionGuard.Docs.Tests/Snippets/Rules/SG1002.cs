@@ -1,9 +1,11 @@
-// docs/rules/SG1002.md: Good.
+// docs/rules/SG1002.md: Good, and Not reported.
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using SessionGuard;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 
 namespace SessionGuard.Docs.Tests.Snippets.Rules.SG1002;
 
@@ -26,4 +28,24 @@ public sealed class Monitor
     }
 
     private static Task PingAllAsync() => Task.CompletedTask;
+}
+
+public sealed class Reconnector(Func<CancellationToken, Task> connect, ILogger logger)
+{
+    private async void ReconnectLoop(CancellationToken token)   // not reported: every fault is caught and logged
+    {
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await connect(token);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "reconnect failed");
+            }
+        }
+    }
+
+    public void Start(CancellationToken token) => ReconnectLoop(token);
 }
