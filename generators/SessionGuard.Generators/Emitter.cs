@@ -265,10 +265,11 @@ internal static class Emitter
             """);
 
         bool mayAwait = owner.Members.Any(m => m.Disposal is DisposalKind.AsyncDisposable or DisposalKind.Runtime);
+        bool mayFail = MayFail(owner);
         w.OpenBlock($"private global::System.Threading.Tasks.ValueTask<int> __SessionGuard_Release({SessionIdType} session, {ContextType}? context)");
         w.WriteLine($"{SessionIdType}.ThrowIfDefault(session, nameof(session));");
         w.WriteLine("int __total = 0;");
-        if (MayFail(owner))
+        if (mayFail)
         {
             w.WriteLine($"{FailureList}? __failures = null;");
         }
@@ -285,29 +286,9 @@ internal static class Emitter
         }
 
         w.WriteLine();
-        if (mayAwait)
-        {
-            w.WriteLines($$"""
-                if (__pending is not null)
-                {
-                    return {{Release}}.AwaitPendingAsync(session, __total, __pending, __failures, context);
-                }
-
-                """);
-        }
-
-        if (MayFail(owner))
-        {
-            w.WriteLines("""
-                if (__failures is not null)
-                {
-                    return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-                }
-
-                """);
-        }
-
-        w.WriteLine("return new global::System.Threading.Tasks.ValueTask<int>(__total);");
+        string pending = mayAwait ? "__pending" : "null";
+        string failures = mayFail ? "__failures" : "null";
+        w.WriteLine($"return {Release}.Complete(session, __total, {pending}, {failures}, context);");
         w.CloseBlock();
     }
 

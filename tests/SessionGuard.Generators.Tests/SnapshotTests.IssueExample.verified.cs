@@ -192,7 +192,7 @@ namespace Demo
                 context?.EntriesRemoved("_translations", __removed);
             }
 
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, null, context);
         }
     }
 }

@@ -233,12 +233,7 @@ namespace Demo
                 context?.EntriesRemoved("Optional", __removed);
             }
 
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, __failures, context);
         }
     }
 }

@@ -221,17 +221,7 @@ namespace Demo
                 context?.EntriesRemoved("_counts", __removed);
             }
 
-            if (__pending is not null)
-            {
-                return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
-            }
-
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, __pending, __failures, context);
         }
     }
 }

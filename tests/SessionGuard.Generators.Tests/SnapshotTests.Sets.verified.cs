@@ -166,7 +166,7 @@ namespace Demo
                 context?.EntriesRemoved("_turns", __removed);
             }
 
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, null, context);
         }
     }
 }
