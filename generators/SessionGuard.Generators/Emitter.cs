@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis.CSharp;
@@ -153,19 +154,18 @@ internal static class Emitter
     {
         w.WriteLine($"int {SessionScoped}.MemberCount => {owner.Members.Count};");
         w.WriteLine();
-        w.OpenBlock($"string {SessionScoped}.GetMemberName(int index) => index switch");
-        for (int i = 0; i < owner.Members.Count; i++)
-        {
-            w.WriteLine($"{i} => {Literal(owner.Members[i].Name)},");
-        }
-
-        w.WriteLine("_ => throw " + OutOfRange(owner) + ",");
-        w.CloseBlock(";");
+        WriteIndexSwitch(w, owner, $"string {SessionScoped}.GetMemberName(int index)", static m => Literal(m.Name));
         w.WriteLine();
-        w.OpenBlock($"int {SessionScoped}.GetLiveEntryCount(int index) => index switch");
+        WriteIndexSwitch(w, owner, $"int {SessionScoped}.GetLiveEntryCount(int index)", static m => Access(m.Name) + "?.Count ?? 0");
+    }
+
+    /// <summary>A member per index as a switch expression: <paramref name="arm"/> gives member <c>i</c>'s value.</summary>
+    private static void WriteIndexSwitch(SourceWriter w, OwnerModel owner, string signature, Func<MemberModel, string> arm)
+    {
+        w.OpenBlock(signature + " => index switch");
         for (int i = 0; i < owner.Members.Count; i++)
         {
-            w.WriteLine($"{i} => {Access(owner.Members[i].Name)}?.Count ?? 0,");
+            w.WriteLine($"{i} => {arm(owner.Members[i])},");
         }
 
         w.WriteLine("_ => throw " + OutOfRange(owner) + ",");
@@ -247,8 +247,7 @@ internal static class Emitter
         }
     }
 
-    private static string OutOfRange(OwnerModel owner) =>
-        $"new global::System.ArgumentOutOfRangeException(nameof(index), index, \"The index must be at least 0 and less than MemberCount ({owner.Members.Count}).\")";
+    private static string OutOfRange(OwnerModel owner) => $"{Release}.IndexOutOfRange(index, {owner.Members.Count})";
 
     private static void WriteRelease(SourceWriter w, OwnerModel owner)
     {

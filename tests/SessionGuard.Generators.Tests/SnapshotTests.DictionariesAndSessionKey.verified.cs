@@ -15,7 +15,7 @@ namespace Demo
             1 => "_byTurn",
             2 => "_byName",
             3 => "Trackers",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -24,7 +24,7 @@ namespace Demo
             1 => this._byTurn?.Count ?? 0,
             2 => this._byName?.Count ?? 0,
             3 => this.Trackers?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -97,7 +97,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4);
             }
         }
 

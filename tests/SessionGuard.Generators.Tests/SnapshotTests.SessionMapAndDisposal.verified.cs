@@ -16,7 +16,7 @@ namespace Demo
             2 => "_anything",
             3 => "_tasks",
             4 => "_counts",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -26,7 +26,7 @@ namespace Demo
             2 => this._anything?.Count ?? 0,
             3 => this._tasks?.Count ?? 0,
             4 => this._counts?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -115,7 +115,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5);
             }
         }
 

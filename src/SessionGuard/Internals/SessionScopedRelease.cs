@@ -36,6 +36,14 @@ public static class SessionScopedRelease
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static List<TItem>? NoMatches<TItem>(IEnumerable<TItem> items) => null;
 
+    /// <summary>For generated code: the exception for a member index outside the owner's members.</summary>
+    /// <param name="index">The index that was passed.</param>
+    /// <param name="memberCount">The owner's <see cref="ISessionScoped.MemberCount"/>.</param>
+    /// <returns>An <see cref="ArgumentOutOfRangeException"/> naming <c>index</c>, its value and the member count.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static ArgumentOutOfRangeException IndexOutOfRange(int index, int memberCount) =>
+        new(nameof(index), index, $"The index must be at least 0 and less than MemberCount ({memberCount}).");
+
     /// <summary>For generated code: disposes a removed value (nothing when it is null); a failure is recorded.</summary>
     /// <typeparam name="TDisposable">The value's static type.</typeparam>
     /// <param name="value">The removed value.</param>
