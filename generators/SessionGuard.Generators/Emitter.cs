@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis.CSharp;
@@ -153,19 +154,18 @@ internal static class Emitter
     {
         w.WriteLine($"int {SessionScoped}.MemberCount => {owner.Members.Count};");
         w.WriteLine();
-        w.OpenBlock($"string {SessionScoped}.GetMemberName(int index) => index switch");
-        for (int i = 0; i < owner.Members.Count; i++)
-        {
-            w.WriteLine($"{i} => {Literal(owner.Members[i].Name)},");
-        }
-
-        w.WriteLine("_ => throw " + OutOfRange(owner) + ",");
-        w.CloseBlock(";");
+        WriteIndexSwitch(w, owner, $"string {SessionScoped}.GetMemberName(int index)", static m => Literal(m.Name));
         w.WriteLine();
-        w.OpenBlock($"int {SessionScoped}.GetLiveEntryCount(int index) => index switch");
+        WriteIndexSwitch(w, owner, $"int {SessionScoped}.GetLiveEntryCount(int index)", static m => Access(m.Name) + "?.Count ?? 0");
+    }
+
+    /// <summary>A member per index as a switch expression: <paramref name="arm"/> gives member <c>i</c>'s value.</summary>
+    private static void WriteIndexSwitch(SourceWriter w, OwnerModel owner, string signature, Func<MemberModel, string> arm)
+    {
+        w.OpenBlock(signature + " => index switch");
         for (int i = 0; i < owner.Members.Count; i++)
         {
-            w.WriteLine($"{i} => {Access(owner.Members[i].Name)}?.Count ?? 0,");
+            w.WriteLine($"{i} => {arm(owner.Members[i])},");
         }
 
         w.WriteLine("_ => throw " + OutOfRange(owner) + ",");
@@ -247,8 +247,7 @@ internal static class Emitter
         }
     }
 
-    private static string OutOfRange(OwnerModel owner) =>
-        $"new global::System.ArgumentOutOfRangeException(nameof(index), index, \"The index must be at least 0 and less than MemberCount ({owner.Members.Count}).\")";
+    private static string OutOfRange(OwnerModel owner) => $"{Release}.IndexOutOfRange(index, {owner.Members.Count})";
 
     private static void WriteRelease(SourceWriter w, OwnerModel owner)
     {
@@ -265,10 +264,11 @@ internal static class Emitter
             """);
 
         bool mayAwait = owner.Members.Any(m => m.Disposal is DisposalKind.AsyncDisposable or DisposalKind.Runtime);
+        bool mayFail = MayFail(owner);
         w.OpenBlock($"private global::System.Threading.Tasks.ValueTask<int> __SessionGuard_Release({SessionIdType} session, {ContextType}? context)");
         w.WriteLine($"{SessionIdType}.ThrowIfDefault(session, nameof(session));");
         w.WriteLine("int __total = 0;");
-        if (MayFail(owner))
+        if (mayFail)
         {
             w.WriteLine($"{FailureList}? __failures = null;");
         }
@@ -285,29 +285,9 @@ internal static class Emitter
         }
 
         w.WriteLine();
-        if (mayAwait)
-        {
-            w.WriteLines($$"""
-                if (__pending is not null)
-                {
-                    return {{Release}}.AwaitPendingAsync(session, __total, __pending, __failures, context);
-                }
-
-                """);
-        }
-
-        if (MayFail(owner))
-        {
-            w.WriteLines("""
-                if (__failures is not null)
-                {
-                    return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-                }
-
-                """);
-        }
-
-        w.WriteLine("return new global::System.Threading.Tasks.ValueTask<int>(__total);");
+        string pending = mayAwait ? "__pending" : "null";
+        string failures = mayFail ? "__failures" : "null";
+        w.WriteLine($"return {Release}.Complete(session, __total, {pending}, {failures}, context);");
         w.CloseBlock();
     }
 

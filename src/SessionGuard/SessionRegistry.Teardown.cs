@@ -268,29 +268,16 @@ public sealed partial class SessionRegistry
                 return false;
             }
 
+            failure ??= await CompleteWithinAsync(pending, deadline, Options.DisposeTimeout, "disposing ", resource.GetType().Name).ConfigureAwait(false);
             if (failure is null)
             {
-                try
-                {
-                    if (pending.IsCompleted)
-                    {
-                        pending.GetAwaiter().GetResult();
-                    }
-                    else
-                    {
-                        await WithTimeout(pending.AsTask(), deadline, Options.DisposeTimeout, "disposing " + resource.GetType().Name).ConfigureAwait(false);
-                    }
-
-                    _disposed++;
-                    return true;
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
+                _disposed++;
+            }
+            else
+            {
+                AddFailure(TeardownStage.DisposeResources, TypeName(resource), failure);
             }
 
-            AddFailure(TeardownStage.DisposeResources, TypeName(resource), failure);
             return true;
         }
 
@@ -332,11 +319,13 @@ public sealed partial class SessionRegistry
             long deadline = StepDeadline(Options.OwnerReleaseTimeout, Time.GetTimestamp());
             int call = Watch(deadline);
 
-            ValueTask<int> pending = default;
+            ValueTask pending = default;
             Exception? failure = null;
             try
             {
-                pending = owner.ReleaseSessionAsync(_session.Id, context);
+#pragma warning disable SG1001 // observed on every path: completed below, or ObserveLate when abandoned; on the catch path it was never assigned
+                pending = WithoutCount(owner.ReleaseSessionAsync(_session.Id, context));
+#pragma warning restore SG1001
             }
             catch (Exception ex)
             {
@@ -349,24 +338,7 @@ public sealed partial class SessionRegistry
                 return false;
             }
 
-            if (failure is null)
-            {
-                try
-                {
-                    if (pending.IsCompleted)
-                    {
-                        pending.GetAwaiter().GetResult();
-                    }
-                    else
-                    {
-                        await WithTimeout(pending.AsTask(), deadline, Options.OwnerReleaseTimeout, "releasing the session from " + ownerName).ConfigureAwait(false);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
-            }
+            failure ??= await CompleteWithinAsync(pending, deadline, Options.OwnerReleaseTimeout, "releasing the session from ", ownerName).ConfigureAwait(false);
 
             if (failure is TimeoutException)
             {
@@ -538,6 +510,43 @@ public sealed partial class SessionRegistry
             return left <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(left * ((double)TimeSpan.TicksPerSecond / Time.TimestampFrequency)));
         }
 
+        /// <summary>Completes a watched call's operation within its step's deadline: null when it succeeded, else its
+        /// failure (a <see cref="TimeoutException"/> naming <paramref name="doing"/> <paramref name="subject"/> when the
+        /// deadline passed first).</summary>
+        private async ValueTask<Exception?> CompleteWithinAsync(ValueTask pending, long deadline, TimeSpan timeout, string doing, string subject)
+        {
+            try
+            {
+                if (pending.IsCompleted)
+                {
+                    pending.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    await WithTimeout(pending.AsTask(), deadline, timeout, doing + subject).ConfigureAwait(false);
+                }
+
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+
+        /// <summary>An owner's release without its count, which the teardown reads from the context: a completed release
+        /// is observed here (its failure thrown to the caller), a running one continues as a task.</summary>
+        private static ValueTask WithoutCount(ValueTask<int> release)
+        {
+            if (release.IsCompleted)
+            {
+                release.GetAwaiter().GetResult();
+                return default;
+            }
+
+            return new ValueTask(release.AsTask());
+        }
+
         private async Task WithTimeout(Task task, long deadline, TimeSpan timeout, string what)
         {
             try
@@ -583,21 +592,6 @@ public sealed partial class SessionRegistry
         }
 
         private static void ObserveLate(ValueTask pending)
-        {
-            if (pending.IsCompleted)
-            {
-                if (!pending.IsCompletedSuccessfully)
-                {
-                    _ = pending.AsTask().Exception;
-                }
-
-                return;
-            }
-
-            _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        private static void ObserveLate<T>(ValueTask<T> pending)
         {
             if (pending.IsCompleted)
             {

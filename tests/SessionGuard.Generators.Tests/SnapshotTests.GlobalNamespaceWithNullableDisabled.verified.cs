@@ -11,14 +11,14 @@ partial struct Counter : global::SessionGuard.ISessionScoped
     {
         0 => "_names",
         1 => "_lists",
-        _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (2)."),
+        _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 2),
     };
 
     int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
     {
         0 => this._names?.Count ?? 0,
         1 => this._lists?.Count ?? 0,
-        _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (2)."),
+        _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 2),
     };
 
     void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -59,7 +59,7 @@ partial struct Counter : global::SessionGuard.ISessionScoped
                 return;
             }
             default:
-                throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (2).");
+                throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 2);
         }
     }
 
@@ -137,16 +137,6 @@ partial struct Counter : global::SessionGuard.ISessionScoped
             context?.EntriesRemoved("_lists", __removed);
         }
 
-        if (__pending is not null)
-        {
-            return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
-        }
-
-        if (__failures is not null)
-        {
-            return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-        }
-
-        return new global::System.Threading.Tasks.ValueTask<int>(__total);
+        return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, __pending, __failures, context);
     }
 }

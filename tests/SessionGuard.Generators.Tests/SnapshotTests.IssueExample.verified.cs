@@ -15,7 +15,7 @@ namespace Demo
             1 => "_audio",
             2 => "_buffers",
             3 => "_translations",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -24,7 +24,7 @@ namespace Demo
             1 => this._audio?.Count ?? 0,
             2 => this._buffers?.Count ?? 0,
             3 => this._translations?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -100,7 +100,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4);
             }
         }
 
@@ -192,7 +192,7 @@ namespace Demo
                 context?.EntriesRemoved("_translations", __removed);
             }
 
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, null, context);
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Demo
             0 => "_leases",
             1 => "_streams",
             2 => "_items",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -22,7 +22,7 @@ namespace Demo
             0 => this._leases?.Count ?? 0,
             1 => this._streams?.Count ?? 0,
             2 => this._items?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -79,7 +79,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3);
             }
         }
 
@@ -170,17 +170,7 @@ namespace Demo
                 context?.EntriesRemoved("_items", __removed);
             }
 
-            if (__pending is not null)
-            {
-                return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
-            }
-
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, __pending, __failures, context);
         }
     }
 }

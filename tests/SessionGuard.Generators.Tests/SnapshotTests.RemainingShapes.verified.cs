@@ -15,7 +15,7 @@ namespace Demo
             1 => "_handles",
             2 => "_turns",
             3 => "Optional",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -24,7 +24,7 @@ namespace Demo
             1 => this._handles?.Count ?? 0,
             2 => this._turns?.Count ?? 0,
             3 => this.Optional?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -105,7 +105,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (4).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 4);
             }
         }
 
@@ -233,12 +233,7 @@ namespace Demo
                 context?.EntriesRemoved("Optional", __removed);
             }
 
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, __failures, context);
         }
     }
 }

@@ -16,7 +16,7 @@ namespace Demo
             2 => "_anything",
             3 => "_tasks",
             4 => "_counts",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -26,7 +26,7 @@ namespace Demo
             2 => this._anything?.Count ?? 0,
             3 => this._tasks?.Count ?? 0,
             4 => this._counts?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -115,7 +115,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (5).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 5);
             }
         }
 
@@ -221,17 +221,7 @@ namespace Demo
                 context?.EntriesRemoved("_counts", __removed);
             }
 
-            if (__pending is not null)
-            {
-                return global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(session, __total, __pending, __failures, context);
-            }
-
-            if (__failures is not null)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException<int>(new global::SessionGuard.SessionReleaseException(session, __total, __failures));
-            }
-
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, __pending, __failures, context);
         }
     }
 }

@@ -14,7 +14,7 @@ namespace Demo
             0 => "_active",
             1 => "_byValue",
             2 => "_turns",
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3),
         };
 
         int global::SessionGuard.ISessionScoped.GetLiveEntryCount(int index) => index switch
@@ -22,7 +22,7 @@ namespace Demo
             0 => this._active?.Count ?? 0,
             1 => this._byValue?.Count ?? 0,
             2 => this._turns?.Count ?? 0,
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3)."),
+            _ => throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3),
         };
 
         void global::SessionGuard.ISessionScoped.CollectLiveSessions(int index, global::System.Collections.Generic.ICollection<global::SessionGuard.SessionId> sessions)
@@ -82,7 +82,7 @@ namespace Demo
                     return;
                 }
                 default:
-                    throw new global::System.ArgumentOutOfRangeException(nameof(index), index, "The index must be at least 0 and less than MemberCount (3).");
+                    throw global::SessionGuard.Internals.SessionScopedRelease.IndexOutOfRange(index, 3);
             }
         }
 
@@ -166,7 +166,7 @@ namespace Demo
                 context?.EntriesRemoved("_turns", __removed);
             }
 
-            return new global::System.Threading.Tasks.ValueTask<int>(__total);
+            return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, null, null, context);
         }
     }
 }

@@ -316,7 +316,8 @@ public class SnapshotTests
     public void Owner_files_declare_no_helpers_of_their_own()
     {
         // The shared parts of a release live in the runtime (SessionGuard.Internals.SessionScopedRelease): an owner's
-        // file declares its ISessionScoped members and its one release method, nothing static.
+        // file declares its ISessionScoped members and its one release method, nothing static, and ends the release
+        // with one call.
         const string Source = """
             using System;
             using System.Collections.Concurrent;
@@ -341,7 +342,7 @@ public class SnapshotTests
         Assert.Empty(TestCompilation.Problems(output));
         Assert.DoesNotContain("static", text, System.StringComparison.Ordinal);
         Assert.Equal(1, CountOf(text, "private "));
-        Assert.Contains("global::SessionGuard.Internals.SessionScopedRelease.AwaitPendingAsync(", text, System.StringComparison.Ordinal);
+        Assert.Contains("return global::SessionGuard.Internals.SessionScopedRelease.Complete(session, __total, __pending, __failures, context);", text, System.StringComparison.Ordinal);
     }
 
     private static int CountOf(string text, string value)

@@ -13,8 +13,8 @@ namespace SessionGuard.Internals;
 /// </summary>
 /// <remarks>
 /// A failure goes to the release's <see cref="SessionReleaseContext"/> when there is one, otherwise into
-/// <c>failures</c>, which the generated code turns into a <see cref="SessionReleaseException"/>. A disposal that does
-/// not complete synchronously is added to <c>pending</c> and awaited by <see cref="AwaitPendingAsync"/>.
+/// <c>failures</c>, which <see cref="Complete"/> turns into a <see cref="SessionReleaseException"/>. A disposal that
+/// does not complete synchronously is added to <c>pending</c> and awaited by <see cref="Complete"/>.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class SessionScopedRelease
@@ -35,6 +35,14 @@ public static class SessionScopedRelease
     /// <returns>Null.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static List<TItem>? NoMatches<TItem>(IEnumerable<TItem> items) => null;
+
+    /// <summary>For generated code: the exception for a member index outside the owner's members.</summary>
+    /// <param name="index">The index that was passed.</param>
+    /// <param name="memberCount">The owner's <see cref="ISessionScoped.MemberCount"/>.</param>
+    /// <returns>An <see cref="ArgumentOutOfRangeException"/> naming <c>index</c>, its value and the member count.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static ArgumentOutOfRangeException IndexOutOfRange(int index, int memberCount) =>
+        new(nameof(index), index, $"The index must be at least 0 and less than MemberCount ({memberCount}).");
 
     /// <summary>For generated code: disposes a removed value (nothing when it is null); a failure is recorded.</summary>
     /// <typeparam name="TDisposable">The value's static type.</typeparam>
@@ -150,17 +158,33 @@ public static class SessionScopedRelease
         }
     }
 
-    /// <summary>For generated code: awaits the disposals that did not complete synchronously, in order, recording each
-    /// failure; then completes with <paramref name="total"/>, or throws a <see cref="SessionReleaseException"/> when
-    /// failures were collected (only without a context).</summary>
+    /// <summary>For generated code: ends a release. Awaits the disposals that did not complete synchronously, in
+    /// order, recording each failure; then completes with <paramref name="total"/>, or faults with a
+    /// <see cref="SessionReleaseException"/> when failures were collected (only without a context). Completes
+    /// synchronously when nothing is pending.</summary>
     /// <param name="session">The released session.</param>
     /// <param name="total">The entries the release removed.</param>
-    /// <param name="pending">The disposals still running.</param>
+    /// <param name="pending">The disposals still running, or null.</param>
     /// <param name="failures">The failures so far, or null.</param>
     /// <param name="context">The release's context, or null.</param>
     /// <returns><paramref name="total"/>.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static async ValueTask<int> AwaitPendingAsync(SessionId session, int total, List<(string Member, ValueTask Disposal)> pending, List<Exception>? failures, SessionReleaseContext? context)
+    public static ValueTask<int> Complete(SessionId session, int total, List<(string Member, ValueTask Disposal)>? pending, List<Exception>? failures, SessionReleaseContext? context)
+    {
+        if (pending is not null)
+        {
+            return AwaitPendingAsync(session, total, pending, failures, context);
+        }
+
+        if (failures is not null)
+        {
+            return ValueTask.FromException<int>(new SessionReleaseException(session, total, failures));
+        }
+
+        return new ValueTask<int>(total);
+    }
+
+    private static async ValueTask<int> AwaitPendingAsync(SessionId session, int total, List<(string Member, ValueTask Disposal)> pending, List<Exception>? failures, SessionReleaseContext? context)
     {
         foreach (var (member, disposal) in pending)
         {

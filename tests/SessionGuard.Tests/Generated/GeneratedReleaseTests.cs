@@ -145,6 +145,24 @@ public class GeneratedReleaseTests
     }
 
     [Fact]
+    public void An_index_outside_the_members_names_the_index_its_value_and_the_member_count()
+    {
+        ISessionScoped stage = new DedupStage();
+        foreach (Action call in new Action[]
+        {
+            () => stage.GetMemberName(4),
+            () => stage.GetLiveEntryCount(4),
+            () => stage.CollectLiveSessions(4, new HashSet<SessionId>()),
+        })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(call);
+            Assert.Equal("index", error.ParamName);
+            Assert.Equal(4, error.ActualValue);
+            Assert.StartsWith("The index must be at least 0 and less than MemberCount (4).", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Values_are_disposed_once_each_and_async_disposal_is_awaited()
     {
         var owner = new DisposalOwner();

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SessionGuard.Tests;
+namespace SessionGuard.Tests.Runtime;
 
 public class SessionMapTests
 {

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using SessionGuard;
 
-namespace SessionGuard.Tests;
+namespace SessionGuard.Tests.Runtime;
 
 public class SessionIdTests
 {

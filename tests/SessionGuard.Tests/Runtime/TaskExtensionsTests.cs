@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using SessionGuard;
 
-namespace SessionGuard.Tests;
+namespace SessionGuard.Tests.Runtime;
 
 public class TaskExtensionsTests
 {

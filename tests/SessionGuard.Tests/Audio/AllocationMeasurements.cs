@@ -1,4 +1,4 @@
-namespace SessionGuard.Tests;
+namespace SessionGuard.Tests.Audio;
 
 /// <summary>A test collection that runs with no other test in parallel, for tests that assert on
 /// <see cref="System.GC.GetAllocatedBytesForCurrentThread"/>.</summary>
