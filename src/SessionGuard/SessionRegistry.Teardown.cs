@@ -323,9 +323,7 @@ public sealed partial class SessionRegistry
             Exception? failure = null;
             try
             {
-#pragma warning disable SG1001 // observed on every path: completed below, or ObserveLate when abandoned; on the catch path it was never assigned
                 pending = WithoutCount(owner.ReleaseSessionAsync(_session.Id, context));
-#pragma warning restore SG1001
             }
             catch (Exception ex)
             {

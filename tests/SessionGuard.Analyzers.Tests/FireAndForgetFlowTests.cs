@@ -139,6 +139,29 @@ public class FireAndForgetFlowTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "a task assigned in a try, awaited by a null-coalescing assignment of the caught-failure local", """
+            class C
+            {
+                async Task<Exception?> Complete(ValueTask pending) { try { await pending; return null; } catch (Exception e) { return e; } }
+
+                async Task<bool> Run(Func<ValueTask> release)
+                {
+                    ValueTask pending = default;
+                    Exception? failure = null;
+                    try
+                    {
+                        pending = release();
+                    }
+                    catch (Exception ex)
+                    {
+                        failure = ex;
+                    }
+
+                    failure ??= await Complete(pending);
+                    return failure is null;
+                }
+            }
+            """ },
         { "a task assigned in a try, the caught-failure local reused by a later catch once the task was awaited", """
             class C
             {

@@ -33,6 +33,7 @@ internal sealed class TaskFlowGraphAnalysis
     private readonly Dictionary<ISymbol, int> _failureFlags = new(SymbolEqualityComparer.Default);
     private readonly List<ulong> _flagDefs = new();
     private readonly HashSet<SyntaxNode> _flagStores = new();
+    private readonly Dictionary<CaptureId, ISymbol> _flagCaptures = new();
     private ulong[] _dirtyEntry = System.Array.Empty<ulong>();
     private ulong _dirtyHere;
     private SemanticModel? _model;
@@ -99,6 +100,7 @@ internal sealed class TaskFlowGraphAnalysis
         _failureFlags.Clear();
         _flagDefs.Clear();
         _flagStores.Clear();
+        _flagCaptures.Clear();
         _model = graph.OriginalOperation.SemanticModel;
         _localMasks = new ulong[_locals.Count];
         _overwritten = 0;
@@ -127,6 +129,7 @@ internal sealed class TaskFlowGraphAnalysis
 
         if (_flagDefs.Count > 0)
         {
+            CollectFlagCaptures(blocks);
             FollowFlagWrites(blocks);
         }
 
@@ -365,6 +368,32 @@ internal sealed class TaskFlowGraphAnalysis
         }
     }
 
+    /// <summary>The captures of a caught-failure local: <c>failure ??= ...</c> checks a capture of it, not the local.</summary>
+    private void CollectFlagCaptures(System.Collections.Immutable.ImmutableArray<BasicBlock> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                if (operation is not IFlowCaptureOperation { Value: var value } capture)
+                {
+                    continue;
+                }
+
+                // ??= captures the local's location, then its value from that capture.
+                switch (TaskOperations.Unwrap(value))
+                {
+                    case ILocalReferenceOperation reference when _failureFlags.ContainsKey(reference.Local):
+                        _flagCaptures[capture.Id] = reference.Local;
+                        break;
+                    case IFlowCaptureReferenceOperation captured when _flagCaptures.TryGetValue(captured.Id, out var local):
+                        _flagCaptures[capture.Id] = local;
+                        break;
+                }
+            }
+        }
+    }
+
     private ulong FlagWrites(BasicBlock block, ulong dirty)
     {
         foreach (var operation in block.Operations)
@@ -550,7 +579,14 @@ internal sealed class TaskFlowGraphAnalysis
         {
             // Only while nothing but the declaration and the catch clause's store can have written it.
             mask = 0;
-            if (operation is ILocalReferenceOperation reference && _failureFlags.TryGetValue(reference.Local, out int flag)
+            var flagLocal = operation switch
+            {
+                ILocalReferenceOperation reference => reference.Local,
+                IFlowCaptureReferenceOperation captured when _flagCaptures.TryGetValue(captured.Id, out var local) => local,
+                _ => null,
+            };
+
+            if (flagLocal is not null && _failureFlags.TryGetValue(flagLocal, out int flag)
                 && (_dirtyHere & (1UL << flag)) == 0)
             {
                 mask = _flagDefs[flag];
