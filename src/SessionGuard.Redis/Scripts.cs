@@ -187,17 +187,24 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key. While the session has an
-    /// owner record (on any node), the key joins its set and 1 is returned; otherwise the session has ended everywhere, so
-    /// the key is deleted at once, as its end would have, and 0 is returned.
+    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key, node, fence ('' when
+    /// unknown), token. While the record names this node and this claim (by fence, or by token when the fence is unknown, as
+    /// <see cref="End"/> checks), the key joins its set: {1}. With no record the session has ended everywhere, so the key is
+    /// deleted at once, as its end would have: {0}. A record of another claim (another node, or another process or claim
+    /// under this node's name: this copy was taken over) leaves the key untouched, since it may be the new owner's, and
+    /// returns {-1, owner, fence}: a stale copy writes nothing.
     /// </summary>
     public const string Own = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then
-          redis.call('SADD', KEYS[2], ARGV[1])
-          return 1
+        local cur = redis.call('HMGET', KEYS[1], 'node', 'fence', 'token')
+        if not cur[1] then
+          redis.call('DEL', KEYS[3])
+          return {0}
         end
-        redis.call('DEL', KEYS[3])
-        return 0
+        if cur[1] ~= ARGV[2] or (ARGV[3] ~= '' and cur[2] ~= ARGV[3]) or (ARGV[3] == '' and cur[3] ~= ARGV[4]) then
+          return {-1, cur[1], cur[2]}
+        end
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return {1}
         """;
 
     /// <summary>
