@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Redis lost the cluster's data (its epoch changed): node {NodeId} claims its {Count} sessions again")]
     public static partial void DataLost(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "The upkeep of node {NodeId} (queued ends, deferred claims, the reclaim of lost nodes) failed; it is retried after the next renewal")]
+    public static partial void UpkeepFailed(ILogger logger, Exception exception, string nodeId);
 }

@@ -63,7 +63,10 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private string? _epoch;
     private int _mustReconcile;
     private int _beating;
-    private int _degraded;
+    private Task? _upkeep;
+    private bool _upkeeping;
+    private int _renewalFailed;
+    private int _upkeepFailed;
     private int _disposed;
 
     /// <summary>Creates the cluster member of <paramref name="registry"/> on a connection the caller owns.</summary>
@@ -121,10 +124,11 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     public SessionRegistry Registry => _registry;
 
     /// <summary>
-    /// True while the last heartbeat failed, ends of sessions wait to be written to Redis, or sessions opened unclaimed
-    /// (<see cref="RedisUnavailablePolicy.FailOpen"/>) wait to be claimed; both are retried at every heartbeat.
+    /// True while the last renewal of the heartbeat or the last upkeep pass failed, ends of sessions wait to be written to
+    /// Redis, or sessions opened unclaimed (<see cref="RedisUnavailablePolicy.FailOpen"/>) wait to be claimed; both are
+    /// retried by the upkeep after every renewal.
     /// </summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) != 0 || !_pendingEnds.IsEmpty || !_deferredClaims.IsEmpty;
+    public bool IsDegraded => Volatile.Read(ref _renewalFailed) != 0 || Volatile.Read(ref _upkeepFailed) != 0 || !_pendingEnds.IsEmpty || !_deferredClaims.IsEmpty;
 
     /// <summary>Ends of sessions not yet written to Redis (Redis failed or timed out); retried at every heartbeat.</summary>
     public int PendingEnds => _pendingEnds.Count;
