@@ -55,7 +55,8 @@ public sealed partial class RedisSessionCluster
     /// Renews this node's heartbeat and handles what the reply says at once (copies taken over, a lapse to check, Redis's
     /// data lost): O(1) in Redis whatever the number of sessions, and nothing here waits for the upkeep.
     /// </summary>
-    private async Task RenewAsync()
+    /// <returns>The sessions of an earlier process under this node's name that the first beat condemned, to reclaim.</returns>
+    private async Task<long> RenewAsync()
     {
         ThrowIfDisposed();
         long sent = _time.GetTimestamp();
@@ -97,9 +98,10 @@ public sealed partial class RedisSessionCluster
             Log.NodeIdInUse(_logger, NodeId);
         }
 
-        if ((long)result[2] > 0)
+        long condemned = (long)result[2];
+        if (condemned > 0)
         {
-            Log.ReclaimedPreviousIncarnation(_logger, NodeId, (long)result[2]);
+            Log.ReclaimedPreviousIncarnation(_logger, NodeId, condemned);
         }
 
         foreach (var entry in (RedisResult[])result[1]!)
@@ -120,6 +122,7 @@ public sealed partial class RedisSessionCluster
         }
 
         Volatile.Write(ref _renewalFailed, 0);
+        return condemned;
     }
 
     private async Task StartCoreAsync()
@@ -133,8 +136,23 @@ public sealed partial class RedisSessionCluster
             throw Unavailable("Could not subscribe to the cluster channel", ex);
         }
 
-        await RenewAsync().ConfigureAwait(false);
+        long condemned = await RenewAsync().ConfigureAwait(false);
         EnsureTimer();
+
+        // What an earlier process under this name left is reclaimed before the first open (in chunks, the renewals going
+        // on); if Redis fails meanwhile, the upkeep of any node finishes it.
+        if (condemned > 0)
+        {
+            try
+            {
+                await ReclaimNodeAsync(NodeId).ConfigureAwait(false);
+            }
+            catch (RedisSessionUnavailableException ex)
+            {
+                Log.UpkeepFailed(_logger, ex, NodeId);
+            }
+        }
+
         StartUpkeep();
     }
 

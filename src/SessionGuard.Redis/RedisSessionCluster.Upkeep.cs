@@ -32,7 +32,7 @@ public sealed partial class RedisSessionCluster
 
             await RetryPendingEndsAsync().ConfigureAwait(false);
             await ClaimDeferredAsync().ConfigureAwait(false);
-            long reclaimed = (long)(await RunAsync(Scripts.Reclaim, new[] { _nodesKey }, new RedisValue[] { _base, _channelName, ReclaimNodesPerPass }).ConfigureAwait(false));
+            long reclaimed = await ReclaimLostNodesAsync().ConfigureAwait(false);
             if (reclaimed > 0)
             {
                 Log.Reclaimed(_logger, reclaimed);
@@ -67,6 +67,37 @@ public sealed partial class RedisSessionCluster
         }
     }
 
+    /// <summary>
+    /// Condemns the nodes lost since the last pass (one script, O(1) in their sessions), then reclaims every condemned
+    /// node's sessions in chunks, helping any other node at it: the chunks never take one session twice.
+    /// </summary>
+    private async Task<long> ReclaimLostNodesAsync()
+    {
+        var nodes = (RedisResult[])(await RunAsync(Scripts.Reclaim, new[] { _nodesKey, _reclaimsKey }, new RedisValue[] { _base, ReclaimNodesPerPass }).ConfigureAwait(false))!;
+        long reclaimed = 0;
+        foreach (var node in nodes)
+        {
+            reclaimed += await ReclaimNodeAsync((string)node!).ConfigureAwait(false);
+        }
+
+        return reclaimed;
+    }
+
+    /// <summary>Reclaims one condemned node's sessions, <see cref="ReclaimChunkSize"/> per script, until none is left.</summary>
+    private async Task<long> ReclaimNodeAsync(string node)
+    {
+        long reclaimed = 0;
+        while (true)
+        {
+            var result = (RedisResult[])(await RunAsync(Scripts.ReclaimChunk, new[] { _reclaimsKey }, new RedisValue[] { _base, _channelName, node, ReclaimChunkSize }).ConfigureAwait(false))!;
+            reclaimed += (long)result[0];
+            if ((long)result[1] == 0)
+            {
+                return reclaimed;
+            }
+        }
+    }
+
     private async Task UpkeepFromTimerAsync()
     {
         try
@@ -89,7 +120,10 @@ public sealed partial class RedisSessionCluster
         }
     }
 
-    /// <summary>After a lapse: ends every copy whose owner record no longer names this node and this claim.</summary>
+    /// <summary>
+    /// After a lapse: ends every copy whose owner record no longer names this node and this claim, or that another node
+    /// condemned with this node (its record not reclaimed yet): the end removes the record and announces it, once.
+    /// </summary>
     private async Task ReconcileAsync()
     {
         var held = new List<(Claim Claim, long Fence, Session Session)>();
@@ -119,20 +153,24 @@ public sealed partial class RedisSessionCluster
             reads[i] = batch.HashGetAsync(RecordKey(held[i].Claim.Id), fields);
         }
 
+        // This node condemned while it was away, its reclaim not finished: its records up to this fencing number are lost.
+        var condemnedUpTo = batch.HashGetAsync(_reclaimsKey, NodeId);
         batch.Execute();
         try
         {
             await Task.WhenAll(reads).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
+            await condemnedUpTo.WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             throw Unavailable("Could not read the owner records after a lapse", ex);
         }
 
+        long cutoff = (long?)condemnedUpTo.Result ?? 0;
         for (int i = 0; i < held.Count; i++)
         {
             var record = reads[i].Result;
-            if ((string?)record[0] != NodeId || (long?)record[1] != held[i].Fence)
+            if ((string?)record[0] != NodeId || (long?)record[1] != held[i].Fence || held[i].Fence <= cutoff)
             {
                 Log.EndingStaleCopy(_logger, held[i].Claim.Id, held[i].Fence, SessionEndReason.NodeLost);
 #pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the heartbeat does not wait for it

@@ -26,6 +26,9 @@ namespace SessionGuard.Redis;
 public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 {
     private const int ReclaimNodesPerPass = 16;
+
+    /// <summary>Most sessions one script reclaims: a lost node's sessions go in chunks, so Redis serves others between them.</summary>
+    internal const int ReclaimChunkSize = 500;
     private const int PendingEndsPerPass = 256;
     private const string EvictedEntry = "evicted|";
 
@@ -50,6 +53,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly RedisKey _movedKey;
     private readonly RedisKey _allKey;
     private readonly RedisKey _epochKey;
+    private readonly RedisKey _reclaimsKey;
     private readonly object _gate = new();
     private ISessionScoped[] _remoteOwners = Array.Empty<ISessionScoped>();
     private Task? _started;
@@ -104,6 +108,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         _movedKey = _base + ":moved:" + NodeId;
         _allKey = _base + ":all";
         _epochKey = _base + ":epoch";
+        _reclaimsKey = _base + ":reclaims";
 
         // An end waits for Redis inside the registry's release step: give up (and retry at the next heartbeat) well before
         // the registry's OwnerReleaseTimeout would report the step as failed.
