@@ -4,7 +4,8 @@ namespace SessionGuard.Redis;
 
 /// <summary>
 /// Thrown when a session is opened whose id another live node owns and <see cref="RedisSessionOptions.WhenOwnedElsewhere"/>
-/// is <see cref="RemoteOwnerPolicy.Refuse"/>. Nothing was opened on this node.
+/// is <see cref="RemoteOwnerPolicy.Refuse"/> (nothing was opened on this node), or when a copy that another claim took over
+/// gives a key to its session (<see cref="RedisSessionCluster.OwnRedisKeyAsync"/>: nothing was written).
 /// </summary>
 public sealed class SessionOwnedElsewhereException : InvalidOperationException
 {
@@ -14,6 +15,15 @@ public sealed class SessionOwnedElsewhereException : InvalidOperationException
     /// <param name="ownerFence">The owner's fencing number.</param>
     public SessionOwnedElsewhereException(SessionId id, string ownerNode, long ownerFence)
         : base($"Session '{id}' is owned by the live node '{ownerNode}' (fencing number {ownerFence}), and this node refuses to take it over (RedisSessionOptions.WhenOwnedElsewhere is Refuse).")
+    {
+        Id = id;
+        OwnerNode = ownerNode;
+        OwnerFence = ownerFence;
+    }
+
+    /// <summary>Creates the exception with a message of the caller's (a copy that was taken over, refused a write).</summary>
+    internal SessionOwnedElsewhereException(SessionId id, string ownerNode, long ownerFence, string message)
+        : base(message)
     {
         Id = id;
         OwnerNode = ownerNode;

@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Another live process renews the heartbeat of node {NodeId}: two processes share one RedisSessionOptions.NodeId, so each may end the other's sessions. Give every process its own NodeId")]
     public static partial void NodeIdInUse(ILogger logger, string nodeId);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Node {NodeId} joined while Redis still listed {Count} sessions of an earlier process under its name; they were reclaimed (NodeLost)")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Node {NodeId} joined while Redis still listed {Count} sessions of an earlier process under its name; they are reclaimed (NodeLost)")]
     public static partial void ReclaimedPreviousIncarnation(ILogger logger, string nodeId, long count);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Redis did not answer: session {SessionId} opened on this node unclaimed (RedisSessionOptions.WhenRedisUnavailable is FailOpen); it is claimed once Redis answers")]
@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Redis lost the cluster's data (its epoch changed): node {NodeId} claims its {Count} sessions again")]
     public static partial void DataLost(ILogger logger, string nodeId, int count);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "The upkeep of node {NodeId} (queued ends, deferred claims, the reclaim of lost nodes) failed; it is retried after the next renewal")]
+    public static partial void UpkeepFailed(ILogger logger, Exception exception, string nodeId);
 }

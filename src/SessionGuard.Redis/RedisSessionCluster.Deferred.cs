@@ -10,22 +10,33 @@ namespace SessionGuard.Redis;
 public sealed partial class RedisSessionCluster
 {
     /// <summary>
-    /// Claims up to <see cref="PendingEndsPerPass"/> sessions opened unclaimed, never taking one over: an id another live
+    /// Claims every session opened unclaimed, <see cref="DeferredClaimsInFlight"/> pipelined at once and batch after batch
+    /// until none is left, as fast as Redis answers (not one batch per heartbeat), never taking one over: an id another live
     /// node claimed meanwhile ends here (<see cref="SessionEndReason.MovedToAnotherNode"/>), one past the cluster's cap ends
-    /// (<see cref="SessionEndReason.Evicted"/>). Claims Redis misses wait for the next heartbeat.
+    /// (<see cref="SessionEndReason.Evicted"/>). A batch in which Redis failed ends the pass: its claims wait for the next.
     /// </summary>
     private async Task ClaimDeferredAsync()
     {
-        var claims = new List<Task>();
-        for (int n = Math.Min(_deferredClaims.Count, PendingEndsPerPass); n > 0 && _deferredClaims.TryDequeue(out var claim); n--)
+        while (!_deferredClaims.IsEmpty)
         {
-            claims.Add(ClaimDeferredAsync(claim));
-        }
+            var claims = new List<Task<bool>>();
+            for (int n = DeferredClaimsInFlight; n > 0 && _deferredClaims.TryDequeue(out var claim); n--)
+            {
+                claims.Add(ClaimDeferredAsync(claim));
+            }
 
-        await Task.WhenAll(claims).ConfigureAwait(false);
+            foreach (bool done in await Task.WhenAll(claims).ConfigureAwait(false))
+            {
+                if (!done)
+                {
+                    return;
+                }
+            }
+        }
     }
 
-    private async Task ClaimDeferredAsync(Claim claim)
+    /// <summary>Claims one session opened unclaimed; false when it was queued again (Redis failed, or the heartbeat lapsed).</summary>
+    private async Task<bool> ClaimDeferredAsync(Claim claim)
     {
         Session? session;
         lock (claim)
@@ -36,7 +47,7 @@ public sealed partial class RedisSessionCluster
         // Ended meanwhile: its end removes by token whatever claim of it Redis may hold.
         if (session is not { IsActive: true } || Volatile.Read(ref claim.Released) != 0)
         {
-            return;
+            return true;
         }
 
         RedisResult[] result;
@@ -48,7 +59,7 @@ public sealed partial class RedisSessionCluster
         catch (RedisSessionUnavailableException)
         {
             _deferredClaims.Enqueue(claim);
-            return;
+            return false;
         }
 
         switch ((int)result[0])
@@ -84,7 +95,9 @@ public sealed partial class RedisSessionCluster
             default:
                 // This node's heartbeat lapsed between the renewal and this claim: the next renewal tries again.
                 _deferredClaims.Enqueue(claim);
-                break;
+                return false;
         }
+
+        return true;
     }
 }

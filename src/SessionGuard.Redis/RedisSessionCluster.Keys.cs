@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -30,6 +31,11 @@ public sealed partial class RedisSessionCluster
     /// The session is ending or has ended (here or, having no owner record left, everywhere): the key was deleted before the
     /// throw, as its end would have, so it does not leak.
     /// </exception>
+    /// <exception cref="SessionOwnedElsewhereException">
+    /// This copy was taken over: the owner record names another claim (another node, or another process under this node's
+    /// name). The key was left as it is (it may be the new owner's) and this copy ends
+    /// (<see cref="SessionEndReason.MovedToAnotherNode"/>), so it never writes with its old fencing number.
+    /// </exception>
     /// <exception cref="RedisSessionUnavailableException">
     /// Redis did not answer in time, or the session was opened unclaimed (<see cref="RedisUnavailablePolicy.FailOpen"/>) and is
     /// not claimed yet: the key is not known to be owned and was left as it is.
@@ -54,43 +60,78 @@ public sealed partial class RedisSessionCluster
             throw new ArgumentException($"Key '{key}' hashes to another Redis Cluster slot than the session cluster's keys; put '{_base}' in its name so the session's end can delete it.", nameof(key));
         }
 
-        // Opened unclaimed while Redis was down (fail-open): no record yet to give the key to, and the session lives on.
-        if (_claims.TryGetValue(session.Id, out var claim))
+        for (int attempt = 0; session.IsActive; attempt++)
         {
-            lock (claim)
+            // The claim of this copy: an owner record of another claim means this copy was taken over.
+            long fence = 0;
+            string? token = null;
+            if (_claims.TryGetValue(session.Id, out var claim))
             {
-                if (claim.Session == session && claim.Fence == 0 && session.IsActive)
+                lock (claim)
                 {
-                    throw new RedisSessionUnavailableException($"Session '{session.Id}' was opened while Redis did not answer (RedisSessionOptions.WhenRedisUnavailable is FailOpen) and is not claimed yet on node '{NodeId}': key '{key}' was left as it is; give it again once the session is claimed.", null);
+                    if (claim.Session == session)
+                    {
+                        fence = claim.Fence;
+                        token = claim.Token;
+                    }
                 }
             }
-        }
 
-        if (session.IsActive)
-        {
-            var owned = (int)await RunAsync(
+            // No claim of this copy: it is ending (its release dropped the claim).
+            if (token is null)
+            {
+                break;
+            }
+
+            // Opened unclaimed while Redis was down (fail-open): no record yet to give the key to, and the session lives on.
+            if (fence == 0)
+            {
+                throw new RedisSessionUnavailableException($"Session '{session.Id}' was opened while Redis did not answer (RedisSessionOptions.WhenRedisUnavailable is FailOpen) and is not claimed yet on node '{NodeId}': key '{key}' was left as it is; give it again once the session is claimed.", null);
+            }
+
+            var result = (RedisResult[])(await RunAsync(
                 Scripts.Own,
                 new[] { RecordKey(session.Id), OwnedKeysKey(session.Id), key },
-                new RedisValue[] { (string)key! },
-                cancellationToken).ConfigureAwait(false);
-            if (owned == 1)
+                new RedisValue[] { (string)key!, NodeId, fence, token },
+                cancellationToken).ConfigureAwait(false))!;
+            switch ((int)result[0])
             {
-                if (session.IsActive)
-                {
-                    return;
-                }
+                case 1:
+                    if (session.IsActive)
+                    {
+                        return;
+                    }
 
-                // It began ending meanwhile: its end may have run before the key joined its set.
-                await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                    // It began ending meanwhile: its end may have run before the key joined its set.
+                    await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                    break;
+                case 0:
+                    // No record: the session ended everywhere, and the script deleted the key.
+                    break;
+                default:
+                    string owner = (string)result[1]!;
+                    _ = long.TryParse((string?)result[2], NumberStyles.None, CultureInfo.InvariantCulture, out long ownerFence);
+
+                    // Claimed again by this copy meanwhile (after Redis lost its data): give the key to the new claim.
+                    if (owner == NodeId && attempt < 2 && TryGetFence(session.Id, out long now) && now != fence)
+                    {
+                        continue;
+                    }
+
+                    // Taken over: the key may be the new owner's, so it stays as it is, and this copy ends as its notice would.
+                    EndStaleCopy(session.Id, ownerFence, SessionEndReason.MovedToAnotherNode);
+                    throw new SessionOwnedElsewhereException(session.Id, owner, ownerFence, $"Session '{session.Id}' on node '{NodeId}' (fencing number {fence}) was taken over by node '{owner}' (fencing number {ownerFence}): key '{key}' was left as it is and this copy ends.");
             }
-        }
-        else
-        {
-            await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+
+            throw Ended(session, key);
         }
 
-        throw new ObjectDisposedException(session.ToString(), $"Session '{session.Id}' is ending or has ended: key '{key}' was deleted instead of being given to it.");
+        await DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        throw Ended(session, key);
     }
+
+    private static ObjectDisposedException Ended(Session session, RedisKey key) =>
+        new(session.ToString(), $"Session '{session.Id}' is ending or has ended: key '{key}' was deleted instead of being given to it.");
 
     internal static bool TryGetOpener(Session session, out RedisSessionCluster cluster) => OpenedBy.TryGetValue(session, out cluster!);
 

@@ -49,12 +49,17 @@ public sealed partial class RedisSessionCluster
         // ObjectDisposedException): none may write the heartbeat again after the node left.
         await Quietly(Volatile.Read(ref _beat)).ConfigureAwait(false);
         Task? started;
+        Task? upkeep;
         lock (_gate)
         {
             started = _started;
+            upkeep = _upkeep;
         }
 
         await Quietly(started).ConfigureAwait(false);
+
+        // No pass starts once the node is disposed (checked under the gate), so this is the last one.
+        await Quietly(upkeep).ConfigureAwait(false);
 
         // One live copy: a node that leaves keeps none. Each end removes its record (the release below).
         var ends = new List<Task>();

@@ -34,95 +34,95 @@ public sealed partial class RedisSessionCluster
     }
 
     /// <summary>
-    /// One heartbeat: renews this node's key (one write whatever the number of sessions), ends the copies another node
-    /// took over meanwhile, retries ends not yet written, and reclaims the sessions of lost nodes. The timer calls it every
-    /// <see cref="RedisSessionOptions.HeartbeatInterval"/>; so can tests. After a lapse (the key was gone, or more than
-    /// <see cref="RedisSessionOptions.NodeTimeout"/> passed between the sends of two acknowledged renewals) it checks every
-    /// session this node holds against its owner record and ends those it no longer owns
-    /// (<see cref="SessionEndReason.NodeLost"/>), retrying the check at every renewal until it succeeds.
+    /// One heartbeat: renews this node's key (one write whatever the number of sessions) and ends the copies another node
+    /// took over meanwhile, then runs one upkeep pass: retries ends not yet written, claims sessions opened unclaimed, and
+    /// reclaims the sessions of lost nodes. The timer renews every <see cref="RedisSessionOptions.HeartbeatInterval"/> and
+    /// runs the upkeep beside the renewals, so a slow upkeep never delays a renewal; tests call this to do both at once.
+    /// After a lapse (the key was gone, or more than <see cref="RedisSessionOptions.NodeTimeout"/> passed between the sends of
+    /// two acknowledged renewals) the upkeep checks every session this node holds against its owner record and ends those it
+    /// no longer owns (<see cref="SessionEndReason.NodeLost"/>), retrying the check at every pass until it succeeds.
     /// </summary>
     /// <returns>The number of sessions of lost nodes this call reclaimed.</returns>
     /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time.</exception>
     /// <exception cref="ObjectDisposedException">The cluster is disposed (it left the cluster).</exception>
     public async Task<long> HeartbeatAsync()
     {
+        await RenewAsync().ConfigureAwait(false);
+        return await UpkeepAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Renews this node's heartbeat and handles what the reply says at once (copies taken over, a lapse to check, Redis's
+    /// data lost): O(1) in Redis whatever the number of sessions, and nothing here waits for the upkeep.
+    /// </summary>
+    /// <returns>The sessions of an earlier process under this node's name that the first beat condemned, to reclaim.</returns>
+    private async Task<long> RenewAsync()
+    {
         ThrowIfDisposed();
         long sent = _time.GetTimestamp();
         bool first = Volatile.Read(ref _lastAcknowledged) == 0;
+        RedisResult[] result;
         try
         {
-            var result = (RedisResult[])(await RunAsync(
+            result = (RedisResult[])(await RunAsync(
                 Scripts.Heartbeat,
                 new[] { _heartbeatKey, _movedKey, _nodesKey, _setKey, _epochKey },
                 new RedisValue[] { NodeId, (long)_options.NodeTimeout.TotalMilliseconds, _incarnation, _base, _channelName, first ? 1 : 0, Guid.NewGuid().ToString("N") }).ConfigureAwait(false))!;
-
-            // Redis lost its data (the epoch changed): every copy here is still the only one, so claim each again (as after
-            // an open that failed open) instead of ending it for want of a record.
-            string epoch = (string)result[4]!;
-            string? known = Interlocked.Exchange(ref _epoch, epoch);
-            if (known is not null && known != epoch)
-            {
-                ClaimAgainAfterDataLoss();
-            }
-
-            // The key may have lapsed without this reply saying so (an earlier renewal ran late and took the signal, or its
-            // answer was lost): more than NodeTimeout between the sends of two acknowledged renewals is a lapse too.
-            long previous = Interlocked.Exchange(ref _lastAcknowledged, sent);
-            if (!first && ((int)result[0] == 0 || _time.GetElapsedTime(previous, sent) >= _options.NodeTimeout))
-            {
-                Volatile.Write(ref _mustReconcile, 1);
-            }
-
-            if ((int)result[3] == 1)
-            {
-                Log.NodeIdInUse(_logger, NodeId);
-            }
-
-            if ((long)result[2] > 0)
-            {
-                Log.ReclaimedPreviousIncarnation(_logger, NodeId, (long)result[2]);
-            }
-
-            foreach (var entry in (RedisResult[])result[1]!)
-            {
-                string text = (string)entry!;
-                var reason = SessionEndReason.MovedToAnotherNode;
-                if (text.StartsWith(EvictedEntry, StringComparison.Ordinal))
-                {
-                    reason = SessionEndReason.Evicted;
-                    text = text[EvictedEntry.Length..];
-                }
-
-                int bar = text.IndexOf('|', StringComparison.Ordinal);
-                if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out long fence) && SessionId.TryParse(text[(bar + 1)..], out var id))
-                {
-                    EndStaleCopy(id, fence, reason);
-                }
-            }
-
-            // Until a reconcile succeeds, every renewal retries it: a lapse is never forgotten.
-            if (Volatile.Read(ref _mustReconcile) != 0)
-            {
-                await ReconcileAsync().ConfigureAwait(false);
-                Volatile.Write(ref _mustReconcile, 0);
-            }
-
-            await RetryPendingEndsAsync().ConfigureAwait(false);
-            await ClaimDeferredAsync().ConfigureAwait(false);
-            long reclaimed = (long)(await RunAsync(Scripts.Reclaim, new[] { _nodesKey }, new RedisValue[] { _base, _channelName, ReclaimNodesPerPass }).ConfigureAwait(false));
-            if (reclaimed > 0)
-            {
-                Log.Reclaimed(_logger, reclaimed);
-            }
-
-            Volatile.Write(ref _degraded, 0);
-            return reclaimed;
         }
         catch (RedisSessionUnavailableException)
         {
-            Volatile.Write(ref _degraded, 1);
+            Volatile.Write(ref _renewalFailed, 1);
             throw;
         }
+
+        // Redis lost its data (the epoch changed): every copy here is still the only one, so claim each again (as after
+        // an open that failed open) instead of ending it for want of a record.
+        string epoch = (string)result[4]!;
+        string? known = Interlocked.Exchange(ref _epoch, epoch);
+        if (known is not null && known != epoch)
+        {
+            ClaimAgainAfterDataLoss();
+        }
+
+        // The key may have lapsed without this reply saying so (an earlier renewal ran late and took the signal, or its
+        // answer was lost): more than NodeTimeout between the sends of two acknowledged renewals is a lapse too. The
+        // upkeep checks the sessions; until a check succeeds every pass retries it, so a lapse is never forgotten.
+        long previous = Interlocked.Exchange(ref _lastAcknowledged, sent);
+        if (!first && ((int)result[0] == 0 || _time.GetElapsedTime(previous, sent) >= _options.NodeTimeout))
+        {
+            Interlocked.Increment(ref _mustReconcile);
+        }
+
+        if ((int)result[3] == 1)
+        {
+            Log.NodeIdInUse(_logger, NodeId);
+        }
+
+        long condemned = (long)result[2];
+        if (condemned > 0)
+        {
+            Log.ReclaimedPreviousIncarnation(_logger, NodeId, condemned);
+        }
+
+        foreach (var entry in (RedisResult[])result[1]!)
+        {
+            string text = (string)entry!;
+            var reason = SessionEndReason.MovedToAnotherNode;
+            if (text.StartsWith(EvictedEntry, StringComparison.Ordinal))
+            {
+                reason = SessionEndReason.Evicted;
+                text = text[EvictedEntry.Length..];
+            }
+
+            int bar = text.IndexOf('|', StringComparison.Ordinal);
+            if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out long fence) && SessionId.TryParse(text[(bar + 1)..], out var id))
+            {
+                EndStaleCopy(id, fence, reason);
+            }
+        }
+
+        Volatile.Write(ref _renewalFailed, 0);
+        return condemned;
     }
 
     private async Task StartCoreAsync()
@@ -136,8 +136,24 @@ public sealed partial class RedisSessionCluster
             throw Unavailable("Could not subscribe to the cluster channel", ex);
         }
 
-        await HeartbeatAsync().ConfigureAwait(false);
+        long condemned = await RenewAsync().ConfigureAwait(false);
         EnsureTimer();
+
+        // What an earlier process under this name left is reclaimed before the first open (in chunks, the renewals going
+        // on); if Redis fails meanwhile, the upkeep of any node finishes it.
+        if (condemned > 0)
+        {
+            try
+            {
+                await ReclaimNodeAsync(NodeId).ConfigureAwait(false);
+            }
+            catch (RedisSessionUnavailableException ex)
+            {
+                Log.UpkeepFailed(_logger, ex, NodeId);
+            }
+        }
+
+        StartUpkeep();
     }
 
     /// <summary>Starts the heartbeat timer unless it runs or the node left; after a failed start it retries the start.</summary>
@@ -148,59 +164,6 @@ public sealed partial class RedisSessionCluster
             if (Volatile.Read(ref _disposed) == 0)
             {
                 _timer ??= _time.CreateTimer(static s => ((RedisSessionCluster)s!).OnTimer(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
-            }
-        }
-    }
-
-    /// <summary>After a lapse: ends every copy whose owner record no longer names this node and this claim.</summary>
-    private async Task ReconcileAsync()
-    {
-        var held = new List<(Claim Claim, long Fence, Session Session)>();
-        foreach (var claim in _claims.Values)
-        {
-            lock (claim)
-            {
-                // A copy opened unclaimed (fence 0) has no record to check: its deferred claim decides.
-                if (claim.Session is { IsActive: true } session && claim.Fence > 0)
-                {
-                    held.Add((claim, claim.Fence, session));
-                }
-            }
-        }
-
-        Log.HeartbeatLapsed(_logger, NodeId, held.Count);
-        if (held.Count == 0)
-        {
-            return;
-        }
-
-        var batch = _redis.GetDatabase().CreateBatch();
-        var reads = new Task<RedisValue[]>[held.Count];
-        var fields = new RedisValue[] { "node", "fence" };
-        for (int i = 0; i < held.Count; i++)
-        {
-            reads[i] = batch.HashGetAsync(RecordKey(held[i].Claim.Id), fields);
-        }
-
-        batch.Execute();
-        try
-        {
-            await Task.WhenAll(reads).WaitAsync(_options.OperationTimeout, _time).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw Unavailable("Could not read the owner records after a lapse", ex);
-        }
-
-        for (int i = 0; i < held.Count; i++)
-        {
-            var record = reads[i].Result;
-            if ((string?)record[0] != NodeId || (long?)record[1] != held[i].Fence)
-            {
-                Log.EndingStaleCopy(_logger, held[i].Claim.Id, held[i].Fence, SessionEndReason.NodeLost);
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the heartbeat does not wait for it
-                _ = held[i].Session.EndAsync(SessionEndReason.NodeLost);
-#pragma warning restore SG1001
             }
         }
     }
@@ -288,7 +251,8 @@ public sealed partial class RedisSessionCluster
             }
             else
             {
-                await HeartbeatAsync().ConfigureAwait(false);
+                await RenewAsync().ConfigureAwait(false);
+                StartUpkeep();
             }
         }
         catch (ObjectDisposedException)

@@ -26,7 +26,13 @@ namespace SessionGuard.Redis;
 public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
 {
     private const int ReclaimNodesPerPass = 16;
+
+    /// <summary>Most sessions one script reclaims: a lost node's sessions go in chunks, so Redis serves others between them.</summary>
+    internal const int ReclaimChunkSize = 500;
     private const int PendingEndsPerPass = 256;
+
+    /// <summary>Deferred claims pipelined at once: a bound on what one batch puts on the connection, not a rate.</summary>
+    private const int DeferredClaimsInFlight = 256;
     private const string EvictedEntry = "evicted|";
 
     private readonly SessionRegistry _registry;
@@ -50,6 +56,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private readonly RedisKey _movedKey;
     private readonly RedisKey _allKey;
     private readonly RedisKey _epochKey;
+    private readonly RedisKey _reclaimsKey;
     private readonly object _gate = new();
     private ISessionScoped[] _remoteOwners = Array.Empty<ISessionScoped>();
     private Task? _started;
@@ -63,7 +70,10 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private string? _epoch;
     private int _mustReconcile;
     private int _beating;
-    private int _degraded;
+    private Task? _upkeep;
+    private bool _upkeeping;
+    private int _renewalFailed;
+    private int _upkeepFailed;
     private int _disposed;
 
     /// <summary>Creates the cluster member of <paramref name="registry"/> on a connection the caller owns.</summary>
@@ -101,6 +111,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         _movedKey = _base + ":moved:" + NodeId;
         _allKey = _base + ":all";
         _epochKey = _base + ":epoch";
+        _reclaimsKey = _base + ":reclaims";
 
         // An end waits for Redis inside the registry's release step: give up (and retry at the next heartbeat) well before
         // the registry's OwnerReleaseTimeout would report the step as failed.
@@ -121,10 +132,11 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     public SessionRegistry Registry => _registry;
 
     /// <summary>
-    /// True while the last heartbeat failed, ends of sessions wait to be written to Redis, or sessions opened unclaimed
-    /// (<see cref="RedisUnavailablePolicy.FailOpen"/>) wait to be claimed; both are retried at every heartbeat.
+    /// True while the last renewal of the heartbeat or the last upkeep pass failed, ends of sessions wait to be written to
+    /// Redis, or sessions opened unclaimed (<see cref="RedisUnavailablePolicy.FailOpen"/>) wait to be claimed; both are
+    /// retried by the upkeep after every renewal.
     /// </summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) != 0 || !_pendingEnds.IsEmpty || !_deferredClaims.IsEmpty;
+    public bool IsDegraded => Volatile.Read(ref _renewalFailed) != 0 || Volatile.Read(ref _upkeepFailed) != 0 || !_pendingEnds.IsEmpty || !_deferredClaims.IsEmpty;
 
     /// <summary>Ends of sessions not yet written to Redis (Redis failed or timed out); retried at every heartbeat.</summary>
     public int PendingEnds => _pendingEnds.Count;

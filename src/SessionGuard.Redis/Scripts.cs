@@ -11,7 +11,9 @@ namespace SessionGuard.Redis;
 /// sessions; <c>{p}:moved:NODE</c> the node's copies taken over (list of "fence|id", drained at each heartbeat); <c>{p}:nodes</c>
 /// every node by the time its heartbeat lapses (sorted set); <c>{p}:all</c> every session with an owner record, by the fence
 /// of its claim (sorted set: its size is the cluster's session count, its first member the oldest claim); <c>{p}:k:ID</c> the keys a session owns (set), deleted with
-/// it wherever it ends or is reclaimed. Each family has its own prefix, so no node name can make
+/// it wherever it ends or is reclaimed; <c>{p}:lost:NODE</c> a lost node's sessions still to reclaim (set) and
+/// <c>{p}:reclaims</c> every reclaim in progress, by node, with the highest fencing number handed out when the node was
+/// found lost (hash). Each family has its own prefix, so no node name can make
 /// one node's key another's. Channel <c>{p}:events</c>: <c>ended|REASON|FENCE|NODE|ID</c> and <c>moved|FENCE|NODE|ID</c>
 /// (the id last: it may hold '|'). Moved list entries are <c>FENCE|ID</c> (taken over) or <c>evicted|FENCE|ID</c>.
 /// </summary>
@@ -20,9 +22,11 @@ internal static class Scripts
     /// <summary>
     /// Functions the scripts share, put before each: <c>now_ms()</c> and <c>now_us()</c>, the Redis clock in milliseconds and
     /// microseconds (since 1970, exact in Lua's doubles);
-    /// <c>drop_owned(base, id)</c>, which deletes the keys the session owns and their set; and
-    /// <c>reclaim_set(base, channel, node, set)</c>, which deletes every record of <c>set</c> that still names
-    /// <c>node</c> with the keys it owns, announces each ended (NodeLost), deletes the set and returns how many it reclaimed.
+    /// <c>drop_owned(base, id)</c>, which deletes the keys the session owns and their set; and <c>condemn(base, node)</c>,
+    /// which hands the node's set over to its reclaim (<c>{p}:lost:NODE</c>, merged into one already there) and records in
+    /// <c>{p}:reclaims</c> the highest fencing number handed out so far: every record naming the node with a fencing number
+    /// up to it is lost, and a claim made after (a process restarted under the name, or the node back from a partition)
+    /// is not. O(1) but for the merge into an unfinished reclaim. Returns the number of sessions left to reclaim.
     /// </summary>
     private const string Functions = """
         local function now_ms()
@@ -41,21 +45,21 @@ internal static class Scripts
           end
           redis.call('DEL', set)
         end
-        local function reclaim_set(base, channel, node, set)
-          local reclaimed = 0
-          for _, id in ipairs(redis.call('SMEMBERS', set)) do
-            local record = base .. ':s:' .. id
-            local cur = redis.call('HMGET', record, 'node', 'fence')
-            if cur[1] == node then
-              redis.call('DEL', record)
-              redis.call('ZREM', base .. ':all', id)
-              drop_owned(base, id)
-              redis.call('PUBLISH', channel, 'ended|NodeLost|' .. cur[2] .. '|' .. node .. '|' .. id)
-              reclaimed = reclaimed + 1
+        local function condemn(base, node)
+          local set = base .. ':set:' .. node
+          local lost = base .. ':lost:' .. node
+          if redis.call('EXISTS', set) == 1 then
+            if redis.call('EXISTS', lost) == 1 then
+              redis.call('SUNIONSTORE', lost, lost, set)
+              redis.call('DEL', set)
+            else
+              redis.call('RENAME', set, lost)
             end
           end
-          redis.call('DEL', set)
-          return reclaimed
+          if redis.call('EXISTS', lost) == 1 then
+            redis.call('HSET', base .. ':reclaims', node, redis.call('GET', base .. ':fence') or '0')
+          end
+          return redis.call('SCARD', lost)
         end
 
         """;
@@ -138,11 +142,11 @@ internal static class Scripts
     /// <summary>
     /// KEYS: this node's heartbeat, its moved list, the node index, its set, the data's epoch. ARGV: node, TTL ms, this
     /// process's incarnation, base, channel, 1 on this process's first beat, a new epoch (written when none is there: the
-    /// data is new, or Redis lost it). O(1) in the node's sessions, except on a first beat that finds the
-    /// heartbeat held by another incarnation or gone: the sessions still listed for this node were a previous process's
-    /// (this one claims nothing before its first beat) and are reclaimed here, announced ended (NodeLost). Returns
-    /// {1 if this incarnation's heartbeat was alive before, the moved entries, sessions reclaimed, 1 if another live
-    /// process holds this node name, the epoch}.
+    /// data is new, or Redis lost it). O(1) in the node's sessions: on a first beat that finds the heartbeat held by another
+    /// incarnation or gone, the sessions still listed for this node were a previous process's (this one claims nothing
+    /// before its first beat) and are condemned here, then reclaimed in chunks (<see cref="ReclaimChunk"/>). Returns {1 if
+    /// this incarnation's heartbeat was alive before, the moved entries, sessions condemned, 1 if another live process
+    /// holds this node name, the epoch}.
     /// </summary>
     public const string Heartbeat = Functions + """
         local now = now_ms()
@@ -155,7 +159,7 @@ internal static class Scripts
         local reclaimed = 0
         local conflict = 0
         if ARGV[6] == '1' and prev ~= ARGV[3] then
-          reclaimed = reclaim_set(ARGV[4], ARGV[5], ARGV[1], KEYS[4])
+          reclaimed = condemn(ARGV[4], ARGV[1])
           moved = {}
         elseif prev and prev ~= ARGV[3] then
           conflict = 1
@@ -169,35 +173,72 @@ internal static class Scripts
         """;
 
     /// <summary>
-    /// Reclaims lost nodes. KEYS: the node index. ARGV: base, channel, most nodes per pass. A node whose deadline passed and
-    /// whose heartbeat is gone leaves the index (so one caller only reclaims it); every record that still names it is
-    /// deleted and announced ended (NodeLost); its set and moved list go. Returns the number of sessions reclaimed.
+    /// Finds lost nodes. KEYS: the node index, the reclaims in progress. ARGV: base, most nodes per pass. A node whose
+    /// deadline passed and whose heartbeat is gone leaves the index (so one caller only condemns it), its sessions are
+    /// condemned (see <c>condemn</c>) and its moved list goes. O(1) in their sessions: the records go in chunks
+    /// (<see cref="ReclaimChunk"/>), by whichever nodes run them. Returns every node whose reclaim is in progress (this
+    /// pass's and any a reclaiming node left unfinished).
     /// </summary>
     public const string Reclaim = Functions + """
-        local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[3]))
-        local reclaimed = 0
+        local lost = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[2]))
         for _, node in ipairs(lost) do
           if redis.call('EXISTS', ARGV[1] .. ':hb:' .. node) == 0 then
             redis.call('ZREM', KEYS[1], node)
-            reclaimed = reclaimed + reclaim_set(ARGV[1], ARGV[2], node, ARGV[1] .. ':set:' .. node)
+            condemn(ARGV[1], node)
             redis.call('DEL', ARGV[1] .. ':moved:' .. node)
           end
         end
-        return reclaimed
+        return redis.call('HKEYS', KEYS[2])
         """;
 
     /// <summary>
-    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key. While the session has an
-    /// owner record (on any node), the key joins its set and 1 is returned; otherwise the session has ended everywhere, so
-    /// the key is deleted at once, as its end would have, and 0 is returned.
+    /// Reclaims one chunk of a condemned node's sessions. KEYS: the reclaims in progress. ARGV: base, channel, node, chunk
+    /// size. Takes (SPOP) up to the chunk size of the node's condemned sessions, so concurrent callers never take one
+    /// twice; deletes each record that still names the node with a fencing number up to the one recorded when the node was
+    /// condemned, with the keys it owns, and announces it ended (NodeLost). When none is left the reclaim is done. Returns
+    /// {sessions reclaimed, sessions left}.
+    /// </summary>
+    public const string ReclaimChunk = Functions + """
+        local cutoff = redis.call('HGET', KEYS[1], ARGV[3])
+        local lost = ARGV[1] .. ':lost:' .. ARGV[3]
+        if not cutoff then return {0, 0} end
+        cutoff = tonumber(cutoff)
+        local reclaimed = 0
+        for _, id in ipairs(redis.call('SPOP', lost, tonumber(ARGV[4]))) do
+          local record = ARGV[1] .. ':s:' .. id
+          local cur = redis.call('HMGET', record, 'node', 'fence')
+          if cur[1] == ARGV[3] and tonumber(cur[2]) <= cutoff then
+            redis.call('DEL', record)
+            redis.call('ZREM', ARGV[1] .. ':all', id)
+            drop_owned(ARGV[1], id)
+            redis.call('PUBLISH', ARGV[2], 'ended|NodeLost|' .. cur[2] .. '|' .. ARGV[3] .. '|' .. id)
+            reclaimed = reclaimed + 1
+          end
+        end
+        local left = redis.call('SCARD', lost)
+        if left == 0 then redis.call('HDEL', KEYS[1], ARGV[3]) end
+        return {reclaimed, left}
+        """;
+
+    /// <summary>
+    /// Gives a key to a session. KEYS: record, the session's owned-key set, the key. ARGV: the key, node, fence ('' when
+    /// unknown), token. While the record names this node and this claim (by fence, or by token when the fence is unknown, as
+    /// <see cref="End"/> checks), the key joins its set: {1}. With no record the session has ended everywhere, so the key is
+    /// deleted at once, as its end would have: {0}. A record of another claim (another node, or another process or claim
+    /// under this node's name: this copy was taken over) leaves the key untouched, since it may be the new owner's, and
+    /// returns {-1, owner, fence}: a stale copy writes nothing.
     /// </summary>
     public const string Own = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then
-          redis.call('SADD', KEYS[2], ARGV[1])
-          return 1
+        local cur = redis.call('HMGET', KEYS[1], 'node', 'fence', 'token')
+        if not cur[1] then
+          redis.call('DEL', KEYS[3])
+          return {0}
         end
-        redis.call('DEL', KEYS[3])
-        return 0
+        if cur[1] ~= ARGV[2] or (ARGV[3] ~= '' and cur[2] ~= ARGV[3]) or (ARGV[3] == '' and cur[3] ~= ARGV[4]) then
+          return {-1, cur[1], cur[2]}
+        end
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return {1}
         """;
 
     /// <summary>

@@ -19,7 +19,8 @@ public static class SessionRedisExtensions
     /// <exception cref="ArgumentNullException"><paramref name="session"/> is null.</exception>
     /// <exception cref="ArgumentException">The key is empty or in another slot, or the session was not opened through a cluster.</exception>
     /// <exception cref="ObjectDisposedException">The session is ending or has ended: the key was deleted before the throw.</exception>
-    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time.</exception>
+    /// <exception cref="SessionOwnedElsewhereException">This copy was taken over: the key was left as it is and the copy ends.</exception>
+    /// <exception cref="RedisSessionUnavailableException">Redis did not answer in time, or the session is not claimed yet.</exception>
     public static Task OwnRedisKeyAsync(this Session session, RedisKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);

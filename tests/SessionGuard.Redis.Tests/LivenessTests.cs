@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
@@ -79,6 +81,30 @@ public class LivenessTests
         // a's end of the lost copy did not remove c's record.
         Assert.Equal("c", (string?)await Db.HashGetAsync("{" + p + "}:s:" + lost.Id.Value, "node"));
         Assert.Equal(1_000_000, (long)await Db.HashGetAsync("{" + p + "}:s:" + lost.Id.Value, "fence"));
+    }
+
+    [Fact]
+    public async Task The_renewals_go_on_while_an_upkeep_pass_is_stuck()
+    {
+        string p = Prefix.New();
+        string nodes = "{" + p + "}:nodes";
+        await using var lost = await Node.StartAsync(_server.Redis, p, "lost", o => { o.HeartbeatInterval = TimeSpan.FromMilliseconds(100); o.NodeTimeout = TimeSpan.FromMilliseconds(300); }, new FakeTimeProvider());
+        await lost.Cluster.OpenAsync(SessionId.New());
+
+        // b's upkeep gets stuck where it reports the reclaim of the lost node: a logging sink that does not return.
+        using var logging = new StuckLoggerFactory(eventId: 105);
+        await using var registry = new SessionRegistry();
+        await using var b = new RedisSessionCluster(registry, _server.Redis, new RedisSessionOptions { KeyPrefix = p, NodeId = "b", HeartbeatInterval = TimeSpan.FromMilliseconds(50), NodeTimeout = TimeSpan.FromSeconds(5) }, logging);
+        await b.StartAsync();
+        await logging.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Its deadline in the node index moves on with every renewal: b stays alive while its upkeep is stuck.
+        double stuckAt = (await Db.SortedSetScoreAsync(nodes, "b"))!.Value;
+        await Wait.UntilAsync(async () => (await Db.SortedSetScoreAsync(nodes, "b")) > stuckAt, "b renewed its heartbeat while its upkeep was stuck");
+        Assert.False(logging.Released.IsSet);
+        Assert.True(await Db.KeyExistsAsync("{" + p + "}:hb:b"));
+
+        logging.Released.Set();
     }
 
     [Fact]
@@ -182,5 +208,39 @@ public class LivenessTests
         }
 
         return total;
+    }
+}
+
+/// <summary>A logging sink that gets stuck (the thread that logs does not return) on one event until released.</summary>
+internal sealed class StuckLoggerFactory(int eventId) : ILoggerFactory, ILogger
+{
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ManualResetEventSlim Released { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId1, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (eventId1.Id == eventId)
+        {
+            Entered.TrySetResult();
+            Released.Wait(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public void Dispose()
+    {
+        Released.Set();
+        Released.Dispose();
     }
 }

@@ -112,6 +112,31 @@ public class OwnedKeyTests
         Assert.False(await Db.KeyExistsAsync("{" + p + "}:k:" + session.Id.Value));
     }
 
+    [Theory]
+    [InlineData("b", false)] // another node took the session over; every notice of it was lost
+    [InlineData("a", true)] // another process under this node's name (a restart) claimed it again, with a newer fence
+    public async Task A_copy_that_was_taken_over_gives_no_key_and_leaves_the_new_owners_key_as_it_is(string owner, bool newerFence)
+    {
+        string p = Prefix.New();
+        await using var a = await Node.StartAsync(_server.Redis, p, "a");
+        var session = await a.Cluster.OpenAsync(SessionId.New());
+        Assert.True(a.Cluster.TryGetFence(session.Id, out long fence));
+        long ownerFence = newerFence ? fence + 1 : fence;
+        string record = "{" + p + "}:s:" + session.Id.Value;
+        await Db.HashSetAsync(record, new HashEntry[] { new("node", owner), new("fence", ownerFence), new("token", "other") });
+        string key = "{" + p + "}:user:" + session.Id.Value;
+        await Db.StringSetAsync(key, "the new owner's");
+
+        var ex = await Assert.ThrowsAsync<SessionOwnedElsewhereException>(() => session.OwnRedisKeyAsync(key));
+
+        Assert.Equal((owner, ownerFence), (ex.OwnerNode, ex.OwnerFence));
+        Assert.Contains(session.Id.Value, ex.Message, StringComparison.Ordinal);
+        Assert.Equal("the new owner's", (string?)await Db.StringGetAsync(key));
+        Assert.False(await Db.KeyExistsAsync("{" + p + "}:k:" + session.Id.Value), "the stale copy attached nothing");
+        Assert.Equal(SessionEndReason.MovedToAnotherNode, (await session.EndAsync()).Reason);
+        Assert.Equal(owner, (string?)await Db.HashGetAsync(record, "node"));
+    }
+
     [Fact]
     public async Task Giving_a_key_to_a_session_the_cluster_did_not_open_or_an_empty_key_is_refused_by_name()
     {
