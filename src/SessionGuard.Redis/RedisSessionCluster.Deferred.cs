@@ -82,15 +82,11 @@ public sealed partial class RedisSessionCluster
                 break;
             case 0:
                 Log.DeferredClaimRefused(_logger, claim.Id, "another live node claimed it");
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the refused claim does not wait for it
                 _ = session.EndAsync(SessionEndReason.MovedToAnotherNode);
-#pragma warning restore SG1001
                 break;
             case -2:
                 Log.DeferredClaimRefused(_logger, claim.Id, "the cluster is full");
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the refused claim does not wait for it
                 _ = session.EndAsync(SessionEndReason.Evicted);
-#pragma warning restore SG1001
                 break;
             default:
                 // This node's heartbeat lapsed between the renewal and this claim: the next renewal tries again.

@@ -217,9 +217,7 @@ public sealed partial class RedisSessionCluster
         if (stale is { IsActive: true })
         {
             Log.EndingStaleCopy(_logger, id, fence, reason);
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the caller does not wait for the stale copy
             _ = stale.EndAsync(reason);
-#pragma warning restore SG1001
         }
     }
 

@@ -221,16 +221,12 @@ public sealed partial class RedisSessionCluster : ISessionOpener
         if (moved)
         {
             Log.EndingStaleCopy(_logger, claim.Id, fence, SessionEndReason.MovedToAnotherNode);
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the open does not wait for the stale copy
             _ = session.EndAsync(SessionEndReason.MovedToAnotherNode);
-#pragma warning restore SG1001
         }
         else if (Volatile.Read(ref _disposed) != 0)
         {
             // The cluster began leaving after this open passed its check: its shutdown may have missed this session.
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the open does not wait for it
             _ = session.EndAsync(SessionEndReason.Shutdown);
-#pragma warning restore SG1001
         }
 
         if (!session.IsActive)

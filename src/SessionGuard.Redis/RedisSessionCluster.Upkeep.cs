@@ -173,9 +173,7 @@ public sealed partial class RedisSessionCluster
             if ((string?)record[0] != NodeId || (long?)record[1] != held[i].Fence || held[i].Fence <= cutoff)
             {
                 Log.EndingStaleCopy(_logger, held[i].Claim.Id, held[i].Fence, SessionEndReason.NodeLost);
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the heartbeat does not wait for it
                 _ = held[i].Session.EndAsync(SessionEndReason.NodeLost);
-#pragma warning restore SG1001
             }
         }
     }

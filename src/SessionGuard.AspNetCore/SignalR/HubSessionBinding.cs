@@ -175,9 +175,7 @@ internal sealed class HubSessionBinding : IDisposable
             _graceTimer?.Dispose();
             _graceTimer = null;
             _expired = true;
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the grace timer does not wait for it
             _ = Session.EndAsync(SessionEndReason.Disconnected);
-#pragma warning restore SG1001
         }
     }
 

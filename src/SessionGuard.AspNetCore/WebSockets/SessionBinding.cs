@@ -89,9 +89,7 @@ internal sealed class SessionBinding : IDisposable
             {
                 // We took the session from its old connection but could not attach (timed out, request aborted):
                 // nobody is connected and nobody will be; end it as a lost connection, before the next attach may start.
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the failed attach does not wait for it
                 _ = Session.EndAsync(SessionEndReason.Disconnected);
-#pragma warning restore SG1001
             }
 
             _attachGate.Release();
@@ -168,9 +166,7 @@ internal sealed class SessionBinding : IDisposable
 
             // Under the lock: a reconnect either stopped the timer before this, or finds the session ending after it
             // (and opens a fresh one); it never attaches to a session that then ends under it.
-#pragma warning disable SG1001 // EndAsync never faults (a teardown completes with a report); the registry runs the teardown and DisposeAsync waits for it, so the grace timer does not wait for it (it runs under the binding lock)
             _ = Session.EndAsync(SessionEndReason.Disconnected);
-#pragma warning restore SG1001
         }
     }
 
