@@ -171,7 +171,12 @@ internal sealed class Soak
             }
             catch (ObjectDisposedException)
             {
-                // Taken over, or its end began, meanwhile.
+                // Its end began meanwhile.
+                return;
+            }
+            catch (SessionOwnedElsewhereException)
+            {
+                // Taken over meanwhile: the cluster refuses a key from the stale copy, and the copy ends.
                 return;
             }
 
