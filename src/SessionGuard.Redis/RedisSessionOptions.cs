@@ -2,46 +2,6 @@ using System;
 
 namespace SessionGuard.Redis;
 
-/// <summary>What <see cref="RedisSessionCluster"/> does when a session is opened whose id another live node owns.</summary>
-public enum RemoteOwnerPolicy
-{
-    /// <summary>
-    /// Take it over: this node claims it with a higher fencing number and the other node ends its copy with
-    /// <see cref="SessionEndReason.MovedToAnotherNode"/> (a client that reconnected to another node keeps its session).
-    /// </summary>
-    TakeOver = 0,
-
-    /// <summary>Refuse: the open throws <see cref="SessionOwnedElsewhereException"/> and the other node's copy lives on.</summary>
-    Refuse = 1,
-}
-
-/// <summary>What <see cref="RedisSessionCluster"/> does when a new session would pass <see cref="RedisSessionOptions.MaxSessionsPerCluster"/>.</summary>
-public enum ClusterOverflowPolicy
-{
-    /// <summary>Refuse the new session with <see cref="SessionLimitExceededException"/>; nothing is opened.</summary>
-    Reject = 0,
-
-    /// <summary>
-    /// End the session claimed longest ago, on whichever node holds it (reason <see cref="SessionEndReason.Evicted"/>), to make
-    /// room. Its owner record and keys go at once; its node ends its copy at its next heartbeat or on the announcement.
-    /// </summary>
-    EvictOldest = 1,
-}
-
-/// <summary>What opening a new session does while Redis does not answer.</summary>
-public enum RedisUnavailablePolicy
-{
-    /// <summary>Refuse it: the open throws <see cref="RedisSessionUnavailableException"/> and opens nothing (one live copy first).</summary>
-    FailClosed = 0,
-
-    /// <summary>
-    /// Open it on this node unclaimed and claim it once Redis answers (never taking it from a live node: if another live node
-    /// claimed the id meanwhile, this copy ends with <see cref="SessionEndReason.MovedToAnotherNode"/>). Until then it has no fencing number
-    /// and no record (service first; two nodes may briefly hold one id).
-    /// </summary>
-    FailOpen = 1,
-}
-
 /// <summary>Settings of <see cref="RedisSessionCluster"/>.</summary>
 public sealed class RedisSessionOptions
 {

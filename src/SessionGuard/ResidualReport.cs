@@ -5,12 +5,6 @@ using System.Text;
 
 namespace SessionGuard;
 
-/// <summary>Entries one owner member still holds.</summary>
-/// <param name="Owner">The owner's type name.</param>
-/// <param name="Member">The member's name.</param>
-/// <param name="Count">How many entries it holds.</param>
-public readonly record struct ResidualEntry(string Owner, string Member, int Count);
-
 /// <summary>
 /// What the registered owners still hold (<see cref="SessionRegistry.CheckResiduals"/>). With no session open,
 /// anything held is a leak: state written for an ended session, or by code that bypassed the registry.
