@@ -134,21 +134,7 @@ internal sealed class TaskFlowGraphAnalysis
         }
 
         var entryStates = new ulong[blocks.Length];
-        bool changed = true;
-        while (changed)
-        {
-            changed = false;
-            foreach (var block in blocks)
-            {
-                if (!block.IsReachable && block.Kind != BasicBlockKind.Entry)
-                {
-                    continue;
-                }
-
-                ulong state = Transfer(block, entryStates[block.Ordinal]);
-                changed |= Propagate(block, state, entryStates);
-            }
-        }
+        UntilStable(blocks, block => Propagate(block, Transfer(block, entryStates[block.Ordinal]), entryStates));
 
         _final = true;
         ulong atExit = 0;
@@ -350,20 +336,27 @@ internal sealed class TaskFlowGraphAnalysis
     /// </summary>
     private void FollowFlagWrites(System.Collections.Immutable.ImmutableArray<BasicBlock> blocks)
     {
-        _dirtyEntry = new ulong[blocks.Length];
+        var dirtyEntry = _dirtyEntry = new ulong[blocks.Length];
+        UntilStable(blocks, block =>
+        {
+            ulong dirty = FlagWrites(block, dirtyEntry[block.Ordinal]);
+            return Flow(block.FallThroughSuccessor, dirty, dirtyEntry) | Flow(block.ConditionalSuccessor, dirty, dirtyEntry);
+        });
+    }
+
+    /// <summary>Runs <paramref name="step"/> over every reachable block, in order, until no step reports a change.</summary>
+    private static void UntilStable(System.Collections.Immutable.ImmutableArray<BasicBlock> blocks, System.Func<BasicBlock, bool> step)
+    {
         bool changed = true;
         while (changed)
         {
             changed = false;
             foreach (var block in blocks)
             {
-                if (!block.IsReachable && block.Kind != BasicBlockKind.Entry)
+                if (block.IsReachable || block.Kind == BasicBlockKind.Entry)
                 {
-                    continue;
+                    changed |= step(block);
                 }
-
-                ulong dirty = FlagWrites(block, _dirtyEntry[block.Ordinal]);
-                changed |= Flow(block.FallThroughSuccessor, dirty, _dirtyEntry) | Flow(block.ConditionalSuccessor, dirty, _dirtyEntry);
             }
         }
     }
