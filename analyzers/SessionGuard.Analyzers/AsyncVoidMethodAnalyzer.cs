@@ -9,8 +9,8 @@ namespace SessionGuard.Analyzers;
 /// parameters are not <c>(object sender, EventArgs-derived e)</c>. Overrides and interface implementations are
 /// not reported: their signature is imposed by the base, and the base is where a Task-returning version belongs.
 /// Nor is a method that observes its own faults (<see cref="ObservesOwnFaults"/>: a <c>try { ... } catch (Exception)
-/// { log; }</c> without a rethrow, possibly in a loop that can end, with only provably fault-free work outside it): nothing it throws reaches the synchronization context, as with SG1001's detached work
-/// that observes itself.
+/// { log; }</c> without a rethrow, possibly in a loop that can end, with only provably fault-free work outside it):
+/// nothing it throws reaches the synchronization context, as with SG1001's detached work that observes itself.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AsyncVoidMethodAnalyzer : DiagnosticAnalyzer

@@ -88,7 +88,7 @@ internal static class CaughtFailureFlags
         {
             switch (node)
             {
-                case AssignmentExpressionSyntax store when (IsInsideFunction(store, outer) || IsInsideFinally(store, outer))
+                case AssignmentExpressionSyntax store when IsOutOfFlow(store, outer)
                     && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(store.Left).Symbol, flag):
                     return false;
                 case ArgumentSyntax { RefKindKeyword.RawKind: not (int)SyntaxKind.None } argument
@@ -103,26 +103,15 @@ internal static class CaughtFailureFlags
     private static bool IsNull(ExpressionSyntax value) =>
         value.IsKind(SyntaxKind.NullLiteralExpression) || value.IsKind(SyntaxKind.DefaultLiteralExpression) || value is DefaultExpressionSyntax;
 
-    /// <summary>True when a finally clause (which the flow analysis does not enter) sits between <paramref name="node"/> and <paramref name="outer"/>.</summary>
-    private static bool IsInsideFinally(SyntaxNode node, SyntaxNode outer)
+    /// <summary>
+    /// True when a lambda or local function (which run at times the flow analysis does not see) or a finally clause
+    /// (which it does not enter) sits between <paramref name="node"/> and <paramref name="outer"/>.
+    /// </summary>
+    private static bool IsOutOfFlow(SyntaxNode node, SyntaxNode outer)
     {
         for (var ancestor = node.Parent; ancestor is not null && ancestor != outer; ancestor = ancestor.Parent)
         {
-            if (ancestor is FinallyClauseSyntax)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>True when a lambda or local function sits between <paramref name="node"/> and <paramref name="outer"/>.</summary>
-    private static bool IsInsideFunction(SyntaxNode node, SyntaxNode outer)
-    {
-        for (var ancestor = node.Parent; ancestor is not null && ancestor != outer; ancestor = ancestor.Parent)
-        {
-            if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or FinallyClauseSyntax)
             {
                 return true;
             }

@@ -32,14 +32,7 @@ internal static class GuardedBodies
 
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
-            var block = reference.GetSyntax() switch
-            {
-                BaseMethodDeclarationSyntax declaration => declaration.Body,
-                LocalFunctionStatementSyntax localFunction => localFunction.Body,
-                _ => null,
-            };
-
-            if (block is not null)
+            if (BlockBodyOf(reference) is { } block)
             {
                 return IsGuardedBlock(block, method.ContainingType);
             }
@@ -47,6 +40,14 @@ internal static class GuardedBodies
 
         return false;
     }
+
+    /// <summary>The block body of a method or local function declaration; null for an expression body or other syntax.</summary>
+    private static BlockSyntax? BlockBodyOf(SyntaxReference reference) => reference.GetSyntax() switch
+    {
+        BaseMethodDeclarationSyntax declaration => declaration.Body,
+        LocalFunctionStatementSyntax localFunction => localFunction.Body,
+        _ => null,
+    };
 
     /// <summary>
     /// A block whose statements are all guarded, apart from declarations of locals and assignments that cannot throw
@@ -206,14 +207,7 @@ internal static class GuardedBodies
     {
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
-            SyntaxNode? body = reference.GetSyntax() switch
-            {
-                BaseMethodDeclarationSyntax declaration => declaration.Body,
-                LocalFunctionStatementSyntax localFunction => localFunction.Body,
-                _ => null,
-            };
-
-            if (body is null)
+            if (BlockBodyOf(reference) is not { } body)
             {
                 continue;
             }

@@ -34,7 +34,7 @@ internal sealed class TaskFlowGraphAnalysis
     private readonly List<ulong> _flagDefs = new();
     private readonly HashSet<SyntaxNode> _flagStores = new();
     private readonly Dictionary<CaptureId, ISymbol> _flagCaptures = new();
-    private ulong[] _dirtyEntry = System.Array.Empty<ulong>();
+    private ulong[] _dirtyAtEnd = System.Array.Empty<ulong>();
     private ulong _dirtyHere;
     private SemanticModel? _model;
     private ulong[] _localMasks = System.Array.Empty<ulong>();
@@ -332,16 +332,23 @@ internal sealed class TaskFlowGraphAnalysis
 
     /// <summary>
     /// Which caught-failure locals may have been written by something other than their declaration or their catch
-    /// clause's store, at each block's entry (a may-analysis: one bit per local, merged by union).
+    /// clause's store, at each block's end, where its branch checks them (a may-analysis: one bit per local, merged by
+    /// union).
     /// </summary>
     private void FollowFlagWrites(System.Collections.Immutable.ImmutableArray<BasicBlock> blocks)
     {
-        var dirtyEntry = _dirtyEntry = new ulong[blocks.Length];
+        var dirtyEntry = new ulong[blocks.Length];
         UntilStable(blocks, block =>
         {
             ulong dirty = FlagWrites(block, dirtyEntry[block.Ordinal]);
             return Flow(block.FallThroughSuccessor, dirty, dirtyEntry) | Flow(block.ConditionalSuccessor, dirty, dirtyEntry);
         });
+
+        _dirtyAtEnd = new ulong[blocks.Length];
+        foreach (var block in blocks)
+        {
+            _dirtyAtEnd[block.Ordinal] = FlagWrites(block, dirtyEntry[block.Ordinal]);
+        }
     }
 
     /// <summary>Runs <paramref name="step"/> over every reachable block, in order, until no step reports a change.</summary>
@@ -444,7 +451,7 @@ internal sealed class TaskFlowGraphAnalysis
 
         if (_failureFlags.Count > 0)
         {
-            _dirtyHere = FlagWrites(block, _dirtyEntry[block.Ordinal]);
+            _dirtyHere = _dirtyAtEnd[block.Ordinal];
             if (TryGetNullCheck(block.BranchValue, out ulong never, out bool flagNullWhenTrue, failureFlags: true))
             {
                 // failure is not null: the try threw before its last statement, the task's assignment, completed.
