@@ -145,7 +145,11 @@ public sealed partial class RedisSessionCluster
         {
             try
             {
-                await ReclaimNodeAsync(NodeId).ConfigureAwait(false);
+                long reclaimed = await ReclaimNodeAsync(NodeId).ConfigureAwait(false);
+                if (reclaimed > 0)
+                {
+                    Log.Reclaimed(_logger, reclaimed);
+                }
             }
             catch (RedisSessionUnavailableException ex)
             {
@@ -242,15 +246,24 @@ public sealed partial class RedisSessionCluster
                 started = _started;
             }
 
-            // A start that failed (an open went ahead unclaimed) is retried here: it subscribes, then beats.
-            if (started is not { IsCompletedSuccessfully: true })
-            {
-                await StartAsync().ConfigureAwait(false);
-            }
-            else
+            if (started is { IsCompletedSuccessfully: true })
             {
                 await RenewAsync().ConfigureAwait(false);
                 StartUpkeep();
+            }
+            else if (started is { IsCompleted: false })
+            {
+                // A start in progress: once its first beat is acknowledged (it may still be reclaiming what an earlier
+                // process left), the renewals go on without waiting for the rest of it.
+                if (Volatile.Read(ref _lastAcknowledged) != 0)
+                {
+                    await RenewAsync().ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                // A start that failed (an open went ahead unclaimed) is retried here: it subscribes, then beats.
+                await StartAsync().ConfigureAwait(false);
             }
         }
         catch (ObjectDisposedException)

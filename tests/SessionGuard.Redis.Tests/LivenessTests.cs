@@ -108,6 +108,34 @@ public class LivenessTests
     }
 
     [Fact]
+    public async Task The_renewals_go_on_while_a_restarted_process_is_still_reclaiming_what_its_earlier_process_left()
+    {
+        string p = Prefix.New();
+        string nodes = "{" + p + "}:nodes";
+
+        // The earlier process under the name: sessions, then gone while its heartbeat key is still alive.
+        var earlier = await Node.StartAsync(_server.Redis, p, "gw-1", o => { o.HeartbeatInterval = TimeSpan.FromMinutes(1); o.NodeTimeout = TimeSpan.FromMinutes(5); });
+        var left = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => earlier.Cluster.OpenAsync(SessionId.New())));
+
+        // The restarted process's start gets stuck where it reports that reclaim.
+        using var logging = new StuckLoggerFactory(eventId: 105);
+        await using var registry = new SessionRegistry();
+        await using var restarted = new RedisSessionCluster(registry, _server.Redis, new RedisSessionOptions { KeyPrefix = p, NodeId = "gw-1", HeartbeatInterval = TimeSpan.FromMilliseconds(50), NodeTimeout = TimeSpan.FromSeconds(5) }, logging);
+        var start = restarted.StartAsync();
+        await logging.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        double stuckAt = (await Db.SortedSetScoreAsync(nodes, "gw-1"))!.Value;
+        await Wait.UntilAsync(async () => (await Db.SortedSetScoreAsync(nodes, "gw-1")) > stuckAt, "the restarted process renewed while its start was stuck");
+        Assert.False(start.IsCompleted);
+
+        logging.Released.Set();
+        await start;
+        Assert.All(left, s => Assert.False(Db.KeyExists("{" + p + "}:s:" + s.Id.Value)));
+        await Wait.UntilAsync(() => left.All(s => s.EndReason == SessionEndReason.NodeLost), "the earlier copies ended");
+        await earlier.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_heartbeat_costs_the_same_Redis_commands_with_10_and_1000_sessions()
     {
         string p = Prefix.New();
