@@ -65,11 +65,12 @@ public class SignalRTests
         }
     }
 
-    private static async Task<(TestHost Host, HubLog Log)> StartAsync(Action<SessionGuardHubOptions>? configure = null)
+    private static async Task<(TestHost Host, HubLog Log)> StartAsync(Action<SessionGuardHubOptions>? configure = null, Action<SessionRegistryOptions>? registry = null)
     {
         var log = new HubLog();
         var host = await TestHost.StartAsync(
             app => app.MapHub<VoiceHub>("/hub"),
+            registry,
             services: s =>
             {
                 s.AddSingleton(log);
@@ -250,5 +251,42 @@ public class SignalRTests
         Assert.NotNull(await refused.Task.WaitAsync(Bound));
         Assert.Equal("alice:still", await first.InvokeAsync<string>("Echo", "still").WaitAsync(Bound));
         Assert.Equal(1, host.Registry.ActiveCount);
+    }
+
+    [Fact]
+    public async Task A_full_registry_with_Reject_refuses_the_connection_with_a_message_naming_the_limit()
+    {
+        var (host, _) = await StartAsync(registry: o =>
+        {
+            o.MaxSessions = 1;
+            o.OverflowPolicy = SessionOverflowPolicy.Reject;
+        });
+        await using var _ = host;
+        await using var first = Client(host);
+        await first.StartAsync().WaitAsync(Bound);
+        Assert.EndsWith(":hi", await first.InvokeAsync<string>("Echo", "hi").WaitAsync(Bound));
+
+        await using var second = Client(host);
+        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.Closed += e =>
+        {
+            refused.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        try
+        {
+            await second.StartAsync().WaitAsync(Bound);
+        }
+        catch (Exception ex)
+        {
+            refused.TrySetResult(ex);
+        }
+
+        // Without detailed errors SignalR passes on a HubException's message only: the client learns why.
+        var error = await refused.Task.WaitAsync(Bound);
+        Assert.NotNull(error);
+        Assert.Contains("The server is at its session limit", error.Message);
+        Assert.Equal(1, host.Registry.ActiveCount);
+        Assert.Equal(1, host.Registry.CheckResiduals().ActiveSessions);
     }
 }

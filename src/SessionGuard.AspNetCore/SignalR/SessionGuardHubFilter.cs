@@ -139,6 +139,14 @@ internal sealed class SessionGuardHubFilter : IHubFilter
         {
             throw new HubException(ex.IsTransient ? "The server cannot claim the session now; try again later." : "This session is connected to another server.");
         }
+        catch (SessionLimitExceededException)
+        {
+            throw new HubException("The server is at its session limit; try again later.");
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new HubException("The server is shutting down.");
+        }
     }
 
     private HubSessionBinding? BindingOf(Session session)
