@@ -289,14 +289,16 @@ public sealed partial class RedisSessionCluster : ISessionOpener
                 case 0:
                     throw new SessionOwnedElsewhereException(claim.Id, (string)result[1]!, long.Parse((string)result[2]!, NumberStyles.None, CultureInfo.InvariantCulture));
                 default:
-                    // This node's heartbeat lapsed: renew it (which ends the copies it lost meanwhile), then claim again.
+                    // This node's heartbeat lapsed: renew it, then claim again. The check of the sessions held here (the
+                    // renewal flags it) runs in an upkeep pass of its own: this open does not wait for it.
                     if (attempt > 0)
                     {
                         throw Unavailable($"Session '{claim.Id}' could not be claimed: this node's heartbeat lapses faster than it is renewed", null);
                     }
 
                     ThrowIfDisposed();
-                    await HeartbeatAsync().ConfigureAwait(false);
+                    await RenewAsync().ConfigureAwait(false);
+                    StartUpkeep();
                     break;
             }
         }

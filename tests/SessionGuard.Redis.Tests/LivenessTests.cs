@@ -84,6 +84,33 @@ public class LivenessTests
     }
 
     [Fact]
+    public async Task An_open_that_finds_the_heartbeat_lapsed_renews_and_claims_without_waiting_for_the_check_of_the_held_sessions()
+    {
+        string p = Prefix.New();
+
+        // The check after a lapse gets stuck where it reports how many sessions it checks: a logging sink that does not return.
+        using var logging = new StuckLoggerFactory(eventId: 104);
+        await using var registry = new SessionRegistry();
+        await using var a = new RedisSessionCluster(registry, _server.Redis, new RedisSessionOptions { KeyPrefix = p, NodeId = "a", HeartbeatInterval = TimeSpan.FromMinutes(1), NodeTimeout = TimeSpan.FromMinutes(5) }, logging);
+        await a.StartAsync();
+        var held = await a.OpenAsync(SessionId.New());
+
+        await Db.KeyDeleteAsync("{" + p + "}:hb:a");
+        var opened = await a.OpenAsync(SessionId.New()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(opened.IsActive);
+        Assert.True(await Db.KeyExistsAsync("{" + p + "}:hb:a"));
+        Assert.Equal("a", (string?)await Db.HashGetAsync("{" + p + "}:s:" + opened.Id.Value, "node"));
+
+        // The check ran beside the open, and once it goes on it keeps the session a still owns.
+        await logging.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        logging.Released.Set();
+        await a.HeartbeatAsync();
+        Assert.True(held.IsActive);
+        Assert.True(opened.IsActive);
+    }
+
+    [Fact]
     public async Task The_renewals_go_on_while_an_upkeep_pass_is_stuck()
     {
         string p = Prefix.New();
