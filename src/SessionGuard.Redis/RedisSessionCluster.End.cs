@@ -54,18 +54,28 @@ public sealed partial class RedisSessionCluster
     }
 
     /// <summary>
-    /// Writes up to <see cref="PendingEndsPerPass"/> queued ends at once (pipelined on the connection), so a long queue after
-    /// an outage does not hold the heartbeat past the node's timeout; the rest waits for the next heartbeat.
+    /// Writes every queued end, <see cref="PendingEndsInFlight"/> pipelined at once and batch after batch until none is
+    /// left, as fast as Redis answers (the renewals run apart, so a long queue after an outage delays no heartbeat). A
+    /// batch in which Redis failed ends the pass: its ends are queued again for the next.
     /// </summary>
     private async Task RetryPendingEndsAsync()
     {
-        var writes = new List<Task<bool>>();
-        for (int n = Math.Min(_pendingEnds.Count, PendingEndsPerPass); n > 0 && _pendingEnds.TryDequeue(out var end); n--)
+        while (!_pendingEnds.IsEmpty)
         {
-            writes.Add(EndInRedisAsync(end));
-        }
+            var writes = new List<Task<bool>>();
+            for (int n = PendingEndsInFlight; n > 0 && _pendingEnds.TryDequeue(out var end); n--)
+            {
+                writes.Add(EndInRedisAsync(end));
+            }
 
-        await Task.WhenAll(writes).ConfigureAwait(false);
+            foreach (bool written in await Task.WhenAll(writes).ConfigureAwait(false))
+            {
+                if (!written)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     private readonly record struct PendingEnd(SessionId Id, long Fence, string Token, SessionEndReason Reason);

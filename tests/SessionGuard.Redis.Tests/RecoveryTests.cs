@@ -111,6 +111,30 @@ public class RecoveryTests
     }
 
     [Fact]
+    public async Task Every_end_queued_during_an_outage_is_written_by_the_first_pass_that_reaches_Redis()
+    {
+        const int Sessions = 2000;
+        string p = Prefix.New();
+        await using var a = await Node.StartAsync(_server.Redis, p, "a", o => { o.HeartbeatInterval = TimeSpan.FromMinutes(1); o.NodeTimeout = TimeSpan.FromMinutes(5); }, registryOptions: new SessionRegistryOptions { MaxSessions = Sessions });
+        var sessions = await Task.WhenAll(Enumerable.Range(0, Sessions).Select(_ => a.Cluster.OpenAsync(SessionId.New())));
+
+        await using (await Pause.WritesAsync(_server))
+        {
+            await Task.WhenAll(sessions.Select(s => s.EndAsync()));
+            Assert.Equal(Sessions, a.Cluster.PendingEnds);
+        }
+
+        // One heartbeat: its upkeep writes them batch after batch, not one batch per heartbeat.
+        await a.Cluster.HeartbeatAsync();
+
+        Assert.Equal(0, a.Cluster.PendingEnds);
+        Assert.False(a.Cluster.IsDegraded);
+        var left = await Task.WhenAll(sessions.Select(s => Db.KeyExistsAsync("{" + p + "}:s:" + s.Id.Value)));
+        Assert.DoesNotContain(true, left);
+        Assert.Equal(0, await Db.SetLengthAsync("{" + p + "}:set:a"));
+    }
+
+    [Fact]
     public async Task An_end_while_Redis_stalls_does_not_fail_the_sessions_teardown()
     {
         string p = Prefix.New();
