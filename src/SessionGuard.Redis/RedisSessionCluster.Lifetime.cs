@@ -105,7 +105,11 @@ public sealed partial class RedisSessionCluster
             }
         }
 
-        _meter.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+
         if (_ownsConnection)
         {
             try

@@ -66,6 +66,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private Task? _disposal;
     private readonly string _incarnation = Guid.NewGuid().ToString("N");
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly TimeSpan _endTimeout;
     private Task? _beat;
     private long _lastAcknowledged;
@@ -84,14 +85,18 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     /// <param name="options">Settings; defaults when null. A copy is kept, validated now.</param>
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="timeProvider">Drives the heartbeat timer and the timeouts; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="meterFactory">
+    /// Creates the <see cref="SessionGuardRedisMetrics.MeterName"/> meter (the host's, so that its listeners and tests scoped to
+    /// it see this node's instruments); when null the cluster creates and disposes a meter of its own.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="registry"/> or <paramref name="redis"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
-    public RedisSessionCluster(SessionRegistry registry, IConnectionMultiplexer redis, RedisSessionOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        : this(registry, redis, options, loggerFactory, timeProvider, ownsConnection: false)
+    public RedisSessionCluster(SessionRegistry registry, IConnectionMultiplexer redis, RedisSessionOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
+        : this(registry, redis, options, loggerFactory, timeProvider, meterFactory, ownsConnection: false)
     {
     }
 
-    private RedisSessionCluster(SessionRegistry registry, IConnectionMultiplexer redis, RedisSessionOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, bool ownsConnection)
+    private RedisSessionCluster(SessionRegistry registry, IConnectionMultiplexer redis, RedisSessionOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, IMeterFactory? meterFactory, bool ownsConnection)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(redis);
@@ -120,7 +125,8 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         var releaseTimeout = registry.Options.OwnerReleaseTimeout;
         _endTimeout = _options.OperationTimeout < releaseTimeout / 2 ? _options.OperationTimeout : releaseTimeout / 2;
         _onMessage = OnMessage;
-        _meter = CreateMeter();
+        _ownsMeter = meterFactory is null;
+        _meter = CreateMeter(meterFactory);
         _ownerRegistration = registry.Register(new LocalEndWatcher(this));
     }
 
@@ -172,9 +178,10 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     /// <param name="options">Settings, with <see cref="RedisSessionOptions.Configuration"/>.</param>
     /// <param name="loggerFactory">Logging; none when null.</param>
     /// <param name="timeProvider">Drives the heartbeat timer and the timeouts; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="meterFactory">Creates the cluster's meter; when null the cluster creates and disposes a meter of its own.</param>
     /// <returns>The cluster member; call <see cref="StartAsync"/> to join at once, or let the first open do it.</returns>
     /// <exception cref="ArgumentException">An option is invalid or <see cref="RedisSessionOptions.Configuration"/> is empty.</exception>
-    public static RedisSessionCluster Connect(SessionRegistry registry, RedisSessionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public static RedisSessionCluster Connect(SessionRegistry registry, RedisSessionOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(options);
@@ -193,7 +200,7 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
         var redis = ConnectionMultiplexer.Connect(configuration);
         try
         {
-            return new RedisSessionCluster(registry, redis, options, loggerFactory, timeProvider, ownsConnection: true);
+            return new RedisSessionCluster(registry, redis, options, loggerFactory, timeProvider, meterFactory, ownsConnection: true);
         }
         catch
         {
@@ -205,14 +212,19 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     private static string NewNodeId() =>
         $"{Environment.MachineName}-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    private Meter CreateMeter()
+    private Meter CreateMeter(IMeterFactory? meterFactory)
     {
-        var meter = new Meter(SessionGuardRedisMetrics.MeterName);
+        // A factory hands out one meter per name: a node that left stops reporting, since its gauges stay on that meter.
+        var meter = meterFactory?.Create(SessionGuardRedisMetrics.MeterName) ?? new Meter(SessionGuardRedisMetrics.MeterName);
         var node = new KeyValuePair<string, object?>("node", NodeId);
-        meter.CreateObservableGauge(SessionGuardRedisMetrics.Degraded, () => new Measurement<int>(IsDegraded ? 1 : 0, node), description: "1 while the node is degraded: its last heartbeat failed or ends wait to be written.");
-        meter.CreateObservableGauge(SessionGuardRedisMetrics.PendingEnds, () => new Measurement<int>(PendingEnds, node), "{session}", "Ends of sessions not yet written to Redis.");
-        meter.CreateObservableGauge(SessionGuardRedisMetrics.Claims, () => new Measurement<int>(ClaimCount, node), "{session}", "Sessions this node holds a claim for.");
-        meter.CreateObservableGauge(SessionGuardRedisMetrics.SinceRenewal, () => SinceRenewal is { } since ? new[] { new Measurement<double>(since.TotalSeconds, node) } : Array.Empty<Measurement<double>>(), "s", "Seconds since the last heartbeat renewal Redis acknowledged.");
+        IEnumerable<Measurement<T>> Observe<T>(Func<T?> read)
+            where T : struct =>
+            Volatile.Read(ref _disposed) == 0 && read() is { } value ? new[] { new Measurement<T>(value, node) } : Array.Empty<Measurement<T>>();
+
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.Degraded, () => Observe<int>(() => IsDegraded ? 1 : 0), description: "1 while the node is degraded: its last heartbeat failed or ends wait to be written.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.PendingEnds, () => Observe<int>(() => PendingEnds), "{session}", "Ends of sessions not yet written to Redis.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.Claims, () => Observe<int>(() => ClaimCount), "{session}", "Sessions this node holds a claim for.");
+        meter.CreateObservableGauge(SessionGuardRedisMetrics.SinceRenewal, () => Observe<double>(() => SinceRenewal?.TotalSeconds), "s", "Seconds since the last heartbeat renewal Redis acknowledged.");
         return meter;
     }
 

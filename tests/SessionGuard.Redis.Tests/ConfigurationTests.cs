@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics.Metrics;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -93,6 +95,26 @@ public class ConfigurationTests
 
         Assert.True(_server.Redis.IsConnected);
         Assert.Equal(new[] { "{" + p + "}:epoch", "{" + p + "}:fence" }, await _server.KeysAsync(p));
+    }
+
+    [Fact]
+    public async Task AddRedis_creates_the_clusters_meter_from_the_containers_meter_factory()
+    {
+        string p = Prefix.New();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_server.Redis);
+        builder.Services.AddSessionGuard().AddRedis(o => o.KeyPrefix = p);
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        // Scoped to the host's factory: only the instruments of meters that factory created are seen.
+        using var claims = new MetricCollector<int>(host.Services.GetRequiredService<IMeterFactory>(), SessionGuardRedisMetrics.MeterName, SessionGuardRedisMetrics.Claims);
+        var cluster = host.Services.GetRequiredService<RedisSessionCluster>();
+        await cluster.OpenAsync(SessionId.New());
+        claims.RecordObservableInstruments();
+        var measurement = Assert.Single(claims.GetMeasurementSnapshot());
+        Assert.Equal((1, cluster.NodeId), (measurement.Value, (string?)measurement.Tags["node"]));
+        await host.StopAsync();
     }
 
     [Fact]

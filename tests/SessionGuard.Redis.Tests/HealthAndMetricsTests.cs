@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -97,5 +99,27 @@ public class HealthAndMetricsTests
 
         await a.Cluster.HeartbeatAsync();
         Assert.Equal((2, 0, 0), (Last(claims), Last(pending), Last(degraded)));
+    }
+
+    [Fact]
+    public async Task A_node_on_a_meter_factory_reports_its_own_instruments_and_stops_when_it_leaves()
+    {
+        string p = Prefix.New();
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var claims = new MetricCollector<int>(meters, SessionGuardRedisMetrics.MeterName, SessionGuardRedisMetrics.Claims);
+        await using var registry = new SessionRegistry();
+        var a = new RedisSessionCluster(registry, _server.Redis, new RedisSessionOptions { KeyPrefix = p, NodeId = "a", HeartbeatInterval = TimeSpan.FromMinutes(1), NodeTimeout = TimeSpan.FromMinutes(5) }, meterFactory: meters);
+        await a.StartAsync();
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => a.OpenAsync(SessionId.New())));
+
+        claims.RecordObservableInstruments();
+        Assert.Equal(2, Assert.Single(claims.GetMeasurementSnapshot()).Value);
+
+        // The factory keeps its meter (and the node's gauges on it) after the node left: they report nothing.
+        await a.DisposeAsync();
+        claims.Clear();
+        claims.RecordObservableInstruments();
+        Assert.Empty(claims.GetMeasurementSnapshot());
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,8 @@ public static class SessionGuardRedisServiceCollectionExtensions
     /// host starts (<c>ValidateOnStart</c>): a bad value, or neither a connection nor a configuration string, fails
     /// <c>StartAsync</c> with a message naming the option. The cluster becomes the container's <see cref="ISessionOpener"/>
     /// (in place of the registry, whichever of <c>AddSessionGuard</c> and <c>AddRedis</c> comes first): the sessions of
-    /// SessionGuard.AspNetCore's WebSocket endpoints and SignalR hub filter are then claimed cluster-wide.
+    /// SessionGuard.AspNetCore's WebSocket endpoints and SignalR hub filter are then claimed cluster-wide. Its meter comes
+    /// from the container's <see cref="IMeterFactory"/> when there is one, as the registry's does.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
@@ -40,9 +42,10 @@ public static class SessionGuardRedisServiceCollectionExtensions
             var registry = sp.GetRequiredService<SessionRegistry>();
             var loggers = sp.GetService<ILoggerFactory>();
             var time = sp.GetService<TimeProvider>();
+            var meters = sp.GetService<IMeterFactory>();
             return sp.GetService<IConnectionMultiplexer>() is { } redis
-                ? new RedisSessionCluster(registry, redis, options, loggers, time)
-                : RedisSessionCluster.Connect(registry, options, loggers, time);
+                ? new RedisSessionCluster(registry, redis, options, loggers, time, meters)
+                : RedisSessionCluster.Connect(registry, options, loggers, time, meters);
         });
 
         // The hosts (the ASP.NET Core endpoints and hub filter) open through the cluster, so their sessions are claimed.
