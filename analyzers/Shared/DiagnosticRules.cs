@@ -11,7 +11,7 @@ namespace SessionGuard.Diagnostics;
 internal static class DiagnosticRules
 {
     /// <summary>Where the rule pages (<c>docs/rules/SGxxxx.md</c>) are published.</summary>
-    public const string HelpLinkBase = "https://github.com/sessionguard/sessionguard/blob/main/docs/rules/";
+    public const string HelpLinkBase = "https://github.com/sessionguard/SessionGuard/blob/main/docs/rules/";
 
     /// <summary>Misuse of <c>[SessionScoped]</c> that stops or weakens the generated release.</summary>
     public const string UsageCategory = "Usage";

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Xml.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -39,6 +40,8 @@ public class DescriptorTests
         Assert.True(descriptor.IsEnabledByDefault);
 
         string root = RepositoryRoot();
+        string repository = XDocument.Load(Path.Combine(root, "src", "SessionGuard", "SessionGuard.csproj")).Descendants("RepositoryUrl").Single().Value;
+        Assert.Equal(repository + "/blob/main/docs/rules/" + id + ".md", descriptor.HelpLinkUri);
         string page = File.ReadAllText(Path.Combine(root, "docs", "rules", id + ".md"));
         foreach (var section in new[] { "## Why", "## Bad", "## Good", "## How to suppress", "dotnet_diagnostic." + id + ".severity" })
         {
