@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -53,11 +52,16 @@ internal sealed class TestHost : IAsyncDisposable
 
     public ConcurrentBag<SessionTeardownReport> AllReports { get; } = new();
 
-    public static async Task<TestHost> StartAsync(Action<WebApplication> map, Action<SessionRegistryOptions>? registry = null, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// Starts a host: <paramref name="servicesFirst"/> adds services before <c>AddSessionGuardAspNetCore</c>,
+    /// <paramref name="services"/> after it; <paramref name="map"/> maps the endpoints.
+    /// </summary>
+    public static async Task<TestHost> StartAsync(Action<WebApplication> map, Action<SessionRegistryOptions>? registry = null, Action<IServiceCollection>? services = null, Action<IServiceCollection>? servicesFirst = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
+        servicesFirst?.Invoke(builder.Services);
         builder.Services.AddSessionGuardAspNetCore(o =>
         {
             o.SweepInterval = Timeout.InfiniteTimeSpan;
@@ -102,63 +106,4 @@ internal sealed class TestHost : IAsyncDisposable
         await App.StopAsync().WaitAsync(Bound);
         await App.DisposeAsync();
     }
-}
-
-internal static class Wire
-{
-    public static async Task SendTextAsync(this WebSocket socket, string text, CancellationToken ct = default) =>
-        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
-
-    /// <summary>Receives one whole message (bounded): its text, or null for a close frame.</summary>
-    public static async Task<string?> ReceiveTextAsync(this WebSocket socket, CancellationToken ct = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (!ct.CanBeCanceled)
-        {
-            timeout.CancelAfter(TestHost.Bound);
-        }
-
-        var buffer = new byte[4096];
-        var text = new StringBuilder();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, timeout.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            text.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-            if (result.EndOfMessage)
-            {
-                return text.ToString();
-            }
-        }
-    }
-
-    /// <summary>The server's echo loop: echoes text until the client closes; "throw" throws, "abort" aborts the request.</summary>
-    public static async Task EchoAsync(WebSocket socket, CancellationToken ct, Action<string>? onMessage = null)
-    {
-        while (true)
-        {
-            string? text = await socket.ReceiveTextAsync(ct);
-            if (text is null)
-            {
-                return;
-            }
-
-            onMessage?.Invoke(text);
-            await socket.SendTextAsync(text, ct);
-        }
-    }
-}
-
-/// <summary>A resource a handler gives its session; records its disposal.</summary>
-public sealed class Probe : IDisposable
-{
-    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task Disposed => _disposed.Task;
-
-    public void Dispose() => _disposed.TrySetResult();
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using SessionGuard.AspNetCore.Tests;
 using SessionGuard.Docs.Tests.Snippets;
 using StackExchange.Redis;
 
@@ -255,13 +256,7 @@ public class AspNetCoreClusterTests
         static Uri Ws(Uri http, string path) => new(new Uri(http.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), path);
     }
 
-    private static async Task EchoAsync(Session session, WebSocket socket, CancellationToken ct)
-    {
-        while (await socket.ReceiveTextAsync(ct) is { } text)
-        {
-            await socket.SendTextAsync(text, ct);
-        }
-    }
+    private static Task EchoAsync(Session session, WebSocket socket, CancellationToken ct) => Wire.EchoAsync(socket, ct);
 
     private Task<AspNetCoreNode> StartAsync(string prefix, string node, Action<RedisSessionOptions>? configure = null, bool redisRegisteredFirst = false, Action<IServiceCollection>? services = null, Action<AspNetCore.SessionWebSocketOptions>? endpoint = null, Action<WebApplication>? map = null)
     {
