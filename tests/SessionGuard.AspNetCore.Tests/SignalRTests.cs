@@ -232,23 +232,7 @@ public class SignalRTests
         Assert.Equal("alice:hi", await first.InvokeAsync<string>("Echo", "hi").WaitAsync(Bound));
 
         await using var second = new HubConnectionBuilder().WithUrl(new Uri(host.HttpBase, "/hub?session=alice"), o => o.Transports = HttpTransportType.WebSockets).Build();
-        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.Closed += e =>
-        {
-            refused.TrySetResult(e);
-            return Task.CompletedTask;
-        };
-        try
-        {
-            // The handshake completes before the hub's OnConnectedAsync runs: the refusal closes the connection after it.
-            await second.StartAsync().WaitAsync(Bound);
-        }
-        catch (Exception ex)
-        {
-            refused.TrySetResult(ex);
-        }
-
-        Assert.NotNull(await refused.Task.WaitAsync(Bound));
+        Assert.Contains("This session is already connected.", (await second.StartRefusedAsync()).Message, StringComparison.Ordinal);
         Assert.Equal("alice:still", await first.InvokeAsync<string>("Echo", "still").WaitAsync(Bound));
         Assert.Equal(1, host.Registry.ActiveCount);
     }
@@ -266,25 +250,9 @@ public class SignalRTests
         await first.StartAsync().WaitAsync(Bound);
         Assert.EndsWith(":hi", await first.InvokeAsync<string>("Echo", "hi").WaitAsync(Bound));
 
-        await using var second = Client(host);
-        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.Closed += e =>
-        {
-            refused.TrySetResult(e);
-            return Task.CompletedTask;
-        };
-        try
-        {
-            await second.StartAsync().WaitAsync(Bound);
-        }
-        catch (Exception ex)
-        {
-            refused.TrySetResult(ex);
-        }
-
         // Without detailed errors SignalR passes on a HubException's message only: the client learns why.
-        var error = await refused.Task.WaitAsync(Bound);
-        Assert.NotNull(error);
+        await using var second = Client(host);
+        var error = await second.StartRefusedAsync();
         Assert.Contains("The server is at its session limit", error.Message);
         Assert.Equal(1, host.Registry.ActiveCount);
         Assert.Equal(1, host.Registry.CheckResiduals().ActiveSessions);

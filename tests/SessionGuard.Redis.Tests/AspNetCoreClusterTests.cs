@@ -188,24 +188,7 @@ public class AspNetCoreClusterTests
         Assert.Equal("caller-1:one", await first.InvokeAsync<string>("Echo", "one").WaitAsync(Bound));
 
         await using var second = Connect(b, "caller-1");
-        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        second.Closed += e =>
-        {
-            refused.TrySetResult(e);
-            return Task.CompletedTask;
-        };
-        try
-        {
-            // The handshake completes before the filter runs: the refusal closes the connection after it.
-            await second.StartAsync().WaitAsync(Bound);
-        }
-        catch (Exception ex)
-        {
-            refused.TrySetResult(ex);
-        }
-
-        var error = await refused.Task.WaitAsync(Bound);
-        Assert.NotNull(error);
+        var error = await second.StartRefusedAsync();
         Assert.Contains("This session is connected to another server.", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, b.Registry.ActiveCount);
         Assert.Equal("caller-1:still", await first.InvokeAsync<string>("Echo", "still").WaitAsync(Bound));
