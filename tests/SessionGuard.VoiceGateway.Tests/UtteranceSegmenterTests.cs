@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard.Audio;
@@ -164,6 +166,20 @@ public class UtteranceSegmenterTests
         Assert.True(longAllocated <= shortAllocated, $"{shortAllocated} B for {shortCount} utterances, {longAllocated} B for {longCount}");
     }
 
+    [Fact]
+    public async Task The_buffer_is_the_streams_own_and_nothing_keeps_it_after_the_stream_ends()
+    {
+        byte[] input = SpeechSynthesizer.Generate(5, TimeSpan.FromSeconds(12));
+
+        WeakReference buffer = await SegmentAndWatchTheBufferAsync(input);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // A process-wide pool would still hold it for the next stream (ArrayPool<byte>.Shared keeps returned arrays).
+        Assert.False(buffer.IsAlive, "the segmenter's buffer outlived its stream");
+    }
+
     [Theory]
     [InlineData(nameof(SegmenterOptions.MinLength), 50, 5000, 10000)]
     [InlineData(nameof(SegmenterOptions.MinLength), 2005, 5000, 10000)]
@@ -182,6 +198,24 @@ public class UtteranceSegmenterTests
         var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => UtteranceSegmenter.RunAsync(ring, options, (_, _) => default, CancellationToken.None));
 
         Assert.Equal(name, error.ParamName);
+    }
+
+    /// <summary>Segments <paramref name="input"/> and returns a weak reference to the array the utterances were handed in.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> SegmentAndWatchTheBufferAsync(byte[] input)
+    {
+        await using var ring = SegmenterHarness.LargeRing();
+        SegmenterHarness.WriteFrames(ring, input);
+        ring.CompleteWriter();
+        WeakReference? buffer = null;
+        await UtteranceSegmenter.RunAsync(ring, Defaults, (u, _) =>
+        {
+            Assert.True(MemoryMarshal.TryGetArray(u.Pcm, out ArraySegment<byte> segment));
+            buffer ??= new WeakReference(segment.Array);
+            Assert.Same(buffer.Target, segment.Array);
+            return default;
+        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        return buffer!;
     }
 
     /// <summary>
