@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard.Audio;
@@ -95,7 +93,7 @@ public class UtteranceSegmenterTests
         var utterances = new List<RecordedUtterance>();
         var firstCut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, async (u, _) =>
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), async (u, _) =>
         {
             utterances.Add(RecordedUtterance.Copy(u));
             if (u.Index == 0)
@@ -133,7 +131,7 @@ public class UtteranceSegmenterTests
             byte[] input = SpeechSynthesizer.Generate(seed, TimeSpan.FromSeconds(40));
             await using var ring = SegmenterHarness.LargeRing();
             var utterances = new List<RecordedUtterance>();
-            Task reader = Task.Run(() => UtteranceSegmenter.RunAsync(ring, Defaults, (u, _) =>
+            Task reader = Task.Run(() => UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), (u, _) =>
             {
                 utterances.Add(RecordedUtterance.Copy(u));
                 return default;
@@ -166,18 +164,42 @@ public class UtteranceSegmenterTests
         Assert.True(longAllocated <= shortAllocated, $"{shortAllocated} B for {shortCount} utterances, {longAllocated} B for {longCount}");
     }
 
-    [Fact]
-    public async Task The_buffer_is_the_streams_own_and_nothing_keeps_it_after_the_stream_ends()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stream_rents_its_buffer_from_the_pipelines_pool_and_returns_it_when_it_ends(bool cancelled)
     {
         byte[] input = SpeechSynthesizer.Generate(5, TimeSpan.FromSeconds(12));
+        await using var ring = SegmenterHarness.LargeRing();
+        SegmenterHarness.WriteFrames(ring, input);
+        ring.CompleteWriter();
+        var pool = new UtteranceBufferPool();
+        using var cancel = new CancellationTokenSource();
+        var rentedDuringCallback = new List<int>();
 
-        WeakReference buffer = await SegmentAndWatchTheBufferAsync(input);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, pool, (u, _) =>
+        {
+            rentedDuringCallback.Add(pool.Running);
+            if (cancelled)
+            {
+                cancel.Cancel();
+            }
 
-        // A process-wide pool would still hold it for the next stream (ArrayPool<byte>.Shared keeps returned arrays).
-        Assert.False(buffer.IsAlive, "the segmenter's buffer outlived its stream");
+            return default;
+        }, cancel.Token).WaitAsync(TimeSpan.FromSeconds(30));
+        if (cancelled)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        else
+        {
+            await run;
+        }
+
+        // The utterances were cut in a buffer of the pool (not of ArrayPool<byte>.Shared), and it went back to the pool.
+        Assert.NotEmpty(rentedDuringCallback);
+        Assert.All(rentedDuringCallback, running => Assert.Equal(1, running));
+        Assert.Equal((0, 1), (pool.Running, pool.Idle));
     }
 
     [Theory]
@@ -195,27 +217,9 @@ public class UtteranceSegmenterTests
         };
         await using var ring = SegmenterHarness.LargeRing();
 
-        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => UtteranceSegmenter.RunAsync(ring, options, (_, _) => default, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => UtteranceSegmenter.RunAsync(ring, options, new UtteranceBufferPool(), (_, _) => default, CancellationToken.None));
 
         Assert.Equal(name, error.ParamName);
-    }
-
-    /// <summary>Segments <paramref name="input"/> and returns a weak reference to the array the utterances were handed in.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task<WeakReference> SegmentAndWatchTheBufferAsync(byte[] input)
-    {
-        await using var ring = SegmenterHarness.LargeRing();
-        SegmenterHarness.WriteFrames(ring, input);
-        ring.CompleteWriter();
-        WeakReference? buffer = null;
-        await UtteranceSegmenter.RunAsync(ring, Defaults, (u, _) =>
-        {
-            Assert.True(MemoryMarshal.TryGetArray(u.Pcm, out ArraySegment<byte> segment));
-            buffer ??= new WeakReference(segment.Array);
-            Assert.Same(buffer.Target, segment.Array);
-            return default;
-        }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        return buffer!;
     }
 
     /// <summary>
@@ -234,7 +238,7 @@ public class UtteranceSegmenterTests
             return default;
         };
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, onUtterance, CancellationToken.None);
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), onUtterance, CancellationToken.None);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(run.IsCompletedSuccessfully);
         await run;
