@@ -19,9 +19,9 @@ namespace SessionGuard.VoiceGateway.Segmentation;
 /// </summary>
 /// <remarks>
 /// The current utterance lives in one buffer (at most <see cref="SegmenterOptions.LatestCut"/> plus half a window:
-/// 8.05 s, 258 KB by default), with one energy per 10 ms, rented from the pipeline's
-/// <see cref="UtteranceBufferPool"/> when the stream starts and returned when it ends; a read allocates nothing. An utterance is handed to the callback after the
-/// segmenter has advanced the reader, so a slow callback never holds the ring's memory.
+/// 8.05 s, 258 KB by default), with one energy per 10 ms, rented from the pipeline's <see cref="UtteranceBufferPool"/>
+/// when the stream starts and returned when it ends; a read allocates nothing. An utterance is handed to the callback
+/// after the segmenter has advanced the reader, so a slow callback never holds the ring's memory.
 /// </remarks>
 internal sealed class UtteranceSegmenter
 {
