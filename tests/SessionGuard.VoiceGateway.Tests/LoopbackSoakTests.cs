@@ -61,8 +61,9 @@ public sealed class LoopbackSoakTests : IDisposable
         Assert.True(result.Teardown.EndedByReason.GetValueOrDefault(SessionEndReason.Disconnected) > 0, result.ToString());
         AssertFigures(result);
 
-        // The buffer pools' share of the heap is read: the segmenters' buffers from ArrayPool, the connections' blocks from Kestrel.
-        Assert.True(result.Figures.PoolsEnd.ArrayPool > 0 && result.Figures.PoolsEnd.Kestrel > 0, result.Figures.PoolsEnd.ToString());
+        // The buffer pools' share of the heap is read: the connections' blocks from Kestrel. (ArrayPool<byte>.Shared is
+        // read too, but the segmenters no longer rent from it: what it holds in this process is other tests' doing.)
+        Assert.True(result.Figures.PoolsEnd.Kestrel > 0, result.Figures.PoolsEnd.ToString());
     }
 
     [Fact]

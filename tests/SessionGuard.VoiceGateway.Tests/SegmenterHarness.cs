@@ -28,7 +28,7 @@ internal static class SegmenterHarness
         WriteFrames(ring, pcm);
         ring.CompleteWriter();
         var utterances = new List<RecordedUtterance>();
-        await UtteranceSegmenter.RunAsync(ring, options, (u, _) =>
+        await UtteranceSegmenter.RunAsync(ring, options, new UtteranceBufferPool(), (u, _) =>
         {
             utterances.Add(RecordedUtterance.Copy(u));
             return default;

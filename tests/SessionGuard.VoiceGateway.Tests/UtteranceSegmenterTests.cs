@@ -93,7 +93,7 @@ public class UtteranceSegmenterTests
         var utterances = new List<RecordedUtterance>();
         var firstCut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, async (u, _) =>
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), async (u, _) =>
         {
             utterances.Add(RecordedUtterance.Copy(u));
             if (u.Index == 0)
@@ -131,7 +131,7 @@ public class UtteranceSegmenterTests
             byte[] input = SpeechSynthesizer.Generate(seed, TimeSpan.FromSeconds(40));
             await using var ring = SegmenterHarness.LargeRing();
             var utterances = new List<RecordedUtterance>();
-            Task reader = Task.Run(() => UtteranceSegmenter.RunAsync(ring, Defaults, (u, _) =>
+            Task reader = Task.Run(() => UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), (u, _) =>
             {
                 utterances.Add(RecordedUtterance.Copy(u));
                 return default;
@@ -165,6 +165,44 @@ public class UtteranceSegmenterTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_stream_rents_its_buffer_from_the_pipelines_pool_and_returns_it_when_it_ends(bool cancelled)
+    {
+        byte[] input = SpeechSynthesizer.Generate(5, TimeSpan.FromSeconds(12));
+        await using var ring = SegmenterHarness.LargeRing();
+        SegmenterHarness.WriteFrames(ring, input);
+        ring.CompleteWriter();
+        var pool = new UtteranceBufferPool();
+        using var cancel = new CancellationTokenSource();
+        var rentedDuringCallback = new List<int>();
+
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, pool, (u, _) =>
+        {
+            rentedDuringCallback.Add(pool.Running);
+            if (cancelled)
+            {
+                cancel.Cancel();
+            }
+
+            return default;
+        }, cancel.Token).WaitAsync(TimeSpan.FromSeconds(30));
+        if (cancelled)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        else
+        {
+            await run;
+        }
+
+        // The utterances were cut in a buffer of the pool (not of ArrayPool<byte>.Shared), and it went back to the pool.
+        Assert.NotEmpty(rentedDuringCallback);
+        Assert.All(rentedDuringCallback, running => Assert.Equal(1, running));
+        Assert.Equal((0, 1), (pool.Running, pool.Idle));
+    }
+
+    [Theory]
     [InlineData(nameof(SegmenterOptions.MinLength), 50, 5000, 10000)]
     [InlineData(nameof(SegmenterOptions.MinLength), 2005, 5000, 10000)]
     [InlineData(nameof(SegmenterOptions.TargetLength), 2000, 1000, 10000)]
@@ -179,7 +217,7 @@ public class UtteranceSegmenterTests
         };
         await using var ring = SegmenterHarness.LargeRing();
 
-        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => UtteranceSegmenter.RunAsync(ring, options, (_, _) => default, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => UtteranceSegmenter.RunAsync(ring, options, new UtteranceBufferPool(), (_, _) => default, CancellationToken.None));
 
         Assert.Equal(name, error.ParamName);
     }
@@ -200,7 +238,7 @@ public class UtteranceSegmenterTests
             return default;
         };
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, onUtterance, CancellationToken.None);
+        Task run = UtteranceSegmenter.RunAsync(ring, Defaults, new UtteranceBufferPool(), onUtterance, CancellationToken.None);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(run.IsCompletedSuccessfully);
         await run;

@@ -9,8 +9,8 @@ namespace SessionGuard.VoiceGateway.Figures;
 /// What <see cref="ArrayPool{T}.Shared"/> for bytes holds, read from the runtime's <c>ArrayPoolEventSource</c>: the
 /// bytes of the arrays it allocated for its buckets since the meter started, less those it dropped (returned to a full
 /// bucket) or trimmed. The pool keeps a returned array for reuse, up to 32 per size and core plus one per thread, and
-/// trims them only slowly once they go unused: after a burst of sessions it holds the segmenter's 256 KB buffers of
-/// the burst's peak. One listener for the process: the pool is the process's.
+/// trims them only slowly once they go unused: a buffer a session rents there stays after the session, as many as the
+/// busiest moment rented. One listener for the process: the pool is the process's.
 /// </summary>
 /// <remarks>Only the pool's allocation, drop and trim events are enabled (level Informational), never its per-rent ones.</remarks>
 internal sealed class SharedArrayPoolMeter : EventListener

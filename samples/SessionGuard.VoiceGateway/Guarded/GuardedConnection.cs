@@ -33,7 +33,7 @@ internal sealed class GuardedConnection : IGatewayConnection
         var glossary = new SessionGlossary();
         session.Own(pipeline.Options.Glossary.Subscribe(glossary.OnUpdated)); // unsubscribed at teardown
         _segmenter = session.Run(
-            ct => UtteranceSegmenter.RunAsync(_ring, pipeline.Options.Segmenter, OnUtteranceAsync, ct),
+            ct => UtteranceSegmenter.RunAsync(_ring, pipeline.Options.Segmenter, pipeline.Buffers, OnUtteranceAsync, ct),
             "segmenter");
     }
 

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard.VoiceGateway.Figures;
 using SessionGuard.VoiceGateway.Pipeline;
+using SessionGuard.VoiceGateway.Segmentation;
 
 namespace SessionGuard.VoiceGateway.Guarded;
 
@@ -44,6 +45,9 @@ internal sealed class GuardedPipeline : IGatewayPipeline
     internal TranslationStage Translations { get; }
 
     internal DedupStage Dedup { get; } = new();
+
+    /// <summary>The segmenters' utterance buffers, kept only while the load needs them.</summary>
+    internal UtteranceBufferPool Buffers { get; } = new();
 
     public IGatewayConnection Connect(string clientId, Func<string, CancellationToken, ValueTask> send) =>
         Attach(Registry.Open(SessionId.Parse(clientId)), send);

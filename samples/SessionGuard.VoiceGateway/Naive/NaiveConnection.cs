@@ -60,7 +60,7 @@ internal sealed class NaiveConnection : IGatewayConnection
 
     private async Task HandleAsync()
     {
-        await UtteranceSegmenter.RunAsync(_audio.Reader, _pipeline.Options.Segmenter, OnUtteranceAsync, CancellationToken.None).ConfigureAwait(false);
+        await UtteranceSegmenter.RunAsync(_audio.Reader, _pipeline.Options.Segmenter, _pipeline.Buffers, OnUtteranceAsync, CancellationToken.None).ConfigureAwait(false);
 
         // The cleanup at the end of the handler: reached when the client closed, skipped when the read above threw.
         _pipeline.OnDisconnected(_clientId);

@@ -4,6 +4,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard.VoiceGateway.Pipeline;
+using SessionGuard.VoiceGateway.Segmentation;
 
 namespace SessionGuard.VoiceGateway.Naive;
 
@@ -38,6 +39,9 @@ internal sealed class NaivePipeline : IGatewayPipeline
     internal PipelineOptions Options { get; }
 
     internal NaiveTranslationStage Translations { get; }
+
+    /// <summary>The segmenters' utterance buffers (the same pool as the guarded pipeline's).</summary>
+    internal UtteranceBufferPool Buffers { get; } = new();
 
     internal NaiveDedupStage Dedup { get; } = new();
 

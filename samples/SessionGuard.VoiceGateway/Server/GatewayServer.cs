@@ -39,6 +39,9 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     /// <summary>The base address, e.g. <c>ws://127.0.0.1:50123/voice/</c>; append a client id.</summary>
     public Uri VoiceUrl { get; private set; } = null!;
 
+    /// <summary>The host's services.</summary>
+    internal IServiceProvider Services => _app.Services;
+
     /// <summary>Connection handlers still running.</summary>
     public int RunningHandlers => Volatile.Read(ref _runningHandlers);
 
@@ -51,8 +54,13 @@ internal sealed partial class GatewayServer : IAsyncDisposable
     public static async Task<GatewayServer> StartAsync(GatewayMode mode, GatewayServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // Clients may send faster than the handler reads (the load driver streams faster than real time): bounded, the
+        // unread audio waits in the client's socket, not in Kestrel's process-wide block pool, which keeps the blocks
+        // of its busiest moment.
+        builder.WebHost.UseSockets(o => o.MaxReadBufferSize = options.MaxReadBufferSize);
         builder.Logging.ClearProviders();
         GatewayServer server = mode switch
         {
