@@ -223,7 +223,7 @@ internal static class TaskOperations
         }
 
         // task.ContinueWith(observeErrors): a cached delegate to a method of this project that reads t.Exception.
-        if (ContinuationObservers.IsContinueWith(invocation, types) && ContinuationObservers.IsObservingMethod(invocation))
+        if (ContinuationObservers.IsContinueWith(invocation, types) && ContinuationObservers.IsObservingMethod(invocation, types))
         {
             return false;
         }

@@ -94,6 +94,17 @@ public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
                 }
             }
             """ },
+        { "async void whose promise is cast from its state before the catch-all (the cast can throw)", """
+            class C
+            {
+                async void {|SG1002:Acquire|}(object state, Func<Task<int>> acquire)
+                {
+                    var promise = (TaskCompletionSource<int>)state;
+                    try { promise.TrySetResult(await acquire()); }
+                    catch (Exception e) { promise.TrySetException(e); }
+                }
+            }
+            """ },
         { "async void whose catch-all leaves some work outside it", """
             class C
             {
@@ -158,6 +169,17 @@ public class AsyncVoidMethodTests : AnalyzerCaseTests<AsyncVoidMethodAnalyzer>
                         try { await work(); }
                         catch (Exception e) { Console.WriteLine(e); }
                     }
+                }
+            }
+            """ },
+        { "async void whose promise is taken from its state with 'as' before the catch-all", """
+            class C
+            {
+                async void Acquire(object state, Func<Task<int>> acquire)
+                {
+                    var promise = state as TaskCompletionSource<int>;
+                    try { promise!.TrySetResult(await acquire()); }
+                    catch (Exception e) { promise!.TrySetException(e); }
                 }
             }
             """ },

@@ -334,6 +334,19 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
                 }
             }
             """ },
+        { "continuation given as a cached delegate to a lambda that never reads the fault", """
+            static class Links
+            {
+                private static readonly Action<Task, object?> close = (t, s) => ((IDisposable)s!).Dispose();
+                private static readonly Action<Task, object?> status = (t, s) => Console.WriteLine(t.Status);
+
+                public static void Close(Task task, IDisposable resource)
+                {
+                    {|SG1001:task.ContinueWith(close, resource, TaskContinuationOptions.ExecuteSynchronously)|};
+                    {|SG1001:task.ContinueWith(status, null, TaskContinuationOptions.OnlyOnFaulted)|};
+                }
+            }
+            """ },
         { "callee that sets a property with setter code, a virtual one, or a computed value outside its try", """
             class C
             {
@@ -712,6 +725,34 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
                 {
                     task.ContinueWith(observeErrors, TaskContinuationOptions.OnlyOnFaulted);
                     return task;
+                }
+            }
+            """ },
+        { "continuation given as a cached delegate to a lambda that copies the outcome into a promise", """
+            static class Links
+            {
+                private static readonly Action<Task, object?> link = (t, s) =>
+                {
+                    var promise = (TaskCompletionSource)s!;
+                    switch (t.Status)
+                    {
+                        case TaskStatus.RanToCompletion: promise.TrySetResult(); break;
+                        case TaskStatus.Canceled: promise.TrySetCanceled(); break;
+                        default: promise.TrySetException(t.Exception!.InnerExceptions); break;
+                    }
+                };
+
+                private static class Host<T>
+                {
+                    public static readonly Action<Task<T>, object?> Action = (t, s) => ((TaskCompletionSource<T>)s!).TrySetException(t.Exception!);
+                }
+
+                public static void Link(Task task, TaskCompletionSource promise) =>
+                    task.ContinueWith(link, promise, TaskContinuationOptions.ExecuteSynchronously);
+
+                public static void Link<T>(Task<T> task, TaskCompletionSource<T> promise)
+                {
+                    task.ContinueWith(Host<T>.Action, promise, TaskContinuationOptions.OnlyOnFaulted);
                 }
             }
             """ },

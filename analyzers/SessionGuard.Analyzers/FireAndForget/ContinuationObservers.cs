@@ -39,9 +39,11 @@ internal static class ContinuationObservers
     /// <summary>
     /// True when the continuation is a method of this compilation that reads its antecedent's <c>Exception</c>
     /// (<see cref="MethodReadsFault"/>): given as a method group, or as a <c>readonly</c> delegate field initialized
-    /// with one (<c>static readonly Action&lt;Task&gt; observe = Observe;</c>, a cached, allocation-free observer).
+    /// with one (<c>static readonly Action&lt;Task&gt; observe = Observe;</c>, a cached, allocation-free observer), or a
+    /// <c>readonly</c> delegate field initialized with a lambda that observes the antecedent (<see cref="Observes"/>:
+    /// <c>static readonly Action&lt;Task, object?&gt; Link = (t, s) =&gt; ((Tcs)s!).TrySetException(t.Exception!);</c>).
     /// </summary>
-    public static bool IsObservingMethod(IInvocationOperation invocation)
+    public static bool IsObservingMethod(IInvocationOperation invocation, KnownTypes types)
     {
         foreach (var argument in invocation.Arguments)
         {
@@ -55,13 +57,28 @@ internal static class ContinuationObservers
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
                     return MethodReadsFault(reference.Method, 0, invocation.SemanticModel?.Compilation);
                 case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
-                    return FieldMethodsReadFault(field);
+                    return FieldMethodsReadFault(field.OriginalDefinition) || FieldLambdaObserves(invocation, field.OriginalDefinition, types);
                 default:
                     return false;
             }
         }
 
         return false;
+    }
+
+    /// <summary>The lambda a readonly delegate field of this compilation is initialized with observes the antecedent.</summary>
+    private static bool FieldLambdaObserves(IInvocationOperation invocation, IFieldSymbol field, KnownTypes types)
+    {
+        if (field.DeclaringSyntaxReferences.Length != 1
+            || (field.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value is not AnonymousFunctionExpressionSyntax lambda)
+        {
+            return false;
+        }
+
+#pragma warning disable RS1030 // The field may be in another tree; asked only for a dropped continuation's delegate.
+        return types.Compilation.GetSemanticModel(lambda.SyntaxTree).GetOperation(lambda) is IAnonymousFunctionOperation function
+            && Observes(invocation, function, types);
+#pragma warning restore RS1030
     }
 
     /// <summary><c>readonly Action&lt;Task&gt; observe = Observe;</c> (or <c>new Action&lt;Task&gt;(Observe)</c>): every method of that name reads the fault.</summary>

@@ -141,7 +141,8 @@ internal static class GuardedBodies
     /// <summary>
     /// <c>Exception? error = null;</c>, <c>bool taken = false;</c>, <c>var count = 0;</c>: a local declaration (no
     /// <c>using</c>) whose every initializer is <c>null</c>, <c>default</c> or a literal, a literal only for
-    /// <c>var</c> or a built-in type (no user-defined conversion runs), or a <c>const</c>. Such a declaration cannot throw.
+    /// <c>var</c> or a built-in type (no user-defined conversion runs), or <c>parameter as T</c> declared <c>var</c> or
+    /// <c>T</c>, or a <c>const</c>. Such a declaration cannot throw.
     /// </summary>
     private static bool IsInertDeclaration(StatementSyntax statement)
     {
@@ -166,6 +167,10 @@ internal static class GuardedBodies
                 LiteralExpressionSyntax literal => builtIn
                     || literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression),
                 DefaultExpressionSyntax => true,
+                // var promise = state as TaskCompletionSource<int>;: an 'as' of a parameter yields null, it never throws.
+                // Declared var or as the same type, so no user-defined conversion runs.
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AsExpression, Left: IdentifierNameSyntax operand, Right: var asType } =>
+                    (type.IsVar || type.ToString() == asType.ToString()) && IsParameterOfEnclosingFunction(operand, declaration),
                 _ => false,
             };
 
@@ -176,6 +181,33 @@ internal static class GuardedBodies
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// True when <paramref name="name"/> names a parameter of the method, local function or lambda around
+    /// <paramref name="node"/>: a local of that body cannot share a parameter's name, so the name is the parameter.
+    /// </summary>
+    private static bool IsParameterOfEnclosingFunction(IdentifierNameSyntax name, SyntaxNode node)
+    {
+        var parameters = node.FirstAncestorOrSelf<SyntaxNode>(static n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) switch
+        {
+            BaseMethodDeclarationSyntax method => method.ParameterList.Parameters,
+            LocalFunctionStatementSyntax localFunction => localFunction.ParameterList.Parameters,
+            ParenthesizedLambdaExpressionSyntax lambda => lambda.ParameterList.Parameters,
+            SimpleLambdaExpressionSyntax lambda => SyntaxFactory.SingletonSeparatedList(lambda.Parameter),
+            AnonymousMethodExpressionSyntax { ParameterList: { } list } => list.Parameters,
+            _ => default,
+        };
+
+        foreach (var parameter in parameters)
+        {
+            if (parameter.Identifier.ValueText == name.Identifier.ValueText)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsGuardedStatement(StatementSyntax statement, INamedTypeSymbol? type)

@@ -66,6 +66,7 @@ public sealed class Notifier(ILogger _logger)
 internal static class TaskExtensions
 {
     private static readonly Action<Task> observeErrors = ObserveErrors;
+    private static readonly Action<Task, object?> link = (t, promise) => ((TaskCompletionSource)promise!).TrySetException(t.Exception!.InnerExceptions);
     private static void ObserveErrors(Task task) => GC.KeepAlive(task.Exception);
     private static void Count(Task task) => Console.WriteLine(task.Status);
 
@@ -77,6 +78,9 @@ internal static class TaskExtensions
 #pragma warning restore SG1001
         return task;
     }
+
+    internal static void FaultInto(this Task task, TaskCompletionSource promise) =>
+        task.ContinueWith(link, promise, TaskContinuationOptions.OnlyOnFaulted);   // not reported: the promise gets the fault
 }
 
 public sealed class Pump(ChannelReader<string> reader, ILogger logger) : IAsyncDisposable

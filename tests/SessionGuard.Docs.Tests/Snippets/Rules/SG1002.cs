@@ -49,3 +49,21 @@ public sealed class Reconnector(Func<CancellationToken, Task> connect, ILogger l
 
     public void Start(CancellationToken token) => ReconnectLoop(token);
 }
+
+public sealed class Pool(Func<Task<int>> open)
+{
+    private async void Acquire(object? state)   // not reported: the promise gets the outcome, fault included
+    {
+        var promise = state as TaskCompletionSource<int>;
+        try
+        {
+            promise?.TrySetResult(await open());
+        }
+        catch (Exception e)
+        {
+            promise?.TrySetException(e);
+        }
+    }
+
+    public void Start(TaskCompletionSource<int> promise) => ThreadPool.QueueUserWorkItem(Acquire, promise);
+}
