@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -10,30 +9,12 @@ namespace SessionGuard.Redis;
 public sealed partial class RedisSessionCluster
 {
     /// <summary>
-    /// Claims every session opened unclaimed, <see cref="DeferredClaimsInFlight"/> pipelined at once and batch after batch
-    /// until none is left, as fast as Redis answers (not one batch per heartbeat), never taking one over: an id another live
-    /// node claimed meanwhile ends here (<see cref="SessionEndReason.MovedToAnotherNode"/>), one past the cluster's cap ends
+    /// Claims every session opened unclaimed (<see cref="DrainAsync"/>: pipelined batches until none is left, as fast as
+    /// Redis answers, not one batch per heartbeat), never taking one over: an id another live node claimed meanwhile ends
+    /// here (<see cref="SessionEndReason.MovedToAnotherNode"/>), one past the cluster's cap ends
     /// (<see cref="SessionEndReason.Evicted"/>). A batch in which Redis failed ends the pass: its claims wait for the next.
     /// </summary>
-    private async Task ClaimDeferredAsync()
-    {
-        while (!_deferredClaims.IsEmpty)
-        {
-            var claims = new List<Task<bool>>();
-            for (int n = DeferredClaimsInFlight; n > 0 && _deferredClaims.TryDequeue(out var claim); n--)
-            {
-                claims.Add(ClaimDeferredAsync(claim));
-            }
-
-            foreach (bool done in await Task.WhenAll(claims).ConfigureAwait(false))
-            {
-                if (!done)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private Task ClaimDeferredAsync() => DrainAsync(_deferredClaims, ClaimDeferredAsync);
 
     /// <summary>Claims one session opened unclaimed; false when it was queued again (Redis failed, or the heartbeat lapsed).</summary>
     private async Task<bool> ClaimDeferredAsync(Claim claim)

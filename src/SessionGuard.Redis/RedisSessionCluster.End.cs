@@ -54,29 +54,11 @@ public sealed partial class RedisSessionCluster
     }
 
     /// <summary>
-    /// Writes every queued end, <see cref="PendingEndsInFlight"/> pipelined at once and batch after batch until none is
-    /// left, as fast as Redis answers (the renewals run apart, so a long queue after an outage delays no heartbeat). A
-    /// batch in which Redis failed ends the pass: its ends are queued again for the next.
+    /// Writes every queued end (<see cref="DrainAsync"/>: pipelined batches until none is left, as fast as Redis answers; the
+    /// renewals run apart, so a long queue after an outage delays no heartbeat). A batch in which Redis failed ends the
+    /// pass: its ends are queued again for the next.
     /// </summary>
-    private async Task RetryPendingEndsAsync()
-    {
-        while (!_pendingEnds.IsEmpty)
-        {
-            var writes = new List<Task<bool>>();
-            for (int n = PendingEndsInFlight; n > 0 && _pendingEnds.TryDequeue(out var end); n--)
-            {
-                writes.Add(EndInRedisAsync(end));
-            }
-
-            foreach (bool written in await Task.WhenAll(writes).ConfigureAwait(false))
-            {
-                if (!written)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private Task RetryPendingEndsAsync() => DrainAsync(_pendingEnds, EndInRedisAsync);
 
     private readonly record struct PendingEnd(SessionId Id, long Fence, string Token, SessionEndReason Reason);
 

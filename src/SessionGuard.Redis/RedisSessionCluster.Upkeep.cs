@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
@@ -64,6 +65,31 @@ public sealed partial class RedisSessionCluster
 
             // Kept so that leaving waits for a pass in flight: no claim or reclaim may run after the node left.
             _upkeep = Task.Run(UpkeepFromTimerAsync);
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="queue"/> to empty, <see cref="UpkeepBatchSize"/> items pipelined at once and batch after batch,
+    /// as fast as Redis answers. <paramref name="run"/> returns false when Redis failed and it queued its item again: that
+    /// batch ends the pass, and the rest waits for the next.
+    /// </summary>
+    private static async Task DrainAsync<T>(ConcurrentQueue<T> queue, Func<T, Task<bool>> run)
+    {
+        while (!queue.IsEmpty)
+        {
+            var batch = new List<Task<bool>>();
+            for (int n = UpkeepBatchSize; n > 0 && queue.TryDequeue(out var item); n--)
+            {
+                batch.Add(run(item));
+            }
+
+            foreach (bool done in await Task.WhenAll(batch).ConfigureAwait(false))
+            {
+                if (!done)
+                {
+                    return;
+                }
+            }
         }
     }
 

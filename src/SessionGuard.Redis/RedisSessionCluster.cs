@@ -30,11 +30,8 @@ public sealed partial class RedisSessionCluster : IAsyncDisposable, IDisposable
     /// <summary>Most sessions one script reclaims: a lost node's sessions go in chunks, so Redis serves others between them.</summary>
     internal const int ReclaimChunkSize = 500;
 
-    /// <summary>Queued ends pipelined at once: a bound on what one batch puts on the connection, not a rate.</summary>
-    private const int PendingEndsInFlight = 256;
-
-    /// <summary>Deferred claims pipelined at once: a bound on what one batch puts on the connection, not a rate.</summary>
-    private const int DeferredClaimsInFlight = 256;
+    /// <summary>Queued ends or deferred claims pipelined at once: a bound on what one batch puts on the connection, not a rate.</summary>
+    private const int UpkeepBatchSize = 256;
     private const string EvictedEntry = "evicted|";
 
     private readonly SessionRegistry _registry;
