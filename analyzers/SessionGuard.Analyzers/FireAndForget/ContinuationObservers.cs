@@ -55,7 +55,7 @@ internal static class ContinuationObservers
             switch (TaskOperations.Unwrap(argument.Value))
             {
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
-                    return MethodReadsFault(reference.Method, 0, invocation.SemanticModel?.Compilation);
+                    return MethodReadsFault(reference.Method, 0, types.Compilation);
                 case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
                     return FieldMethodsReadFault(field.OriginalDefinition) || FieldLambdaObserves(invocation, field.OriginalDefinition, types);
                 default:
