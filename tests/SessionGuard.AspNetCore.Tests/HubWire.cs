@@ -12,22 +12,31 @@ internal static class HubWire
     /// </summary>
     public static async Task<Exception> StartRefusedAsync(this HubConnection connection)
     {
-        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += e =>
-        {
-            refused.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var closed = connection.WhenClosed();
+        Exception? error;
         try
         {
             await connection.StartAsync().WaitAsync(TestHost.Bound);
+            error = await closed.WaitAsync(TestHost.Bound);
         }
         catch (Exception ex)
         {
-            refused.TrySetResult(ex);
+            // Whichever came first: a close the client saw before the start failed carries the server's reason.
+            error = closed.IsCompleted ? closed.Result : ex;
         }
 
-        var error = await refused.Task.WaitAsync(TestHost.Bound);
         return error ?? throw new InvalidOperationException("The connection closed without an error: it was not refused.");
+    }
+
+    /// <summary>Completes with the error the connection closed with (null for a clean close) when it next closes.</summary>
+    public static Task<Exception?> WhenClosed(this HubConnection connection)
+    {
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += e =>
+        {
+            closed.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        return closed.Task;
     }
 }

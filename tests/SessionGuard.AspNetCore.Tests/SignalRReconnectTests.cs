@@ -240,12 +240,7 @@ public class SignalRReconnectTests
         var (host, log, _) = await StartAsync();
         await using var _ = host;
         await using var first = Client(host, "dave");
-        var firstClosed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        first.Closed += e =>
-        {
-            firstClosed.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var firstClosed = first.WhenClosed();
         await first.StartAsync().WaitAsync(Bound);
         var (session, _) = await log.NextConnectedAsync();
         Assert.Equal(1, await first.InvokeAsync<int>("Count").WaitAsync(Bound));
@@ -254,7 +249,7 @@ public class SignalRReconnectTests
         // client often arrives before the server has seen its old connection drop.
         await using var second = Client(host, "dave");
         await second.StartAsync().WaitAsync(Bound);
-        await firstClosed.Task.WaitAsync(Bound);
+        await firstClosed.WaitAsync(Bound);
         Assert.Same(session, await log.Disconnected.Reader.ReadAsync().AsTask().WaitAsync(Bound));
         var (again, resumed) = await log.NextConnectedAsync();
         Assert.Same(session, again);
@@ -270,12 +265,7 @@ public class SignalRReconnectTests
         var (host, log, _) = await StartAsync();
         await using var _ = host;
         await using var client = Client(host, "erin");
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Closed += e =>
-        {
-            closed.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var closed = client.WhenClosed();
         await client.StartAsync().WaitAsync(Bound);
         var (session, _) = await log.NextConnectedAsync();
         Assert.Equal(1, await client.InvokeAsync<int>("Count").WaitAsync(Bound));
@@ -286,7 +276,7 @@ public class SignalRReconnectTests
         Assert.Equal(session.Id, report.SessionId);
         Assert.Equal(SessionEndReason.Closed, report.Reason);
         Assert.True(log.Counters[session].Disposed);
-        await closed.Task.WaitAsync(Bound);
+        await closed.WaitAsync(Bound);
         Assert.Equal(0, host.Registry.ActiveCount);
         Assert.True(host.Registry.CheckResiduals().IsClean);
     }

@@ -175,12 +175,7 @@ public class SignalRTests
         var (host, log) = await StartAsync();
         await using var _ = host;
         await using var client = Client(host);
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.Closed += e =>
-        {
-            closed.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var closed = client.WhenClosed();
         await client.StartAsync().WaitAsync(Bound);
         var id = SessionId.Parse(client.ConnectionId!);
 
@@ -210,7 +205,7 @@ public class SignalRTests
 
         await enumerating.WaitAsync(Bound);
         await log.StreamsEnded.Reader.ReadAsync().AsTask().WaitAsync(Bound);
-        await closed.Task.WaitAsync(Bound);
+        await closed.WaitAsync(Bound);
         var report = await host.NextReportAsync();
         Assert.Equal(SessionEndReason.Evicted, report.Reason);
         Assert.Empty(report.UndrainedTasks);

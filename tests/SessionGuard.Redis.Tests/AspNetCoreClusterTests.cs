@@ -156,12 +156,7 @@ public class AspNetCoreClusterTests
         await using var b = await StartHubAsync(p, "node-b");
 
         await using var first = Connect(a, "caller-1");
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        first.Closed += e =>
-        {
-            closed.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var closed = first.WhenClosed();
         await first.StartAsync().WaitAsync(Bound);
         Assert.Equal("caller-1:one", await first.InvokeAsync<string>("Echo", "one").WaitAsync(Bound));
 
@@ -169,7 +164,7 @@ public class AspNetCoreClusterTests
         await second.StartAsync().WaitAsync(Bound);
         Assert.Equal("caller-1:two", await second.InvokeAsync<string>("Echo", "two").WaitAsync(Bound));
 
-        await closed.Task.WaitAsync(Bound);
+        await closed.WaitAsync(Bound);
         Assert.Equal(SessionEndReason.MovedToAnotherNode, (await a.NextReportAsync()).Reason);
         Assert.False(a.Registry.IsActive(new SessionId("caller-1")));
         Assert.True(b.Cluster!.TryGetFence(new SessionId("caller-1"), out _));
@@ -216,18 +211,13 @@ public class AspNetCoreClusterTests
         await first.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
 
         await using var hubA = new HubConnectionBuilder().WithUrl(new Uri(aBase, "/calls?call=" + call + "-hub"), o => o.Transports = HttpTransportType.WebSockets).Build();
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        hubA.Closed += e =>
-        {
-            closed.TrySetResult(e);
-            return Task.CompletedTask;
-        };
+        var closed = hubA.WhenClosed();
         await hubA.StartAsync().WaitAsync(Bound);
         Assert.Equal($"{call}-hub: hi", await hubA.InvokeAsync<string>("Say", "hi").WaitAsync(Bound));
         await using var hubB = new HubConnectionBuilder().WithUrl(new Uri(bBase, "/calls?call=" + call + "-hub"), o => o.Transports = HttpTransportType.WebSockets).Build();
         await hubB.StartAsync().WaitAsync(Bound);
         Assert.Equal($"{call}-hub: there", await hubB.InvokeAsync<string>("Say", "there").WaitAsync(Bound));
-        await closed.Task.WaitAsync(Bound);
+        await closed.WaitAsync(Bound);
 
         var clusterB = b.Services.GetRequiredService<RedisSessionCluster>();
         Assert.True(clusterB.TryGetFence(new SessionId(call), out _));
