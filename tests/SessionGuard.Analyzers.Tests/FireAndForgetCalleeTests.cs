@@ -198,6 +198,29 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 
     public static TheoryData<string, string> Negative => new()
     {
+        { "a cached delegate field whose method hands the task on to a method that reads the fault", """
+            sealed class Handshake
+            {
+                static readonly Action<Task, object> Completed = new Action<Task, object>(OnCompleted);
+                readonly Stream _stream = Stream.Null;
+
+                static void OnCompleted(Task task, object state)
+                {
+                    var self = (Handshake)state;
+                    Complete(task, self);
+                }
+
+                static void Complete(Task task, Handshake self)
+                {
+                    if (task.IsFaulted)
+                    {
+                        Console.WriteLine(task.Exception!.InnerException);
+                    }
+                }
+
+                public void Start() => _stream.FlushAsync().ContinueWith(Completed, this, TaskContinuationOptions.ExecuteSynchronously);
+            }
+            """ },
         { "a continuation handing its antecedent to a method that hands it on to the observer", """
             sealed class Tracker
             {

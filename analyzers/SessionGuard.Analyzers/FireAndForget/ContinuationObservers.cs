@@ -57,7 +57,7 @@ internal static class ContinuationObservers
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation reference }:
                     return MethodReadsFault(reference.Method, 0, types.Compilation);
                 case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
-                    return FieldMethodsReadFault(field.OriginalDefinition) || FieldLambdaObserves(invocation, field.OriginalDefinition, types);
+                    return FieldMethodsReadFault(field.OriginalDefinition, types.Compilation) || FieldLambdaObserves(invocation, field.OriginalDefinition, types);
                 default:
                     return false;
             }
@@ -81,8 +81,11 @@ internal static class ContinuationObservers
 #pragma warning restore RS1030
     }
 
-    /// <summary><c>readonly Action&lt;Task&gt; observe = Observe;</c> (or <c>new Action&lt;Task&gt;(Observe)</c>): every method of that name reads the fault.</summary>
-    private static bool FieldMethodsReadFault(IFieldSymbol field)
+    /// <summary>
+    /// <c>readonly Action&lt;Task&gt; observe = Observe;</c> (or <c>new Action&lt;Task&gt;(Observe)</c>): every method of that name
+    /// reads the fault, or hands the task to a method of <paramref name="compilation"/> that does.
+    /// </summary>
+    private static bool FieldMethodsReadFault(IFieldSymbol field, Compilation compilation)
     {
         foreach (var reference in field.DeclaringSyntaxReferences)
         {
@@ -100,7 +103,7 @@ internal static class ContinuationObservers
             bool any = false;
             foreach (var member in field.ContainingType.GetMembers(name.Identifier.ValueText))
             {
-                if (member is not IMethodSymbol method || !MethodReadsFault(method, 0, null))
+                if (member is not IMethodSymbol method || !MethodReadsFault(method, 0, compilation))
                 {
                     return false;
                 }
