@@ -228,6 +228,12 @@ internal static class TaskOperations
             return false;
         }
 
+        // tcs.Task.ContinueWith(_ => registration.Dispose()): a cleanup that cannot fault, after a task someone else holds.
+        if (ContinuationObservers.IsContinueWith(invocation, types) && HeldTaskCleanups.IsCleanupOfHeldTask(invocation, types))
+        {
+            return false;
+        }
+
         // A container or Interlocked hands back a task it (or its caller) already owns.
         if (original.ReturnType.TypeKind == TypeKind.TypeParameter && original.MethodKind != MethodKind.DelegateInvoke
             && containing is not null

@@ -8,10 +8,10 @@ namespace SessionGuard.Analyzers;
 internal static partial class FaultFreeBodies
 {
     /// <summary>An await of <c>Task.Delay</c>/<c>Task.Yield</c>, or of a guarded or fault-free method of this compilation.</summary>
-    private static bool IsSafeAwait(IAwaitOperation await, KnownTypes types, int depth)
+    private static bool IsSafeAwait(IAwaitOperation await, KnownTypes types, Reach reach)
     {
         var awaited = SkipConfiguration(await.Operation, types);
-        if (awaited is not IInvocationOperation invocation || !AllArgumentsSafe(invocation, types, depth) || !IsSafe(invocation.Instance, types, depth))
+        if (awaited is not IInvocationOperation invocation || !AllArgumentsSafe(invocation, types, reach) || !IsSafe(invocation.Instance, types, reach))
         {
             return false;
         }
@@ -23,7 +23,7 @@ internal static partial class FaultFreeBodies
         }
 
         return KnownTypes.Same(method.ContainingAssembly, types.SourceAssembly)
-            && (GuardedBodies.IsGuardedMethod(method) || IsFaultFreeMethod(method, types, depth + 1));
+            && (GuardedBodies.IsGuardedMethod(method) || IsFaultFreeMethod(method, types, reach.Deeper));
     }
 
     /// <summary>Strips <c>ConfigureAwait(...)</c> and extensions of this compilation whose body is <c>=&gt; task.ConfigureAwait(...)</c>.</summary>
@@ -77,11 +77,11 @@ internal static partial class FaultFreeBodies
             && receiver.Identifier.ValueText == original.Parameters[0].Name;
     }
 
-    private static bool AllArgumentsSafe(IInvocationOperation invocation, KnownTypes types, int depth)
+    private static bool AllArgumentsSafe(IInvocationOperation invocation, KnownTypes types, Reach reach)
     {
         foreach (var argument in invocation.Arguments)
         {
-            if (!IsSafe(argument.Value, types, depth))
+            if (!IsSafe(argument.Value, types, reach))
             {
                 return false;
             }
@@ -90,10 +90,10 @@ internal static partial class FaultFreeBodies
         return true;
     }
 
-    private static bool IsSafeCall(IInvocationOperation invocation, KnownTypes types, int depth)
+    private static bool IsSafeCall(IInvocationOperation invocation, KnownTypes types, Reach reach)
     {
         var method = invocation.TargetMethod;
-        if (method.MethodKind == MethodKind.DelegateInvoke || !AllArgumentsSafe(invocation, types, depth) || !IsSafe(invocation.Instance, types, depth))
+        if (method.MethodKind == MethodKind.DelegateInvoke || !AllArgumentsSafe(invocation, types, reach) || !IsSafe(invocation.Instance, types, reach))
         {
             return false;
         }
@@ -115,7 +115,7 @@ internal static partial class FaultFreeBodies
             return true;
         }
 
-        return !types.IsAwaitable(original.ReturnType) && IsSafeBody(original, types, depth + 1);
+        return !types.IsAwaitable(original.ReturnType) && IsSafeBody(original, types, reach.Deeper);
     }
 
     /// <summary>A method of a type named <c>ILogger</c> or <c>...Logger</c>, or an extension method on one.</summary>
@@ -154,6 +154,14 @@ internal static partial class FaultFreeBodies
             return true;
         }
 
-        return type.Name is "Interlocked" or "Volatile" && type.ContainingNamespace?.ToDisplayString() == "System.Threading";
+        if (type.ContainingNamespace?.ToDisplayString() != "System.Threading")
+        {
+            return false;
+        }
+
+        // Releasing a registration or a token source never throws: Dispose of a registration waits for a running callback.
+        return type.Name is "Interlocked" or "Volatile"
+            || (type.Name == "CancellationTokenRegistration" && method.Name is "Dispose" or "Unregister")
+            || (type.Name == "CancellationTokenSource" && method.Name == "Dispose");
     }
 }

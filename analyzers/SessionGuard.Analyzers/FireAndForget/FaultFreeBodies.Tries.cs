@@ -10,9 +10,9 @@ internal static partial class FaultFreeBodies
     /// A try with a catch-all (no filter) whose catches neither throw (a catch of cancellation may) nor await anything
     /// unsafe: its body may do anything. Without one, the body and every catch must be safe. A finally must be safe.
     /// </summary>
-    private static bool IsSafeTry(ITryOperation @try, KnownTypes types, int depth)
+    private static bool IsSafeTry(ITryOperation @try, KnownTypes types, Reach reach)
     {
-        if (!IsSafe(@try.Finally, types, depth))
+        if (!IsSafe(@try.Finally, types, reach))
         {
             return false;
         }
@@ -21,7 +21,7 @@ internal static partial class FaultFreeBodies
         foreach (var clause in @try.Catches)
         {
             bool cancellation = IsCancellation(clause.ExceptionType);
-            if (!cancellation && !IsSafeHandler(clause.Handler, types, depth))
+            if (!cancellation && !IsSafeHandler(clause.Handler, types, reach))
             {
                 return false;
             }
@@ -39,14 +39,14 @@ internal static partial class FaultFreeBodies
             return !HasEndlessLoop(@try.Body);
         }
 
-        if (!IsSafe(@try.Body, types, depth))
+        if (!IsSafe(@try.Body, types, reach))
         {
             return false;
         }
 
         foreach (var clause in @try.Catches)
         {
-            if (!IsSafe(clause.Filter, types, depth) || !(IsCancellation(clause.ExceptionType) ? IsSafeCancellationHandler(clause.Handler, types, depth) : true))
+            if (!IsSafe(clause.Filter, types, reach) || !(IsCancellation(clause.ExceptionType) ? IsSafeCancellationHandler(clause.Handler, types, reach) : true))
             {
                 return false;
             }
@@ -56,11 +56,11 @@ internal static partial class FaultFreeBodies
     }
 
     /// <summary>A catch that handles a fault: no throw, and every await in it safe or inside a guarded try of its own.</summary>
-    private static bool IsSafeHandler(IBlockOperation handler, KnownTypes types, int depth)
+    private static bool IsSafeHandler(IBlockOperation handler, KnownTypes types, Reach reach)
     {
         foreach (var operation in Walk(handler))
         {
-            if (operation is IThrowOperation || (operation is IAwaitOperation await && !IsSafeAwait(await, types, depth)))
+            if (operation is IThrowOperation || (operation is IAwaitOperation await && !IsSafeAwait(await, types, reach)))
             {
                 return false;
             }
@@ -70,7 +70,7 @@ internal static partial class FaultFreeBodies
     }
 
     /// <summary>A catch of cancellation outside a catch-all: may rethrow (the task ends canceled), otherwise safe.</summary>
-    private static bool IsSafeCancellationHandler(IBlockOperation handler, KnownTypes types, int depth)
+    private static bool IsSafeCancellationHandler(IBlockOperation handler, KnownTypes types, Reach reach)
     {
         foreach (var statement in handler.Operations)
         {
@@ -79,7 +79,7 @@ internal static partial class FaultFreeBodies
                 continue;
             }
 
-            if (!IsSafe(statement, types, depth))
+            if (!IsSafe(statement, types, reach))
             {
                 return false;
             }

@@ -83,6 +83,29 @@ internal static class TaskExtensions
         task.ContinueWith(link, promise, TaskContinuationOptions.OnlyOnFaulted);   // not reported: the promise gets the fault
 }
 
+internal sealed class PendingReply
+{
+    private readonly TaskCompletionSource<string> _reply = new();
+    private CancellationTokenRegistration _registration;
+
+    public Task<string> WaitAsync(CancellationToken ct)
+    {
+        _registration = ct.Register(s => ((PendingReply)s!)._reply.TrySetCanceled(), this);
+        _reply.Task.ContinueWith(
+            (_, s) => ((PendingReply)s!)._registration.Dispose(),                 // not reported: the caller holds the reply
+            this,
+            TaskContinuationOptions.ExecuteSynchronously);
+        return _reply.Task;
+    }
+
+    public void Send(Func<Task> sendAsync)
+    {
+#pragma warning disable SG1001 // reported, as the page says
+        sendAsync().ContinueWith(_ => _registration.Dispose());                     // SG1001: the send's fault is dropped with it
+#pragma warning restore SG1001
+    }
+}
+
 public sealed class Pump(ChannelReader<string> reader, ILogger logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
