@@ -47,7 +47,7 @@ internal static class CaughtFailureFlags
                 continue;
             }
 
-            foreach (var node in @catch.Block.DescendantNodes(node => node is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            foreach (var node in FunctionBodies.OwnNodes(@catch.Block))
             {
                 if (node is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } store
                     && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(store.Right).Symbol, caught)
@@ -111,7 +111,7 @@ internal static class CaughtFailureFlags
     {
         for (var ancestor = node.Parent; ancestor is not null && ancestor != outer; ancestor = ancestor.Parent)
         {
-            if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or FinallyClauseSyntax)
+            if (FunctionBodies.IsNestedFunction(ancestor) || ancestor is FinallyClauseSyntax)
             {
                 return true;
             }

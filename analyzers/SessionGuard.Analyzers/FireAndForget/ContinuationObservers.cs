@@ -153,7 +153,7 @@ internal static class ContinuationObservers
                 continue;
             }
 
-            foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            foreach (var node in FunctionBodies.OwnNodes(body))
             {
                 if (node is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Exception", Expression: IdentifierNameSyntax target }
                     && target.Identifier.ValueText == antecedent)

@@ -244,7 +244,7 @@ internal static class GuardedBodies
                 continue;
             }
 
-            foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+            foreach (var node in FunctionBodies.OwnNodes(body))
             {
                 if (node is TryStatementSyntax @try && IsGuardedTry(@try))
                 {
@@ -289,7 +289,7 @@ internal static class GuardedBodies
 
     private static bool Exits(SyntaxNode body)
     {
-        foreach (var node in body.DescendantNodesAndSelf(static n => !IsNestedFunction(n) && !IsNestedLoopOrSwitch(n)))
+        foreach (var node in body.DescendantNodesAndSelf(static n => !FunctionBodies.IsNestedFunction(n) && !IsNestedLoopOrSwitch(n)))
         {
             if (node is ReturnStatementSyntax or BreakStatementSyntax or YieldStatementSyntax { RawKind: (int)SyntaxKind.YieldBreakStatement })
             {
@@ -298,7 +298,7 @@ internal static class GuardedBodies
         }
 
         // return also leaves through nested loops and switches.
-        foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+        foreach (var node in FunctionBodies.OwnNodes(body))
         {
             if (node is ReturnStatementSyntax)
             {
@@ -311,7 +311,7 @@ internal static class GuardedBodies
 
     private static bool HasEndlessLoop(SyntaxNode body)
     {
-        foreach (var node in body.DescendantNodes(static n => !IsNestedFunction(n)))
+        foreach (var node in FunctionBodies.OwnNodes(body))
         {
             bool endless = node switch
             {
@@ -332,7 +332,7 @@ internal static class GuardedBodies
 
     private static bool Throws(SyntaxNode block)
     {
-        foreach (var node in block.DescendantNodes(static n => !IsNestedFunction(n)))
+        foreach (var node in FunctionBodies.OwnNodes(block))
         {
             if (node is ThrowStatementSyntax or ThrowExpressionSyntax)
             {
@@ -346,7 +346,7 @@ internal static class GuardedBodies
     /// <summary>An await in a catch block that no guarded try of the same block wraps: what it awaits can fail.</summary>
     private static bool AwaitsUnguarded(SyntaxNode block)
     {
-        foreach (var node in block.DescendantNodes(static n => !IsNestedFunction(n) && !(n is TryStatementSyntax t && IsGuardedTry(t))))
+        foreach (var node in block.DescendantNodes(static n => !FunctionBodies.IsNestedFunction(n) && !(n is TryStatementSyntax t && IsGuardedTry(t))))
         {
             if (node is AwaitExpressionSyntax
                 || (node is CommonForEachStatementSyntax forEach && forEach.AwaitKeyword.IsKind(SyntaxKind.AwaitKeyword))
@@ -358,8 +358,6 @@ internal static class GuardedBodies
 
         return false;
     }
-
-    private static bool IsNestedFunction(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
 
     private static bool IsNestedLoopOrSwitch(SyntaxNode node) =>
         node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or SwitchStatementSyntax;

@@ -76,7 +76,7 @@ internal static class HandBackMethods
             }
 
             // The method's own returns: a lambda's or local function's return belongs to that function.
-            foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            foreach (var node in FunctionBodies.OwnNodes(body))
             {
                 if (node is ReturnStatementSyntax @return)
                 {

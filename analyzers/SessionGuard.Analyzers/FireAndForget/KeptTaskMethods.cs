@@ -61,7 +61,7 @@ internal static class KeptTaskMethods
                 continue;
             }
 
-            foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            foreach (var node in FunctionBodies.OwnNodes(body))
             {
                 if (node is ReturnStatementSyntax @return && (@return.Expression is null || !Keeps(@return.Expression, fields, ref kept)))
                 {

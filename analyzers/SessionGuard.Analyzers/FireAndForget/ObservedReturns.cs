@@ -61,7 +61,7 @@ internal static class ObservedReturns
                 continue;
             }
 
-            foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+            foreach (var node in FunctionBodies.OwnNodes(body))
             {
                 if (node is ReturnStatementSyntax @return && (@return.Expression is null || !ReturnsObserved(@return.Expression, body, types, depth, ref any)))
                 {
@@ -128,7 +128,7 @@ internal static class ObservedReturns
     {
         bool declared = false;
         bool observed = false;
-        foreach (var node in body.DescendantNodes(static n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        foreach (var node in FunctionBodies.OwnNodes(body))
         {
             switch (node)
             {
