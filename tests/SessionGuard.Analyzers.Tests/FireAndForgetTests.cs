@@ -1,8 +1,9 @@
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis.Testing;
-
 namespace SessionGuard.Analyzers.Tests;
 
+/// <summary>
+/// SG1001's core: what drops a task (a statement, a discard, a local never or not always observed, the inner task of
+/// <c>StartNew(async ...)</c>) and what observes one (await, return, a store, an argument, a block, an owner).
+/// </summary>
 public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
     // Each positive case marks every expected SG1001 with {|SG1001:...|}; each negative case must stay silent.
@@ -169,22 +170,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
-        { "tasks added to a list that is never awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                void M(int[] items)
-                {
-                    var tasks = new List<Task>();
-                    foreach (var i in items)
-                    {
-                        tasks.Add({|SG1001:SendAsync(i)|});
-                    }
-
-                    Console.WriteLine(tasks.Count);
-                }
-            }
-            """ },
         { "await Task.Factory.StartNew(async ...) awaits only the outer task", """
             class C
             {
@@ -322,20 +307,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
-        { "array of tasks filled and never awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                void M()
-                {
-                    var tasks = new Task[3];
-                    for (int i = 0; i < tasks.Length; i++)
-                    {
-                        tasks[i] = {|SG1001:SendAsync(i)|};
-                    }
-                }
-            }
-            """ },
         { "top-level lambda local", """
             class C
             {
@@ -345,20 +316,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                     var t = {|SG1001:SendAsync()|};
                     await Task.Yield();
                 };
-            }
-            """ },
-        { "Select(...).ToList() starts every task and drops them", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                void M(int[] items) { {|SG1001:items.Select(i => SendAsync(i)).ToList()|}; }
-            }
-            """ },
-        { "materialized task list never awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                void M(int[] items) { var tasks = {|SG1001:items.Select(SendAsync).ToArray()|}; Console.WriteLine(tasks.Length); }
             }
             """ },
         { "new Task(...).Start() dropped", """
@@ -390,32 +347,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void OnMessage(string m) { {|SG1001:MessageReceived?.Invoke(m)|}; }
             }
             """ },
-        { "task taken out of a dictionary on disconnect, cancelled but never awaited", """
-            class WebSocketHandler
-            {
-                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
-                private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancellations = new();
-                public void HandleDisconnect(string clientUid)
-                {
-                    if (_cancellations.TryRemove(clientUid, out var cts))
-                    {
-                        cts.Cancel();
-                    }
-
-                    if ({|SG1001:_conversationTasks.TryRemove(clientUid, out var task)|})
-                    {
-                        Console.WriteLine($"cancelled {task.Id}");
-                    }
-                }
-            }
-            """ },
-        { "task taken with TryDequeue and dropped", """
-            class C
-            {
-                private readonly ConcurrentQueue<Task> _pending = new();
-                void M() { {|SG1001:_pending.TryDequeue(out var next)|}; }
-            }
-            """ },
         { "conditional access returning ValueTask? dropped", """
             class C
             {
@@ -436,35 +367,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 Task LoopAsync() => Task.CompletedTask;
                 Task Start() { return {|SG1001:Task.Factory.StartNew(() => LoopAsync())|}; }
-            }
-            """ },
-        { "tuple entry taken on disconnect: cancelled, its task never awaited", """
-            class WebSocketHandler
-            {
-                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
-                public void HandleDisconnect(string clientUid)
-                {
-                    if ({|SG1001:_conversations.TryRemove(clientUid, out var entry)|})
-                    {
-                        entry.Cts.Cancel();
-                        Console.WriteLine($"cancelled {entry.Task.Id}");
-                    }
-                }
-            }
-            """ },
-        { "record entry taken, only its token source used", """
-            sealed record Running(CancellationTokenSource Cts, Task Work);
-            class C
-            {
-                private readonly Dictionary<string, Running> _running = new();
-                void Stop(string sessionId)
-                {
-                    if ({|SG1001:_running.Remove(sessionId, out var running)|})
-                    {
-                        running.Cts.Cancel();
-                        running.Cts.Dispose();
-                    }
-                }
             }
             """ },
         { "an open of the SessionGuard registry dropped (the session it opens is nobody's)", """
@@ -522,14 +424,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 public Task? Loop { get; private set; }
                 void Start() { Loop = Task.Run(() => { }); }
-            }
-            """ },
-        { "stored in a collection", """
-            class C
-            {
-                private readonly List<Task> _running = new();
-                Task SendAsync() => Task.CompletedTask;
-                void M() { _running.Add(SendAsync()); }
             }
             """ },
         { "assigned to an out parameter", """
@@ -634,30 +528,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
-        { "tasks from a loop awaited with WhenAll", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                async Task M(int[] items)
-                {
-                    var tasks = new List<Task>();
-                    foreach (var i in items) tasks.Add(SendAsync(i));
-                    await Task.WhenAll(tasks);
-                }
-            }
-            """ },
-        { "tasks from a loop awaited one by one", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                async Task M(int[] items)
-                {
-                    var tasks = new Task[items.Length];
-                    for (int i = 0; i < items.Length; i++) tasks[i] = SendAsync(i);
-                    foreach (var t in tasks) await t;
-                }
-            }
-            """ },
         { "await Task.WhenAny result is one of the given tasks", """
             class C
             {
@@ -721,14 +591,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 
                     return await read;
                 }
-            }
-            """ },
-        { "task stored in a dictionary with GetOrAdd", """
-            class C
-            {
-                private readonly ConcurrentDictionary<string, Task<int>> _inflight = new();
-                Task<int> LoadAsync(string k) => Task.FromResult(1);
-                void M(string key) { _inflight.GetOrAdd(key, k => LoadAsync(k)); }
             }
             """ },
         { "Interlocked.Exchange returns the old task", """
@@ -819,18 +681,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M(List<int> l) { Count(); l.Add(1); Console.WriteLine(); }
             }
             """ },
-        { "passing the task to a local collection that is returned", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                List<Task> M(int[] items)
-                {
-                    var tasks = new List<Task>();
-                    foreach (var i in items) tasks.Add(SendAsync(i));
-                    return tasks;
-                }
-            }
-            """ },
         { "disconnect handler cancels and awaits", """
             class C
             {
@@ -852,51 +702,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 ValueTask WriteAsync() => default;
                 Task M() => WriteAsync().AsTask();
-            }
-            """ },
-        { "materialized task list awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                async Task M(int[] items) { var tasks = items.Select(SendAsync).ToList(); await Task.WhenAll(tasks); }
-            }
-            """ },
-        { "lazy Select of results that are not tasks", """
-            class C
-            {
-                void M(int[] items) { var list = items.Select(i => i * 2).ToList(); items.Select(i => i + 1).ToArray(); }
-            }
-            """ },
-        { "task taken out of a dictionary and awaited", """
-            class WebSocketHandler
-            {
-                private readonly ConcurrentDictionary<string, Task> _conversationTasks = new();
-                public async Task HandleDisconnectAsync(string clientUid, CancellationTokenSource cts)
-                {
-                    if (_conversationTasks.TryRemove(clientUid, out var task))
-                    {
-                        cts.Cancel();
-                        try { await task; } catch (OperationCanceledException) { }
-                    }
-                }
-            }
-            """ },
-        { "task taken with a negated TryRemove and early return", """
-            class C
-            {
-                private readonly Dictionary<int, Task> _tasks = new();
-                async Task M(int id)
-                {
-                    if (!_tasks.Remove(id, out var task)) return;
-                    await task;
-                }
-            }
-            """ },
-        { "TryGetValue leaves the task with its collection", """
-            class C
-            {
-                private readonly Dictionary<int, Task> _tasks = new();
-                void M(int id) { if (_tasks.TryGetValue(id, out var task)) Console.WriteLine(task.Id); }
             }
             """ },
         { "StartNew(async ...).Unwrap() stored, StartNew of an action stored", """
@@ -941,45 +746,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
-        { "tuple entry taken on disconnect: cancelled and awaited", """
-            class WebSocketHandler
-            {
-                private readonly ConcurrentDictionary<string, (CancellationTokenSource Cts, Task Task)> _conversations = new();
-                public async Task HandleDisconnectAsync(string clientUid)
-                {
-                    if (_conversations.TryRemove(clientUid, out var entry))
-                    {
-                        await entry.Cts.CancelAsync();
-                        try { await entry.Task.WaitAsync(TimeSpan.FromSeconds(2)); }
-                        catch (OperationCanceledException) { }
-                        catch (TimeoutException) { }
-                    }
-                }
-            }
-            """ },
-        { "record entry taken and handed on", """
-            sealed record Running(CancellationTokenSource Cts, Task Work);
-            class C
-            {
-                private readonly Dictionary<string, Running> _running = new();
-                private readonly List<Running> _stopping = new();
-                void Stop(string sessionId)
-                {
-                    if (_running.Remove(sessionId, out var running))
-                    {
-                        running.Cts.Cancel();
-                        _stopping.Add(running);
-                    }
-                }
-            }
-            """ },
-        { "entry without a task taken out", """
-            class C
-            {
-                private readonly Dictionary<string, (CancellationTokenSource Cts, int Count)> _running = new();
-                void Stop(string sessionId) { if (_running.Remove(sessionId, out var e)) e.Cts.Cancel(); }
-            }
-            """ },
         { "nameof and expression tree", """
             using System.Linq.Expressions;
             class C
@@ -989,88 +755,4 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             }
             """ },
     };
-
-    [Fact]
-    public Task Discards_are_not_reported_when_report_discards_is_false() =>
-        Verify.Analyzer<FireAndForgetAnalyzer>(
-            Sources.Wrap("""
-                class C
-                {
-                    Task SendAsync() => Task.CompletedTask;
-                    void M() { _ = SendAsync(); _ = Task.Run(() => { }); {|SG1001:SendAsync()|}; }
-                }
-                """),
-            "sessionguard.SG1001.report_discards = false");
-
-    [Theory]
-    [InlineData("Enqueue")]
-    [InlineData("BackgroundQueue.Enqueue")]
-    [InlineData("MyApp.BackgroundQueue.Enqueue")]
-    [InlineData("Other.Thing, MyApp.BackgroundQueue.Enqueue ; Foo")]
-    public Task Configured_owner_methods_own_the_task_they_return(string ownerMethods) =>
-        Verify.Analyzer<FireAndForgetAnalyzer>(
-            Sources.Wrap("""
-                namespace MyApp
-                {
-                    class BackgroundQueue
-                    {
-                        public Task Enqueue(Func<Task> work) => work();
-                        public Task Other(Func<Task> work) => work();
-                    }
-
-                    class C
-                    {
-                        void M(BackgroundQueue q) { q.Enqueue(() => Task.CompletedTask); {|SG1001:q.Other(() => Task.CompletedTask)|}; }
-                    }
-                }
-                """),
-            "sessionguard.SG1001.owner_methods = " + ownerMethods);
-
-    [Fact]
-    public Task Owner_methods_that_do_not_match_the_type_do_not_apply() =>
-        Verify.Analyzer<FireAndForgetAnalyzer>(
-            Sources.Wrap("""
-                namespace MyApp
-                {
-                    class BackgroundQueue { public Task Enqueue(Func<Task> work) => work(); }
-                    class C { void M(BackgroundQueue q) { {|SG1001:q.Enqueue(() => Task.CompletedTask)|}; } }
-                }
-                """),
-            "sessionguard.SG1001.owner_methods = OtherQueue.Enqueue");
-
-    [Fact]
-    public Task Generated_code_is_skipped() =>
-        Verify.Analyzer<FireAndForgetAnalyzer>("// <auto-generated/>\n" + Sources.Wrap("""
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                void M() { SendAsync(); }
-            }
-            """));
-
-    [Fact]
-    public Task Messages_say_what_happened_to_the_task() =>
-        Verify.Analyzer<FireAndForgetAnalyzer>(
-            Sources.Wrap("""
-                class C
-                {
-                    Task SendAsync() => Task.CompletedTask;
-                    async Task M(bool c)
-                    {
-                        {|#0:SendAsync()|};
-                        _ = {|#1:SendAsync()|};
-                        var a = {|#2:SendAsync()|};
-                        var b = {|#3:SendAsync()|};
-                        if (c) await b;
-                        var d = {|#4:SendAsync()|};
-                        d = null!;
-                    }
-                }
-                """),
-            null,
-            Verify.Diagnostic("SG1001").WithLocation(0).WithArguments("SendAsync", "dropped"),
-            Verify.Diagnostic("SG1001").WithLocation(1).WithArguments("SendAsync", "discarded with '_ ='"),
-            Verify.Diagnostic("SG1001").WithLocation(2).WithArguments("SendAsync", "stored in 'a' and never observed"),
-            Verify.Diagnostic("SG1001").WithLocation(3).WithArguments("SendAsync", "stored in 'b' and not observed on every path"),
-            Verify.Diagnostic("SG1001").WithLocation(4).WithArguments("SendAsync", "stored in 'd' and overwritten before it is observed"));
 }
