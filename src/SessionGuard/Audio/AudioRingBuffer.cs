@@ -27,9 +27,10 @@ public sealed partial class AudioRingBuffer : PipeReader, IAsyncDisposable, IVal
 {
     // This file: construction, the counters and disposal. The producer's side (Write, CompleteWriter) is in
     // AudioRingBuffer.Writer.cs, copying a chunk in and recording it in .Appending.cs, evicting audio and noting the
-    // loss in .Eviction.cs, the reader in .Reader.cs, the ring's use of its blocks in .Blocks.cs (the chain itself:
-    // BlockChain), the chunk table in .Chunks.cs (ChunkTable), the state flags in .Flags.cs and the lock in .Lock.cs
-    // (the lock itself: RingLock); every exception comes from AudioThrowHelper.
+    // loss in .Eviction.cs; the reader in .Reader.cs, its pending read in .PendingRead.cs and its advances in
+    // .Advance.cs; the ring's use of its blocks in .Blocks.cs (the chain itself: BlockChain), the chunk table in
+    // .Chunks.cs (ChunkTable), the state flags in .Flags.cs and the lock in .Lock.cs (the lock itself: RingLock); every
+    // exception comes from AudioThrowHelper.
     //
     // Every field group says who owns it:
     //   [immutable]  set by the constructor only;
