@@ -125,6 +125,14 @@ public sealed partial class RedisSessionCluster
         return condemned;
     }
 
+    /// <summary>Renews this node's heartbeat, then starts an upkeep pass beside the renewals (which checks the sessions
+    /// held here if the renewal found a lapse) without waiting for it.</summary>
+    private async Task RenewThenStartUpkeepAsync()
+    {
+        await RenewAsync().ConfigureAwait(false);
+        StartUpkeep();
+    }
+
     private async Task StartCoreAsync()
     {
         try
@@ -146,10 +154,7 @@ public sealed partial class RedisSessionCluster
             try
             {
                 long reclaimed = await ReclaimNodeAsync(NodeId).ConfigureAwait(false);
-                if (reclaimed > 0)
-                {
-                    Log.Reclaimed(_logger, reclaimed);
-                }
+                LogReclaimed(reclaimed);
             }
             catch (RedisSessionUnavailableException ex)
             {
@@ -248,8 +253,7 @@ public sealed partial class RedisSessionCluster
 
             if (started is { IsCompletedSuccessfully: true })
             {
-                await RenewAsync().ConfigureAwait(false);
-                StartUpkeep();
+                await RenewThenStartUpkeepAsync().ConfigureAwait(false);
             }
             else if (started is { IsCompleted: false })
             {

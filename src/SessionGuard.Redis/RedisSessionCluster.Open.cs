@@ -297,8 +297,7 @@ public sealed partial class RedisSessionCluster : ISessionOpener
                     }
 
                     ThrowIfDisposed();
-                    await RenewAsync().ConfigureAwait(false);
-                    StartUpkeep();
+                    await RenewThenStartUpkeepAsync().ConfigureAwait(false);
                     break;
             }
         }

@@ -34,11 +34,7 @@ public sealed partial class RedisSessionCluster
             await RetryPendingEndsAsync().ConfigureAwait(false);
             await ClaimDeferredAsync().ConfigureAwait(false);
             long reclaimed = await ReclaimLostNodesAsync().ConfigureAwait(false);
-            if (reclaimed > 0)
-            {
-                Log.Reclaimed(_logger, reclaimed);
-            }
-
+            LogReclaimed(reclaimed);
             Volatile.Write(ref _upkeepFailed, 0);
             return reclaimed;
         }
@@ -46,6 +42,15 @@ public sealed partial class RedisSessionCluster
         {
             Volatile.Write(ref _upkeepFailed, 1);
             throw;
+        }
+    }
+
+    /// <summary>Logs the sessions a reclaim took over, when there were any.</summary>
+    private void LogReclaimed(long reclaimed)
+    {
+        if (reclaimed > 0)
+        {
+            Log.Reclaimed(_logger, reclaimed);
         }
     }
 

@@ -1,8 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -27,7 +25,7 @@ public sealed class RedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(Directory);
-        Port = FreePort();
+        Port = RedisProcess.FreePort();
         await StartProcessAsync();
         Redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=1000,allowAdmin=true");
     }
@@ -43,46 +41,8 @@ public sealed class RedisServer : IAsyncLifetime
 
     private async Task StartProcessAsync()
     {
-        var start = new ProcessStartInfo("redis-server")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", Directory })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        try
-        {
-            _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("redis-server is not installed: `apt-get install -y redis-server` (.ci/run does it).", ex);
-        }
-
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        // Wait until it answers (bounded).
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=1000");
-                await probe.GetDatabase().PingAsync();
-                return;
-            }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        _process = RedisProcess.Start(Port, Directory);
+        await RedisProcess.WaitUntilAnswersAsync(_process, Port);
     }
 
     public async Task DisposeAsync()
@@ -120,13 +80,6 @@ public sealed class RedisServer : IAsyncLifetime
 
         keys.Sort(StringComparer.Ordinal);
         return keys.ToArray();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

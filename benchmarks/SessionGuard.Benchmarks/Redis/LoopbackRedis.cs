@@ -1,17 +1,15 @@
 using System;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
-using System.Net;
-using System.Net.Sockets;
-using System.Threading;
+using SessionGuard.Redis.Tests;
 using StackExchange.Redis;
 
 namespace SessionGuard.Benchmarks.Redis;
 
 /// <summary>
-/// A redis-server of the benchmark's own, as the Redis tests start theirs: a free loopback port, a temp directory, no
-/// persistence (<c>--save '' --appendonly no</c>); stopped and its directory removed on dispose.
+/// A redis-server of the benchmark's own, started as the Redis tests start theirs (<see cref="RedisProcess"/>, compiled
+/// from the tests): a free loopback port, a temp directory, no persistence (<c>--save '' --appendonly no</c>); stopped and
+/// its directory removed on dispose.
 /// </summary>
 internal sealed class LoopbackRedis : IDisposable
 {
@@ -21,38 +19,15 @@ internal sealed class LoopbackRedis : IDisposable
     public LoopbackRedis()
     {
         Directory.CreateDirectory(_directory);
-        Port = FreePort();
-        var start = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                Connection = ConnectionMultiplexer.Connect($"127.0.0.1:{Port},connectTimeout=1000,allowAdmin=true");
-                Connection.GetDatabase().Ping();
-                return;
-            }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        Port = RedisProcess.FreePort();
+        _process = RedisProcess.Start(Port, _directory);
+        RedisProcess.WaitUntilAnswersAsync(_process, Port).GetAwaiter().GetResult();
+        Connection = ConnectionMultiplexer.Connect($"127.0.0.1:{Port},connectTimeout=1000,allowAdmin=true");
     }
 
     public int Port { get; }
 
-    public ConnectionMultiplexer Connection { get; } = null!;
+    public ConnectionMultiplexer Connection { get; }
 
     public void Dispose()
     {
@@ -71,12 +46,5 @@ internal sealed class LoopbackRedis : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
