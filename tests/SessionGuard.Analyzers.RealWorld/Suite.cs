@@ -135,9 +135,12 @@ public sealed class Suite
 
             arguments.AddRange(codebase.Properties.Select(p => $"-p:{p.Key}={p.Value}"));
             Log($"{codebase.Name}: dotnet {string.Join(' ', arguments.Take(6))} ...");
+            // Run from the cache, outside the checkout: the dotnet muxer picks the SDK by the global.json it finds from its
+            // working directory, and a codebase's global.json may pin an SDK that is not installed (8.0.100, 9.0.0). Under
+            // the dotnet CLI, MSBuild resolves Microsoft.NET.Sdk from the running SDK whatever that global.json says.
             var result = CpuLock is { Length: > 0 }
-                ? await Processes.RunAsync("flock", new[] { CpuLock, "dotnet" }.Concat(arguments).ToArray(), root, BuildLimit)
-                : await Processes.RunAsync("dotnet", arguments, root, BuildLimit);
+                ? await Processes.RunAsync("flock", new[] { CpuLock, "dotnet" }.Concat(arguments).ToArray(), Cache, BuildLimit)
+                : await Processes.RunAsync("dotnet", arguments, Cache, BuildLimit);
             if (result.ExitCode != 0)
             {
                 throw new InvalidOperationException($"{codebase.Name}: building {project} failed with exit code {result.ExitCode}:\n{Tail(result.Output, 60)}");
