@@ -67,18 +67,25 @@ internal static class ContinuationObservers
     }
 
     /// <summary>The lambda a readonly delegate field of this compilation is initialized with observes the antecedent.</summary>
-    private static bool FieldLambdaObserves(IInvocationOperation invocation, IFieldSymbol field, KnownTypes types)
+    private static bool FieldLambdaObserves(IInvocationOperation invocation, IFieldSymbol field, KnownTypes types) =>
+        FieldInitializer(field, types) is IAnonymousFunctionOperation function && Observes(invocation, function, types);
+
+    /// <summary>
+    /// The operation a field of this compilation is initialized with, conversions stripped: for a delegate field, the
+    /// lambda, the method group, or the delegate creation of <c>new Action&lt;...&gt;(M)</c>. Null without one initializer.
+    /// </summary>
+    public static IOperation? FieldInitializer(IFieldSymbol field, KnownTypes types)
     {
         if (field.DeclaringSyntaxReferences.Length != 1
-            || (field.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value is not AnonymousFunctionExpressionSyntax lambda)
+            || (field.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value is not { } value)
         {
-            return false;
+            return null;
         }
 
 #pragma warning disable RS1030 // The field may be in another tree; asked only for a dropped continuation's delegate.
-        return types.Compilation.GetSemanticModel(lambda.SyntaxTree).GetOperation(lambda) is IAnonymousFunctionOperation function
-            && Observes(invocation, function, types);
+        var initializer = types.Compilation.GetSemanticModel(value.SyntaxTree).GetOperation(value);
 #pragma warning restore RS1030
+        return initializer is null ? null : TaskOperations.Unwrap(initializer);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
@@ -43,12 +42,14 @@ internal static class HeldTaskCleanups
 
         return continuation switch
         {
-            IDelegateCreationOperation creation => IsFaultFree(creation.Target, stateType, types),
-            IFieldReferenceOperation { Field: { IsReadOnly: true } field } => IsFaultFreeField(field.OriginalDefinition, stateType, types),
-            _ => false,
+            IFieldReferenceOperation { Field: { IsReadOnly: true } field } =>
+                ContinuationObservers.FieldInitializer(field.OriginalDefinition, types) is { } initializer && IsFaultFree(initializer, stateType, types),
+            { } delegateValue => IsFaultFree(delegateValue, stateType, types),
+            null => false,
         };
     }
 
+    /// <summary>A delegate creation, lambda or method group that cannot fault.</summary>
     private static bool IsFaultFree(IOperation target, ITypeSymbol? stateType, KnownTypes types) => target switch
     {
         IDelegateCreationOperation creation => IsFaultFree(creation.Target, stateType, types),
@@ -56,22 +57,6 @@ internal static class HeldTaskCleanups
         IMethodReferenceOperation reference => FaultFreeBodies.IsFaultFreeContinuation(reference.Method.OriginalDefinition, stateType, types),
         _ => false,
     };
-
-    /// <summary>A <c>readonly</c> delegate field of this compilation initialized with a fault-free lambda or method.</summary>
-    private static bool IsFaultFreeField(IFieldSymbol field, ITypeSymbol? stateType, KnownTypes types)
-    {
-        if (field.DeclaringSyntaxReferences.Length != 1
-            || (field.DeclaringSyntaxReferences[0].GetSyntax() as VariableDeclaratorSyntax)?.Initializer?.Value is not { } value)
-        {
-            return false;
-        }
-
-#pragma warning disable RS1030 // The field may be in another tree; asked only for a dropped continuation's delegate.
-        var initializer = types.Compilation.GetSemanticModel(value.SyntaxTree).GetOperation(value);
-#pragma warning restore RS1030
-        // The initializer's own operation is the lambda or the method group; new Action<...>(M) is a delegate creation.
-        return initializer is not null && IsFaultFree(TaskOperations.Unwrap(initializer), stateType, types);
-    }
 
     /// <summary>
     /// A parameter, a field, a non-indexer property, or a local that is also returned, awaited, handed to a call (not as
