@@ -3,11 +3,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using SessionGuard.VoiceGateway.Glossary;
-using SessionGuard.VoiceGateway.Pipeline;
-using SessionGuard.VoiceGateway.Recognition;
 using SessionGuard.VoiceGateway.Server;
-using SessionGuard.VoiceGateway.Translation;
 
 namespace SessionGuard.VoiceGateway.Tests;
 
@@ -48,15 +44,7 @@ public sealed class GatewayServerTests : IDisposable
         Assert.Equal(nameof(GatewayServerOptions.MaxReadBufferSize), error.ParamName);
     }
 
-    private GatewayServerOptions Options() => new() { Pipeline = Pipeline(), TempRoot = _temp.Path };
+    private GatewayServerOptions Options() => new() { Pipeline = TestPipelines.Reliable(_temp.Path), TempRoot = _temp.Path };
 
-    private GatewayServerOptions Options(long maxReadBufferSize) => new() { Pipeline = Pipeline(), TempRoot = _temp.Path, MaxReadBufferSize = maxReadBufferSize };
-
-    private PipelineOptions Pipeline() => new()
-    {
-        Recognizer = new HashSpeechRecognizer(),
-        Translator = new FlakyTranslator(new FlakyTranslatorOptions { Seed = 5, FailureShare = 0, SlowShare = 0 }),
-        Glossary = new GlossaryFeed(),
-        TempRoot = _temp.Path,
-    };
+    private GatewayServerOptions Options(long maxReadBufferSize) => new() { Pipeline = TestPipelines.Reliable(_temp.Path), TempRoot = _temp.Path, MaxReadBufferSize = maxReadBufferSize };
 }

@@ -7,11 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SessionGuard.VoiceGateway.Audio;
 using SessionGuard.VoiceGateway.Cli;
-using SessionGuard.VoiceGateway.Glossary;
-using SessionGuard.VoiceGateway.Pipeline;
-using SessionGuard.VoiceGateway.Recognition;
 using SessionGuard.VoiceGateway.Server;
-using SessionGuard.VoiceGateway.Translation;
 
 namespace SessionGuard.VoiceGateway.Tests;
 
@@ -74,13 +70,7 @@ public sealed class ServeCommandTests : IDisposable
 
     private GatewayServerOptions Options() => new()
     {
-        Pipeline = new PipelineOptions
-        {
-            Recognizer = new HashSpeechRecognizer(),
-            Translator = new FlakyTranslator(new FlakyTranslatorOptions { Seed = 5, FailureShare = 0, SlowShare = 0 }),
-            Glossary = new GlossaryFeed(),
-            TempRoot = _temp.Path,
-        },
+        Pipeline = TestPipelines.Reliable(_temp.Path),
         TempRoot = _temp.Path,
     };
 
