@@ -14,6 +14,7 @@ internal sealed class KnownTypes
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _keeps = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _guarded = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _observesReturned = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _returnsSelfObserving = new(SymbolEqualityComparer.Default);
     private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
 
     public KnownTypes(Compilation compilation)
@@ -248,6 +249,27 @@ internal sealed class KnownTypes
 
         bool result = GuardedBodies.IsGuardedMethod(method) || FaultFreeBodies.IsFaultFreeMethod(method, this);
         _guarded.TryAdd(method, result);
+        return result;
+    }
+
+    /// <summary>
+    /// True when <paramref name="method"/> (an original definition of this compilation) only hands back work that
+    /// observes itself: see <see cref="SelfObservingWork.ReturnsSelfObservingWork(IMethodSymbol, KnownTypes)"/>. Cached per method.
+    /// </summary>
+    public bool ReturnsSelfObservingWork(IMethodSymbol method)
+    {
+        if (method.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return false;
+        }
+
+        if (_returnsSelfObserving.TryGetValue(method, out bool known))
+        {
+            return known;
+        }
+
+        bool result = SelfObservingWork.ReturnsSelfObservingWork(method, this);
+        _returnsSelfObserving.TryAdd(method, result);
         return result;
     }
 

@@ -193,7 +193,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
                 private Task _loop = Task.CompletedTask;
                 public Task StartLoopAsync() { _loop = RunAsync(); return _loop; }
                 public Task StartOtherAsync() { _loop = RunAsync(); return RunAsync(); }
-                async Task RunAsync() { await Task.Delay(1); }
+                async Task RunAsync() { await File.WriteAllTextAsync("loop.txt", "tick"); }
                 public void Dispose() { Console.WriteLine("disposed"); }
             }
             class C

@@ -77,9 +77,12 @@ internal static partial class FaultFreeBodies
             && receiver.Identifier.ValueText == original.Parameters[0].Name;
     }
 
-    private static bool AllArgumentsSafe(IInvocationOperation invocation, KnownTypes types, Reach reach)
+    private static bool AllArgumentsSafe(IInvocationOperation invocation, KnownTypes types, Reach reach) =>
+        AllArgumentsSafe(invocation.Arguments, types, reach);
+
+    private static bool AllArgumentsSafe(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, KnownTypes types, Reach reach)
     {
-        foreach (var argument in invocation.Arguments)
+        foreach (var argument in arguments)
         {
             if (!IsSafe(argument.Value, types, reach))
             {
@@ -118,6 +121,29 @@ internal static partial class FaultFreeBodies
         return !types.IsAwaitable(original.ReturnType) && IsSafeBody(original, types, reach.Deeper);
     }
 
+    /// <summary>
+    /// An exception type of the framework (<c>System.TimeoutException</c>, <c>System.OperationCanceledException</c>, ...),
+    /// not of this compilation, whose constructors could run anything.
+    /// </summary>
+    private static bool IsFrameworkException(ITypeSymbol? type, KnownTypes types)
+    {
+        if (type is null || KnownTypes.Same(type.ContainingAssembly, types.SourceAssembly)
+            || type.ContainingNamespace?.ToDisplayString() is not { } ns || !(ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal)))
+        {
+            return false;
+        }
+
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "Exception" && t.ContainingNamespace?.ToDisplayString() == "System")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A method of a type named <c>ILogger</c> or <c>...Logger</c>, or an extension method on one.</summary>
     private static bool IsLogging(IMethodSymbol method)
     {
@@ -146,6 +172,12 @@ internal static partial class FaultFreeBodies
         if (type.SpecialType == SpecialType.System_Object)
         {
             return method.Name == "ReferenceEquals";
+        }
+
+        if (type.Name == "GC" && type.ContainingNamespace?.ToDisplayString() == "System")
+        {
+            // Keeps its argument reachable up to here; it does nothing else.
+            return method.Name == "KeepAlive";
         }
 
         if (type.Name == "Stopwatch" && type.ContainingNamespace?.ToDisplayString() == "System.Diagnostics")

@@ -15,16 +15,17 @@ namespace SessionGuard.Analyzers;
 /// <item>a call is safe when it logs (a method of a type named <c>ILogger</c> or <c>...Logger</c>, or an extension on
 /// one: logging is what the catch blocks do too), follows the Try pattern (<c>bool TryX(...)</c>), is one of
 /// <c>Interlocked</c>, <c>Volatile</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
-/// <c>ReferenceEquals</c>, <c>Dispose</c> of a <c>CancellationTokenRegistration</c> or <c>CancellationTokenSource</c>, starts an async method of this compilation without awaiting it (its faults go into its own
+/// <c>ReferenceEquals</c>, <c>GC.KeepAlive</c>, <c>Dispose</c> of a <c>CancellationTokenRegistration</c> or <c>CancellationTokenSource</c>, starts an async method of this compilation without awaiting it (its faults go into its own
 /// task, which SG1001 judges where it is dropped), or calls a non-virtual synchronous method of this compilation whose
 /// body is fault-free in the same sense;</item>
 /// <item>reads of locals, parameters, fields and non-indexer properties (not a task's <c>Result</c>), literals, operators
 /// of built-in types, patterns, implicit, numeric and enum conversions, <c>as</c>, a continuation's cast of its state
-/// parameter to the type of the state it is given, assignments to locals, fields and non-virtual auto-properties,
+/// parameter to the type of the state it is given, <c>new</c> of an exception type of the framework (to hand on, as in
+/// <c>TrySetException(new TimeoutException())</c>), assignments to locals, fields and non-virtual auto-properties,
 /// <c>if</c>, <c>switch</c>, <c>return</c>, <c>break</c>, loops that can end, <c>lock</c> are safe.</item>
 /// </list>
 /// Not safe: <c>throw</c> outside a catch of cancellation, a delegate or event invocation (user code), any other call,
-/// <c>new</c>, casts that can fail, indexers, <c>using</c>, <c>foreach</c>, <c>while (true)</c> without a way out.
+/// any other <c>new</c>, casts that can fail, indexers, <c>using</c>, <c>foreach</c>, <c>while (true)</c> without a way out.
 /// </summary>
 internal static partial class FaultFreeBodies
 {
@@ -34,9 +35,12 @@ internal static partial class FaultFreeBodies
     /// <summary>True for an async (or void) method or local function of this compilation whose body is fault-free.</summary>
     public static bool IsFaultFreeMethod(IMethodSymbol method, KnownTypes types) => IsFaultFreeMethod(method, types, default);
 
-    /// <summary>True for an async (or void) lambda whose body is fault-free.</summary>
+    /// <summary>
+    /// True for a lambda whose body is fault-free: async, void, or synchronous with a result that is not itself a task
+    /// (<c>() =&gt; source.TrySetResult(result)</c>; a returned task would be unwrapped, its faults with it).
+    /// </summary>
     public static bool IsFaultFreeLambda(IAnonymousFunctionOperation lambda, KnownTypes types) =>
-        (lambda.Symbol.IsAsync || lambda.Symbol.ReturnsVoid) && IsSafe(lambda.Body, types, default);
+        (lambda.Symbol.IsAsync || lambda.Symbol.ReturnsVoid || !types.IsAwaitable(lambda.Symbol.ReturnType)) && IsSafe(lambda.Body, types, default);
 
     /// <summary>
     /// True for a synchronous continuation (a lambda, or a method of this compilation) whose body is fault-free, with its
@@ -193,6 +197,9 @@ internal static partial class FaultFreeBodies
                 }
 
                 return true;
+            case IObjectCreationOperation creation:
+                // new TimeoutException(): a framework exception to hand on; its constructors only store what they are given.
+                return IsFrameworkException(creation.Type, types) && creation.Initializer is null && AllArgumentsSafe(creation.Arguments, types, reach);
             case IArrayCreationOperation { IsImplicit: true } array:
                 return array.Initializer is null || AllSafe(array.Initializer.ElementValues, types, reach);
             case ITupleOperation tuple:

@@ -158,7 +158,7 @@ internal sealed partial class TaskFlowGraphAnalysis
             {
                 reason = $"stored in '{local.Name}' and overwritten before it is observed";
             }
-            else if (((atExit | _outOfScope) & bit) != 0)
+            else if (((atExit | _outOfScope) & bit) != 0 && !((_observed & bit) != 0 && IsDelay(value)))
             {
                 reason = (_observed & bit) != 0
                     ? $"stored in '{local.Name}' and not observed on every path"
@@ -171,6 +171,14 @@ internal sealed partial class TaskFlowGraphAnalysis
             }
         }
     }
+
+    /// <summary>
+    /// <c>Task.Delay(...)</c>: it cannot fault, and it ends by itself or with its token. Observed on some paths (a
+    /// <c>WhenAny</c> in a loop that may not run), it is not reported for the paths that leave it.
+    /// </summary>
+    private static bool IsDelay(IOperation value) =>
+        TaskOperations.Unwrap(value) is IInvocationOperation { TargetMethod: { Name: "Delay", ContainingType: { Name: "Task", Arity: 0 } type } }
+        && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
 
     private void CollectDefinitions(IOperation root)
     {

@@ -162,7 +162,8 @@ internal sealed class TaskLocalAnalysis
 
     private void AddTaskDef(ISymbol local, IOperation value, FireAndForgetOptions options)
     {
-        if (!TaskOperations.IsFreshTask(value, _types, options))
+        // Work that observes itself carries nothing to observe, held in a local or discarded.
+        if (!TaskOperations.IsFreshTask(value, _types, options) || SelfObservingWork.IsSelfObserving(value, _types))
         {
             return;
         }
