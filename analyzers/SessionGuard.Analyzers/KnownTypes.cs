@@ -193,104 +193,55 @@ internal sealed class KnownTypes
     /// True when <paramref name="method"/> (an original definition) returns one of its own task parameters on every
     /// return: see <see cref="HandBackMethods.ReturnsOwnTaskParameter"/>. Cached per method.
     /// </summary>
-    public bool HandsBackTaskParameter(IMethodSymbol method)
-    {
-        if (method.DeclaringSyntaxReferences.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_handsBack.TryGetValue(method, out bool known))
-        {
-            return known;
-        }
-
-        bool result = HandBackMethods.ReturnsOwnTaskParameter(method, this);
-        _handsBack.TryAdd(method, result);
-        return result;
-    }
+    public bool HandsBackTaskParameter(IMethodSymbol method) =>
+        SourceMethodAnswer(_handsBack, method, static (m, t) => HandBackMethods.ReturnsOwnTaskParameter(m, t));
 
     /// <summary>
     /// True when <paramref name="method"/> (an original definition of this compilation) stores the task it returns in
     /// a field of its type that the type joins at teardown: see <see cref="KeptTaskMethods.KeepsReturnedTask"/>. Cached.
     /// </summary>
-    public bool KeepsReturnedTask(IMethodSymbol method)
-    {
-        if (method.DeclaringSyntaxReferences.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_keeps.TryGetValue(method, out bool known))
-        {
-            return known;
-        }
-
-        bool result = KeptTaskMethods.KeepsReturnedTask(method, this);
-        _keeps.TryAdd(method, result);
-        return result;
-    }
+    public bool KeepsReturnedTask(IMethodSymbol method) =>
+        SourceMethodAnswer(_keeps, method, static (m, t) => KeptTaskMethods.KeepsReturnedTask(m, t));
 
     /// <summary>
     /// True when <paramref name="method"/> (an original definition of this compilation) observes its own faults: see
     /// <see cref="GuardedBodies.IsGuardedMethod"/> and <see cref="FaultFreeBodies.IsFaultFreeMethod(IMethodSymbol, KnownTypes)"/>. Cached per method.
     /// </summary>
-    public bool IsGuardedMethod(IMethodSymbol method)
-    {
-        if (method.DeclaringSyntaxReferences.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_guarded.TryGetValue(method, out bool known))
-        {
-            return known;
-        }
-
-        bool result = GuardedBodies.IsGuardedMethod(method) || FaultFreeBodies.IsFaultFreeMethod(method, this);
-        _guarded.TryAdd(method, result);
-        return result;
-    }
+    public bool IsGuardedMethod(IMethodSymbol method) =>
+        SourceMethodAnswer(_guarded, method, static (m, t) => GuardedBodies.IsGuardedMethod(m) || FaultFreeBodies.IsFaultFreeMethod(m, t));
 
     /// <summary>
     /// True when <paramref name="method"/> (an original definition of this compilation) only hands back work that
     /// observes itself: see <see cref="SelfObservingWork.ReturnsSelfObservingWork(IMethodSymbol, KnownTypes)"/>. Cached per method.
     /// </summary>
-    public bool ReturnsSelfObservingWork(IMethodSymbol method)
-    {
-        if (method.DeclaringSyntaxReferences.IsEmpty)
-        {
-            return false;
-        }
-
-        if (_returnsSelfObserving.TryGetValue(method, out bool known))
-        {
-            return known;
-        }
-
-        bool result = SelfObservingWork.ReturnsSelfObservingWork(method, this);
-        _returnsSelfObserving.TryAdd(method, result);
-        return result;
-    }
+    public bool ReturnsSelfObservingWork(IMethodSymbol method) =>
+        SourceMethodAnswer(_returnsSelfObserving, method, static (m, t) => SelfObservingWork.ReturnsSelfObservingWork(m, t));
 
     /// <summary>
     /// True when <paramref name="method"/> (an original definition) observes the task it returns before returning it:
     /// see <see cref="ObservedReturns.ObservesReturnedTask"/>. Cached per method.
     /// </summary>
-    public bool ObservesReturnedTask(IMethodSymbol method)
+    public bool ObservesReturnedTask(IMethodSymbol method) =>
+        SourceMethodAnswer(_observesReturned, method, static (m, t) => ObservedReturns.ObservesReturnedTask(m, t));
+
+    /// <summary>
+    /// A question about a method's body, answered once per method. A method with no source (from metadata) has no body
+    /// to read: false.
+    /// </summary>
+    private bool SourceMethodAnswer(ConcurrentDictionary<IMethodSymbol, bool> cache, IMethodSymbol method, System.Func<IMethodSymbol, KnownTypes, bool> answer)
     {
         if (method.DeclaringSyntaxReferences.IsEmpty)
         {
             return false;
         }
 
-        if (_observesReturned.TryGetValue(method, out bool known))
+        if (cache.TryGetValue(method, out bool known))
         {
             return known;
         }
 
-        bool result = ObservedReturns.ObservesReturnedTask(method, this);
-        _observesReturned.TryAdd(method, result);
+        bool result = answer(method, this);
+        cache.TryAdd(method, result);
         return result;
     }
 
