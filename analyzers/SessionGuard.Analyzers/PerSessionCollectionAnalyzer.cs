@@ -16,7 +16,8 @@ namespace SessionGuard.Analyzers;
 /// constructor, and the collection is never handed to other code that might clean it). A collection ever written
 /// with a compile-time constant key is a registry, not a per-session map; a key named only for a <c>client</c> (an
 /// OAuth client id as much as a connected client) needs a second hint: another session word in the key, the
-/// collection's name, its type's name or the name of the method that writes it.
+/// collection's name, its type's name or the name of the method that writes it. A connection string is configuration,
+/// not a session: <c>connectionString</c> in a name, or a connection whose <c>ConnectionString</c> is the key, is no hint.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
@@ -27,6 +28,12 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
 
     /// <summary>The second hints a key named only for a client needs (<see cref="SessionWords"/> but client, and lifecycle words).</summary>
     private static readonly string[] SecondHints = { "session", "connect", "connid", "socket", "peer", "callid", "channelid", "hub" };
+
+    /// <summary>
+    /// Holds a session word but names configuration: taken out of a name before the session words are looked for,
+    /// since a pool or cache keyed by <c>connectionString</c> grows with distinct connection strings, not sessions.
+    /// </summary>
+    private const string ConnectionStringWord = "connectionstring";
 
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.PerSessionCollection);
@@ -292,9 +299,40 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
     /// <summary>True when the name holds a session word other than <c>client</c>: <c>clientId</c> alone is no hint.</summary>
     private static bool IsMoreThanClientNamed(string text) => Contains(text, SecondHints);
 
+    /// <summary>True when the name is a connection string's (<c>connectionString</c>, <c>ConnectionStringName</c>).</summary>
+    private static bool IsConnectionStringNamed(string text) => Normalize(text).IndexOf(ConnectionStringWord, StringComparison.Ordinal) >= 0;
+
+    private static string Normalize(string text) => text.ToLowerInvariant().Replace("_", string.Empty);
+
+    /// <summary>
+    /// True when the identifier is the receiver of a member access chain that ends in a connection string
+    /// (<c>connection.ConnectionString</c>, <c>options?.ConnectionString</c>): the key is the string, not the connection.
+    /// </summary>
+    private static bool IsConnectionStringReceiver(IdentifierNameSyntax identifier)
+    {
+        SyntaxNode current = identifier;
+        string? last = null;
+        while (true)
+        {
+            switch (current.Parent)
+            {
+                case MemberAccessExpressionSyntax access when access.Expression == current:
+                    last = access.Name.Identifier.ValueText;
+                    current = access;
+                    continue;
+                case ConditionalAccessExpressionSyntax { WhenNotNull: MemberBindingExpressionSyntax binding } conditional when conditional.Expression == current:
+                    last = binding.Name.Identifier.ValueText;
+                    current = conditional;
+                    continue;
+            }
+
+            return last is not null && IsConnectionStringNamed(last);
+        }
+    }
+
     private static bool Contains(string text, string[] words)
     {
-        string lower = text.ToLowerInvariant().Replace("_", string.Empty);
+        string lower = Normalize(text).Replace(ConnectionStringWord, " ");
         foreach (var word in words)
         {
             if (lower.IndexOf(word, StringComparison.Ordinal) >= 0)
@@ -351,7 +389,7 @@ public sealed class PerSessionCollectionAnalyzer : DiagnosticAnalyzer
 
             foreach (var node in key.Syntax.DescendantNodesAndSelf())
             {
-                if (node is IdentifierNameSyntax identifier && IsSessionNamed(identifier.Identifier.ValueText)
+                if (node is IdentifierNameSyntax identifier && IsSessionNamed(identifier.Identifier.ValueText) && !IsConnectionStringReceiver(identifier)
                     && (IsMoreThanClientNamed(identifier.Identifier.ValueText) || IsMoreThanClientNamed(_memberName)
                         || IsMoreThanClientNamed(_typeName) || IsMoreThanClientNamed(writer.Name)))
                 {

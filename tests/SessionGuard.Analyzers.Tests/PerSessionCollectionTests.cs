@@ -147,6 +147,18 @@ public class PerSessionCollectionTests : AnalyzerCaseTests<PerSessionCollectionA
                 public void OnConnected(string clientId) { _seen[clientId] = 1; }
             }
             """ },
+        { "a connection's id is a session key, also beside a connection string", """
+            class ConnectionPool
+            {
+                private readonly ConcurrentDictionary<string, int> {|SG2001:_sessions|} = new();
+                private readonly Dictionary<string, byte[]> {|SG2001:_buffers|} = new();
+                private readonly Dictionary<string, int> {|SG2001:_leases|} = new();
+                public void Open(string connectionId, string connectionString) { _sessions[connectionId] = connectionString.Length; }
+                public void Buffer(DbLink connection) { _buffers[connection.Id] = new byte[16]; }
+                public void Lease(DbLink connection) { _leases[connection.ConnectionString + "/" + connection.Id] = 1; }
+            }
+            sealed record DbLink(string Id, string ConnectionString);
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()
@@ -295,6 +307,32 @@ public class PerSessionCollectionTests : AnalyzerCaseTests<PerSessionCollectionA
                 public void Register(string clientId, string secret) => _clients[clientId] = secret;
                 public void Open(string sessionId) => _sessions[sessionId] = 1;
             }
+            """ },
+        { "a process-wide pool registry keyed by connection string", """
+            sealed class ConnectionPool
+            {
+                private static readonly ConcurrentDictionary<string, ConnectionPool?> s_pools = new();
+                public static ConnectionPool? GetPool(string connectionString)
+                {
+                    if (s_pools.TryGetValue(connectionString, out var pool))
+                        return pool;
+                    string normalizedConnectionString = connectionString.Trim();
+                    s_pools.GetOrAdd(connectionString, default(ConnectionPool));
+                    return s_pools.GetOrAdd(normalizedConnectionString, new ConnectionPool());
+                }
+            }
+            """ },
+        { "a cache keyed by a connection's connection string", """
+            class CommandCache
+            {
+                private readonly Dictionary<string, int> _byConnection = new();
+                public void Put(DbLink connection, DbLink? fallbackConnection)
+                {
+                    _byConnection[connection.ConnectionString] = 1;
+                    _byConnection[fallbackConnection?.ConnectionString ?? string.Empty] = 2;
+                }
+            }
+            sealed record DbLink(string Id, string ConnectionString);
             """ },
     };
 

@@ -1,5 +1,3 @@
-using System;
-
 namespace SessionGuard.Audio;
 
 /// <summary>A consistent snapshot of an <see cref="AudioRingBuffer"/>'s counters, taken under its lock.

@@ -1,4 +1,4 @@
-// docs/rules/SG2001.md: Good, and "Not reported: registries".
+// docs/rules/SG2001.md: Good, "Not reported: registries" and "Not reported: a pool keyed by connection string".
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -28,4 +28,12 @@ public sealed class ClientRegistry
     public void Register(string clientId, string redirectUri) => _clients[clientId] = new ClientRegistration(clientId, redirectUri);
 
     public int Count => _clients.Count;
+}
+
+public sealed class ConnectionPool
+{
+    // one pool per distinct connection string for the whole process: it grows with configuration, not with sessions
+    private static readonly ConcurrentDictionary<string, ConnectionPool> s_pools = new();
+
+    public static ConnectionPool GetPool(string connectionString) => s_pools.GetOrAdd(connectionString, _ => new ConnectionPool());
 }
