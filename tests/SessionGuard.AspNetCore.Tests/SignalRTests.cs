@@ -248,7 +248,7 @@ public class SignalRTests
         // Without detailed errors SignalR passes on a HubException's message only: the client learns why.
         await using var second = Client(host);
         var error = await second.StartRefusedAsync();
-        Assert.Contains("The server is at its session limit", error.Message);
+        Assert.Contains("The server is at its session limit; try again later.", error.Message);
         Assert.Equal(1, host.Registry.ActiveCount);
         Assert.Equal(1, host.Registry.CheckResiduals().ActiveSessions);
     }

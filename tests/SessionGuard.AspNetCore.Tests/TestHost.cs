@@ -2,6 +2,8 @@ using System;
 using System.Collections.Concurrent;
 using System.Linq;
 using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Threading;
 using System.Threading.Channels;
@@ -99,6 +101,22 @@ internal sealed class TestHost : IAsyncDisposable
         await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(Ws(pathAndQuery), timeout.Token));
         string? retryAfter = client.HttpResponseHeaders is { } headers && headers.TryGetValue("Retry-After", out var values) ? values.First() : null;
         return (client.HttpStatusCode, retryAfter);
+    }
+
+    /// <summary>
+    /// Sends a WebSocket upgrade request the server is expected to refuse, as a plain HTTP request (a WebSocket client
+    /// does not expose the body); returns the status and the text of the response.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, string Body)> RefusalAsync(string pathAndQuery)
+    {
+        using var http = new HttpClient { Timeout = Bound };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(HttpBase, pathAndQuery));
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        using var response = await http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     public async ValueTask DisposeAsync()

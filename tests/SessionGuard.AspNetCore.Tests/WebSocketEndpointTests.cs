@@ -191,6 +191,26 @@ public class WebSocketEndpointTests
     }
 
     [Fact]
+    public async Task A_refusal_tells_the_client_why_in_the_words_of_the_hub_filter()
+    {
+        var probes = new ConcurrentQueue<Probe>();
+        await using var host = await StartEchoAsync(probes, o =>
+        {
+            o.MaxSessions = 1;
+            o.OverflowPolicy = SessionOverflowPolicy.Reject;
+        });
+        using var first = await host.ConnectAsync("/echo");
+        await first.SendTextAsync("one");
+        Assert.Equal("one", await first.ReceiveTextAsync());
+
+        // The SignalR hub filter refuses the same cause with this HubException message (SignalRTests).
+        var (status, body) = await host.RefusalAsync("/echo");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("The server is at its session limit; try again later.", body);
+        Assert.Equal(1, host.Registry.ActiveCount);
+    }
+
+    [Fact]
     public async Task A_bad_or_missing_resumable_id_and_a_plain_request_get_400_before_any_upgrade()
     {
         int handlers = 0;

@@ -127,25 +127,25 @@ internal sealed class SessionGuardHubFilter : IHubFilter
 
                 if (!retry)
                 {
-                    throw new HubException("This session is already connected.");
+                    throw new HubException(Refusals.AlreadyConnected);
                 }
             }
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !caller.ConnectionAborted.IsCancellationRequested)
         {
-            throw new HubException("The previous connection of this session is still ending.");
+            throw new HubException(Refusals.PreviousStillEnding);
         }
         catch (SessionOpenRefusedException ex)
         {
-            throw new HubException(ex.IsTransient ? "The server cannot claim the session now; try again later." : "This session is connected to another server.");
+            throw new HubException(ex.IsTransient ? Refusals.CannotClaimNow : Refusals.ConnectedElsewhere);
         }
         catch (SessionLimitExceededException)
         {
-            throw new HubException("The server is at its session limit; try again later.");
+            throw new HubException(Refusals.AtSessionLimit);
         }
         catch (ObjectDisposedException)
         {
-            throw new HubException("The server is shutting down.");
+            throw new HubException(Refusals.ShuttingDown);
         }
     }
 

@@ -66,31 +66,31 @@ internal sealed class SessionWebSocketEndpoint
         }
         catch (SessionLimitExceededException)
         {
-            await RespondUnavailableAsync(http, "The server is at its session limit.").ConfigureAwait(false);
+            await RespondUnavailableAsync(http, Refusals.AtSessionLimit).ConfigureAwait(false);
             return;
         }
         catch (SessionOpenRefusedException ex) when (ex.IsTransient)
         {
             Log.OpenRefused(Logger, ex, id);
-            await RespondUnavailableAsync(http, "The server cannot claim the session now.").ConfigureAwait(false);
+            await RespondUnavailableAsync(http, Refusals.CannotClaimNow).ConfigureAwait(false);
             return;
         }
         catch (SessionOpenRefusedException ex)
         {
             Log.OpenRefused(Logger, ex, id);
-            await RespondAsync(http, StatusCodes.Status409Conflict, "This session is connected to another server.").ConfigureAwait(false);
+            await RespondAsync(http, StatusCodes.Status409Conflict, Refusals.ConnectedElsewhere).ConfigureAwait(false);
             return;
         }
         catch (ObjectDisposedException)
         {
-            await RespondUnavailableAsync(http, "The server is shutting down.").ConfigureAwait(false);
+            await RespondUnavailableAsync(http, Refusals.ShuttingDown).ConfigureAwait(false);
             return;
         }
         catch (OperationCanceledException)
         {
             if (!http.RequestAborted.IsCancellationRequested)
             {
-                await RespondUnavailableAsync(http, "The previous connection of this session is still ending.").ConfigureAwait(false);
+                await RespondUnavailableAsync(http, Refusals.PreviousStillEnding).ConfigureAwait(false);
             }
 
             return;
@@ -98,7 +98,7 @@ internal sealed class SessionWebSocketEndpoint
 
         if (connection is null)
         {
-            await RespondAsync(http, StatusCodes.Status409Conflict, "This session is already connected.").ConfigureAwait(false);
+            await RespondAsync(http, StatusCodes.Status409Conflict, Refusals.AlreadyConnected).ConfigureAwait(false);
             return;
         }
 
