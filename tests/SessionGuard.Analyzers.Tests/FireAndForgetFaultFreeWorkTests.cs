@@ -3,8 +3,8 @@ namespace SessionGuard.Analyzers.Tests;
 /// <summary>
 /// SG1001 and work that cannot fault (issue 17, found on Discord.Net and Npgsql): a helper of the project that only
 /// hands back such work (<c>=&gt; Task.Run(() =&gt; source.TrySetResult(result))</c>), a synchronous lambda with a
-/// result that cannot throw, a framework exception made to hand on, <c>GC.KeepAlive</c>, such work held in a local,
-/// and a <c>Task.Delay</c> observed on some paths only. What can still fault stays reported.
+/// result that cannot throw, a framework exception made to hand on, <c>GC.KeepAlive</c>, such work held in a local
+/// named <c>_</c>, and a <c>Task.Delay</c> observed on some paths only. What can still fault stays reported.
 /// </summary>
 public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
@@ -73,6 +73,20 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                             ready.TrySetException(new ConnectTimeoutException());
                         }
                         catch (OperationCanceledException) { }
+                    })|};
+                }
+            }
+            """ },
+        { "guarded work in a named local nobody reads: meant to be used", """
+            class C
+            {
+                Task WorkAsync() => Task.CompletedTask;
+                void M(ILogger logger)
+                {
+                    var work = {|SG1001:Task.Run(async () =>
+                    {
+                        try { await WorkAsync(); }
+                        catch (Exception ex) { logger.LogError(ex, "failed"); }
                     })|};
                 }
             }
@@ -222,13 +236,13 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                 }
             }
             """ },
-        { "guarded work held in a local and never observed", """
+        { "guarded work held in a local named _, a discard in all but name", """
             class C
             {
                 Task WorkAsync() => Task.CompletedTask;
                 void M(ILogger logger)
                 {
-                    var work = Task.Run(async () =>
+                    var _ = Task.Run(async () =>
                     {
                         try { await WorkAsync(); }
                         catch (Exception ex) { logger.LogError(ex, "failed"); }

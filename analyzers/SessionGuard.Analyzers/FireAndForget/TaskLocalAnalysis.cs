@@ -162,8 +162,10 @@ internal sealed class TaskLocalAnalysis
 
     private void AddTaskDef(ISymbol local, IOperation value, FireAndForgetOptions options)
     {
-        // Work that observes itself carries nothing to observe, held in a local or discarded.
-        if (!TaskOperations.IsFreshTask(value, _types, options) || SelfObservingWork.IsSelfObserving(value, _types))
+        // var _ = WorkAsync(); declares a local named _, a discard in all but name: judged as a discard is, so work that
+        // observes itself is left alone. A named local was meant to be used: a guard that only looks whole (a catch
+        // that can itself throw) is not enough to drop it silently.
+        if (!TaskOperations.IsFreshTask(value, _types, options) || (local.Name == "_" && SelfObservingWork.IsSelfObserving(value, _types)))
         {
             return;
         }
