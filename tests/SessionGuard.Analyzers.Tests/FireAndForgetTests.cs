@@ -1,8 +1,9 @@
 namespace SessionGuard.Analyzers.Tests;
 
 /// <summary>
-/// SG1001's core: what drops a task (a statement, a discard, a local never or not always observed, the inner task of
-/// <c>StartNew(async ...)</c>) and what observes one (await, return, a store, an argument, a block, an owner).
+/// SG1001's core: what drops a task (a statement, a discard, the inner task of <c>StartNew(async ...)</c>) and what
+/// observes one (await, return, a store, an argument, a block, an owner). Tasks held in locals are in
+/// <see cref="FireAndForgetLocalTests"/>.
 /// </summary>
 public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
 {
@@ -91,85 +92,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M() { {|SG1001:Start()|}; }
             }
             """ },
-        { "local never awaited", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                void M() { var t = {|SG1001:SendAsync()|}; Console.WriteLine("sent"); }
-            }
-            """ },
-        { "local observed on only some paths", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M(bool wait)
-                {
-                    var t = {|SG1001:SendAsync()|};
-                    if (wait)
-                    {
-                        await t;
-                    }
-                }
-            }
-            """ },
-        { "local not observed on an early return", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task<int> M(CancellationToken ct)
-                {
-                    var t = {|SG1001:SendAsync()|};
-                    if (ct.IsCancellationRequested)
-                    {
-                        return 0;
-                    }
-
-                    await t;
-                    return 1;
-                }
-            }
-            """ },
-        { "local overwritten before it is awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                async Task M()
-                {
-                    var t = {|SG1001:SendAsync(1)|};
-                    t = SendAsync(2);
-                    await t;
-                }
-            }
-            """ },
-        { "tasks created in a loop and never awaited", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                void M(int[] items)
-                {
-                    foreach (var i in items)
-                    {
-                        {|SG1001:SendAsync(i)|};
-                    }
-                }
-            }
-            """ },
-        { "loop local overwritten on every iteration", """
-            class C
-            {
-                Task SendAsync(int i) => Task.CompletedTask;
-                async Task M(int[] items)
-                {
-                    Task last = Task.CompletedTask;
-                    foreach (var i in items)
-                    {
-                        last = {|SG1001:SendAsync(i)|};
-                    }
-
-                    await last;
-                }
-            }
-            """ },
         { "await Task.Factory.StartNew(async ...) awaits only the outer task", """
             class C
             {
@@ -244,24 +166,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M(Func<Task> handler) { {|SG1001:handler()|}; }
             }
             """ },
-        { "discarded local with an explicit discard of the local", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                void M() { var t = {|SG1001:SendAsync()|}; _ = t; }
-            }
-            """ },
-        { "local only compared and logged as object", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                void M(ILogger logger)
-                {
-                    var t = {|SG1001:SendAsync()|};
-                    if (t != null) Console.WriteLine(t);
-                }
-            }
-            """ },
         { "await of ContinueWith(async ...) drops the inner task", """
             class C
             {
@@ -294,50 +198,10 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """ },
-        { "local assigned in both branches, awaited in one", """
-            class C
-            {
-                Task A() => Task.CompletedTask;
-                Task B() => Task.CompletedTask;
-                async Task M(bool c)
-                {
-                    Task t;
-                    if (c) { t = A(); await t; }
-                    else { t = {|SG1001:B()|}; }
-                }
-            }
-            """ },
-        { "top-level lambda local", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                Func<Task> M() => async () =>
-                {
-                    var t = {|SG1001:SendAsync()|};
-                    await Task.Yield();
-                };
-            }
-            """ },
         { "new Task(...).Start() dropped", """
             class C
             {
                 void M() { {|SG1001:new Task(() => Console.WriteLine()).Start()|}; }
-            }
-            """ },
-        { "local task started but never observed", """
-            class C
-            {
-                void M() { var t = {|SG1001:new Task(() => Console.WriteLine())|}; t.Start(); }
-            }
-            """ },
-        { "outer task from a local awaited, inner dropped", """
-            class C
-            {
-                async Task M()
-                {
-                    var outer = Task.Factory.StartNew(async () => await Task.Delay(10));
-                    {|SG1001:await outer|};
-                }
             }
             """ },
         { "event of Func<Task> invoked with ?.Invoke", """
@@ -482,52 +346,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M(Session session) { session.Run(ct => SendAsync(ct)); }
             }
             """ },
-        { "local awaited later", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M() { var t = SendAsync(); Console.WriteLine(); await t; }
-            }
-            """ },
-        { "local awaited on every path", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M(bool c)
-                {
-                    var t = SendAsync();
-                    if (c) { await t; return; }
-                    t.Wait();
-                }
-            }
-            """ },
-        { "local null-checked before await", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M(bool c)
-                {
-                    Task? t = null;
-                    if (c) t = SendAsync();
-                    Console.WriteLine();
-                    if (t != null) await t;
-                }
-            }
-            """ },
-        { "local null-checked with is not null", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M(bool c)
-                {
-                    Task? t = c ? SendAsync() : null;
-                    if (t is not null)
-                    {
-                        await t;
-                    }
-                }
-            }
-            """ },
         { "await Task.WhenAny result is one of the given tasks", """
             class C
             {
@@ -600,30 +418,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M() { Interlocked.Exchange(ref _current, Task.CompletedTask); }
             }
             """ },
-        { "fast path checks IsCompleted then awaits", """
-            class C
-            {
-                ValueTask<int> ReadAsync() => new(1);
-                async ValueTask<int> M()
-                {
-                    var t = ReadAsync();
-                    if (t.IsCompletedSuccessfully) return t.Result;
-                    return await t;
-                }
-            }
-            """ },
-        { "local captured by an awaited lambda", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M()
-                {
-                    var t = SendAsync();
-                    Func<Task> f = async () => await t;
-                    await f();
-                }
-            }
-            """ },
         { "task returned from a switch expression", """
             class C
             {
@@ -647,18 +441,6 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                     {
                         Console.WriteLine();
                     }
-                }
-            }
-            """ },
-        { "task awaited in finally", """
-            class C
-            {
-                Task SendAsync() => Task.CompletedTask;
-                async Task M()
-                {
-                    var t = SendAsync();
-                    try { Console.WriteLine(); }
-                    finally { await t; }
                 }
             }
             """ },
