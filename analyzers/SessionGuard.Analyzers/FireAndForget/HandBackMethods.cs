@@ -53,40 +53,14 @@ internal static class HandBackMethods
         bool anyReturn = false;
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
-            var (body, expressionBody) = reference.GetSyntax() switch
+            foreach (var returned in FunctionBodies.ReturnedExpressions(reference.GetSyntax()))
             {
-                BaseMethodDeclarationSyntax declaration => (declaration.Body, declaration.ExpressionBody),
-                LocalFunctionStatementSyntax localFunction => (localFunction.Body, localFunction.ExpressionBody),
-                _ => (null, null),
-            };
-
-            if (expressionBody is not null)
-            {
-                if (!IsParameter(expressionBody.Expression, taskParameters))
+                if (returned is null || !IsParameter(returned, taskParameters))
                 {
                     return false;
                 }
 
                 anyReturn = true;
-            }
-
-            if (body is null)
-            {
-                continue;
-            }
-
-            // The method's own returns: a lambda's or local function's return belongs to that function.
-            foreach (var node in FunctionBodies.OwnNodes(body))
-            {
-                if (node is ReturnStatementSyntax @return)
-                {
-                    if (@return.Expression is null || !IsParameter(@return.Expression, taskParameters))
-                    {
-                        return false;
-                    }
-
-                    anyReturn = true;
-                }
             }
         }
 

@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
@@ -76,35 +75,13 @@ internal static class SelfObservingWork
         }
 
         var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-        var (body, expressionBody) = syntax switch
-        {
-            BaseMethodDeclarationSyntax declaration => (declaration.Body, declaration.ExpressionBody),
-            LocalFunctionStatementSyntax localFunction => (localFunction.Body, localFunction.ExpressionBody),
-            _ => (null, null),
-        };
-
 #pragma warning disable RS1030 // The callee may be in another tree; asked only for a dropped task's callee, and cached per method at the top.
         var model = types.Compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
-        if (expressionBody is not null)
-        {
-            return model.GetOperation(expressionBody.Expression) is { } value && IsSelfObserving(value, types, depth + 1);
-        }
-
-        if (body is null)
-        {
-            return false;
-        }
-
         bool anyWork = false;
-        foreach (var node in FunctionBodies.OwnNodes(body))
+        foreach (var returned in FunctionBodies.ReturnedExpressions(syntax))
         {
-            if (node is not ReturnStatementSyntax @return)
-            {
-                continue;
-            }
-
-            if (@return.Expression is null || model.GetOperation(@return.Expression) is not { } value)
+            if (returned is null || model.GetOperation(returned) is not { } value)
             {
                 return false;
             }
