@@ -135,7 +135,7 @@ internal static partial class FaultFreeBodies
 
         for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
         {
-            if (t.Name == "Exception" && t.ContainingNamespace?.ToDisplayString() == "System")
+            if (IsSystemException(t))
             {
                 return true;
             }

@@ -27,7 +27,7 @@ internal static partial class FaultFreeBodies
             }
 
             if (clause.Filter is null && clause.ExceptionType is { } type
-                && (type.SpecialType == SpecialType.System_Object || (type.Name == "Exception" && type.ContainingNamespace?.ToDisplayString() == "System")))
+                && (type.SpecialType == SpecialType.System_Object || IsSystemException(type)))
             {
                 catchAll = true;
             }
@@ -112,7 +112,7 @@ internal static partial class FaultFreeBodies
         foreach (var clause in @try.Catches)
         {
             if (clause.Filter is null && clause.ExceptionType is { } type
-                && (type.SpecialType == SpecialType.System_Object || (type.Name == "Exception" && type.ContainingNamespace?.ToDisplayString() == "System")))
+                && (type.SpecialType == SpecialType.System_Object || IsSystemException(type)))
             {
                 foreach (var operation in Walk(clause.Handler))
                 {
@@ -148,6 +148,10 @@ internal static partial class FaultFreeBodies
 
         return false;
     }
+
+    /// <summary><c>System.Exception</c> itself, the type a catch-all catches.</summary>
+    private static bool IsSystemException(ITypeSymbol? type) =>
+        type is { Name: "Exception" } && type.ContainingNamespace?.ToDisplayString() == "System";
 
     private static bool IsCancellation(ITypeSymbol? type) =>
         type is { Name: "OperationCanceledException" or "TaskCanceledException" } && type.ContainingNamespace?.ToDisplayString() is "System" or "System.Threading.Tasks";
