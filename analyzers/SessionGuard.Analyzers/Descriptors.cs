@@ -15,6 +15,14 @@ internal static class Descriptors
         "The task of '{0}' is {1}; await it, return it, store it, or hand it to an owner (Session.Run, Forget, or a method listed in sessionguard.SG1001.owner_methods)",
         "A task nobody observes keeps running after its session ended, holds per-session state alive and loses its exceptions.");
 
+    internal static readonly DiagnosticDescriptor FireAndForgetNoVisibleFault = SessionGuard.Diagnostics.DiagnosticRules.Create(
+        FireAndForgetNoVisibleFaultId,
+        "Fire-and-forget task with no visible fault",
+        "The task of '{0}' is {1}; its work shows no way to fault, but nothing waits for it: await it, store it, or hand it to an owner (Session.Run, Forget, or a method listed in sessionguard.SG1001.owner_methods)",
+        ReliabilityCategory,
+        DiagnosticSeverity.Info,
+        "A task nobody observes whose work shows no way to fault (no I/O or other assembly's work, no user callback, no throw outside a catch-all) but is not proven fault-free either. It still runs past its session and nobody joins it; SG1001 reports the dropped tasks that visibly can fault.");
+
     internal static readonly DiagnosticDescriptor AsyncVoidMethod = Create(
         AsyncVoidMethodId,
         "Async void method",

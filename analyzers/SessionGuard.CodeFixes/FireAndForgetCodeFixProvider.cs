@@ -28,7 +28,7 @@ public sealed class FireAndForgetCodeFixProvider : CodeFixProvider
     internal const string UnwrapKey = "SG1001.Unwrap";
 
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticRules.FireAndForgetId);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticRules.FireAndForgetId, DiagnosticRules.FireAndForgetNoVisibleFaultId);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;

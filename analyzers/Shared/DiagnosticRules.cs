@@ -37,6 +37,7 @@ internal static class DiagnosticRules
     public const string AsyncVoidMethodId = "SG1002";
     public const string AsyncVoidLambdaId = "SG1003";
     public const string InvalidOptionId = "SG1004";
+    public const string FireAndForgetNoVisibleFaultId = "SG1005";
 
     // SG2xxx: per-session state (analyzer assembly).
     public const string PerSessionCollectionId = "SG2001";

@@ -7,6 +7,7 @@ public class CodeFixTests
 {
     private const string Header = """
         using System;
+        using System.IO;
         using System.Threading;
         using System.Threading.Tasks;
         using SessionGuard;
@@ -18,7 +19,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     {|SG1001:SendAsync()|};
@@ -28,10 +29,34 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     await SendAsync();
+                    await Task.Yield();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Await_fixes_SG1005_as_it_fixes_SG1001() =>
+        Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
+            class C
+            {
+                Task PollAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    {|SG1005:PollAsync()|};
+                    await Task.Yield();
+                }
+            }
+            """, Header + """
+            class C
+            {
+                Task PollAsync() => Task.CompletedTask;
+                async Task M()
+                {
+                    await PollAsync();
                     await Task.Yield();
                 }
             }
@@ -42,7 +67,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     _ = {|SG1001:SendAsync()|};
@@ -51,7 +76,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     await SendAsync();
@@ -64,7 +89,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 public void Flush()
                 {
                     {|SG1001:Task.Run(() => SendAsync())|};
@@ -73,7 +98,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 public async Task Flush()
                 {
                     await Task.Run(() => SendAsync());
@@ -86,7 +111,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 Task M()
                 {
                     Local();
@@ -100,7 +125,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 Task M()
                 {
                     {|SG1001:Local()|};
@@ -118,7 +143,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 Func<Task> M() => async () =>
                 {
                     {|SG1001:SendAsync()|};
@@ -127,7 +152,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
                 Func<Task> M() => async () =>
                 {
                     await SendAsync();
@@ -140,7 +165,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
 
                 void Flush()
                 {
@@ -150,7 +175,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync() => Task.CompletedTask;
+                Task SendAsync() => Stream.Null.FlushAsync();
 
                 async Task Flush()
                 {
@@ -164,7 +189,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Stream.Null.FlushAsync();
                 public void OnMessage(Session session, string message)
                 {
                     {|SG1001:ForwardAsync(message, CancellationToken.None)|};
@@ -173,7 +198,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Stream.Null.FlushAsync();
                 public void OnMessage(Session session, string message)
                 {
                     session.Run(ct => ForwardAsync(message, ct));
@@ -186,7 +211,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Stream.Null.FlushAsync();
                 public async Task OnMessageAsync(Session session, string message)
                 {
                     await Task.Yield();
@@ -196,7 +221,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task ForwardAsync(string message, CancellationToken cancellationToken) => Task.CompletedTask;
+                Task ForwardAsync(string message, CancellationToken cancellationToken) => Stream.Null.FlushAsync();
                 public async Task OnMessageAsync(Session session, string message)
                 {
                     await Task.Yield();
@@ -211,7 +236,7 @@ public class CodeFixTests
             class C
             {
                 private readonly Session _session;
-                ValueTask WarmUpAsync() => default;
+                ValueTask WarmUpAsync() => Stream.Null.WriteAsync(ReadOnlyMemory<byte>.Empty);
                 public C(Session session)
                 {
                     _session = session;
@@ -222,7 +247,7 @@ public class CodeFixTests
             class C
             {
                 private readonly Session _session;
-                ValueTask WarmUpAsync() => default;
+                ValueTask WarmUpAsync() => Stream.Null.WriteAsync(ReadOnlyMemory<byte>.Empty);
                 public C(Session session)
                 {
                     _session = session;
@@ -236,7 +261,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task SendAsync(CancellationToken token) => Task.CompletedTask;
+                Task SendAsync(CancellationToken token) => Stream.Null.FlushAsync();
                 public void OnMessage(Session session, CancellationToken ct)
                 {
                     {|SG1001:SendAsync(ct)|};
@@ -245,7 +270,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task SendAsync(CancellationToken token) => Task.CompletedTask;
+                Task SendAsync(CancellationToken token) => Stream.Null.FlushAsync();
                 public void OnMessage(Session session, CancellationToken ct)
                 {
                     session.Run(sessionCt => SendAsync(sessionCt));
@@ -258,7 +283,7 @@ public class CodeFixTests
         Verify.CodeFix<FireAndForgetAnalyzer, FireAndForgetCodeFixProvider>(Header + """
             class C
             {
-                Task LoopAsync() => Task.CompletedTask;
+                Task LoopAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     {|SG1001:await Task.Factory.StartNew(async () => await LoopAsync())|};
@@ -267,7 +292,7 @@ public class CodeFixTests
             """, Header + """
             class C
             {
-                Task LoopAsync() => Task.CompletedTask;
+                Task LoopAsync() => Stream.Null.FlushAsync();
                 async Task M()
                 {
                     await Task.Factory.StartNew(async () => await LoopAsync()).Unwrap();
@@ -281,7 +306,7 @@ public class CodeFixTests
             class C
             {
                 private Task _loop = Task.CompletedTask;
-                Task LoopAsync() => Task.CompletedTask;
+                Task LoopAsync() => Stream.Null.FlushAsync();
                 void Start()
                 {
                     _loop = {|SG1001:Task.Factory.StartNew(() => LoopAsync(), TaskCreationOptions.LongRunning)|};
@@ -291,7 +316,7 @@ public class CodeFixTests
             class C
             {
                 private Task _loop = Task.CompletedTask;
-                Task LoopAsync() => Task.CompletedTask;
+                Task LoopAsync() => Stream.Null.FlushAsync();
                 void Start()
                 {
                     _loop = Task.Factory.StartNew(() => LoopAsync(), TaskCreationOptions.LongRunning).Unwrap();

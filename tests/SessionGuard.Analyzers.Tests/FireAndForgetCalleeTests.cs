@@ -52,7 +52,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 public Task Track(Task task)
                 {
                     var node = new Node(this);
-                    {|SG1001:task.ContinueWith(static (t, s) => ((Node)s!).Complete(t), node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)|};
+                    {|SG1005:task.ContinueWith(static (t, s) => ((Node)s!).Complete(t), node, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)|};
                     return task;
                 }
             }
@@ -98,7 +98,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                     return task;
                 }
 
-                void M(Stream stream) { {|SG1001:Write(stream, new byte[1])|}; }
+                void M(Stream stream) { {|SG1005:Write(stream, new byte[1])|}; }
             }
             """ },
         { "a continuation handing its antecedent to a method that never reads the fault", """
@@ -111,7 +111,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 void M(Task attempt, Op op)
                 {
-                    {|SG1001:attempt.ContinueWith(static (t, state) => ((Op)state!).Count(t), op, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)|};
+                    {|SG1005:attempt.ContinueWith(static (t, state) => ((Op)state!).Count(t), op, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)|};
                 }
             }
             """ },
@@ -151,7 +151,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 {
                     _ = {|SG1001:FlushAsync(stream)|};
                     _ = {|SG1001:CloseAsync()|};
-                    _ = {|SG1001:NotGuardedAsync()|};
+                    _ = {|SG1005:NotGuardedAsync()|};
                 }
             }
             """ },
@@ -159,7 +159,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class Pinger
             {
                 async Task PingAsync(CancellationToken ct) { while (true) { await Task.Delay(1000, ct); } }
-                void Start(CancellationToken ct) { _ = {|SG1001:PingAsync(ct)|}; }
+                void Start(CancellationToken ct) { _ = {|SG1005:PingAsync(ct)|}; }
             }
             """ },
         { "a fault-free receive loop's own discard of a reconnect that can fail", """

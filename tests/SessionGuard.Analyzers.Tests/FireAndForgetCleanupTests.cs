@@ -15,7 +15,7 @@ public class FireAndForgetCleanupTests : AnalyzerCaseTests<FireAndForgetAnalyzer
             {
                 CancellationTokenRegistration _registration;
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().ContinueWith(_ => _registration.Dispose())|}; }
+                void M() { {|SG1005:SendAsync().ContinueWith(_ => _registration.Dispose())|}; }
             }
             """ },
         { "a cleanup continuation on a local that nothing else holds", """
@@ -26,7 +26,7 @@ public class FireAndForgetCleanupTests : AnalyzerCaseTests<FireAndForgetAnalyzer
                 void M()
                 {
                     var task = SendAsync();
-                    {|SG1001:task.ContinueWith(_ => _registration.Dispose())|};
+                    {|SG1005:task.ContinueWith(_ => _registration.Dispose())|};
                     Console.WriteLine(task);
                 }
             }
@@ -43,7 +43,7 @@ public class FireAndForgetCleanupTests : AnalyzerCaseTests<FireAndForgetAnalyzer
             {
                 Task<int> _pending = Task.FromResult(1);
                 int _last;
-                void M() { {|SG1001:_pending.ContinueWith(t => _last = t.Result)|}; }
+                void M() { {|SG1005:_pending.ContinueWith(t => _last = t.Result)|}; }
             }
             """ },
         { "a continuation casting its state to a type the state argument is not known to have", """
@@ -52,7 +52,7 @@ public class FireAndForgetCleanupTests : AnalyzerCaseTests<FireAndForgetAnalyzer
             {
                 void M(Task write, object state)
                 {
-                    {|SG1001:write.ContinueWith((_, s) => ((Handler)s!).Done = true, state)|};
+                    {|SG1005:write.ContinueWith((_, s) => ((Handler)s!).Done = true, state)|};
                 }
             }
             """ },
@@ -69,7 +69,7 @@ public class FireAndForgetCleanupTests : AnalyzerCaseTests<FireAndForgetAnalyzer
             {
                 Task<int> _pending = Task.FromResult(1);
                 int _value;
-                void M() { _ = {|SG1001:Task.Run(() => { _value = _pending.Result; })|}; }
+                void M() { _ = {|SG1005:Task.Run(() => { _value = _pending.Result; })|}; }
             }
             """ },
     };

@@ -18,7 +18,7 @@ public class FireAndForgetCollectionTests : AnalyzerCaseTests<FireAndForgetAnaly
                     var tasks = new List<Task>();
                     foreach (var i in items)
                     {
-                        tasks.Add({|SG1001:SendAsync(i)|});
+                        tasks.Add({|SG1005:SendAsync(i)|});
                     }
 
                     Console.WriteLine(tasks.Count);
@@ -34,7 +34,7 @@ public class FireAndForgetCollectionTests : AnalyzerCaseTests<FireAndForgetAnaly
                     var tasks = new Task[3];
                     for (int i = 0; i < tasks.Length; i++)
                     {
-                        tasks[i] = {|SG1001:SendAsync(i)|};
+                        tasks[i] = {|SG1005:SendAsync(i)|};
                     }
                 }
             }

@@ -35,7 +35,7 @@ public class FireAndForgetContinuationTests : AnalyzerCaseTests<FireAndForgetAna
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().ContinueWith(_ => { try { Console.WriteLine("sent"); } catch { } })|}; }
+                void M() { {|SG1005:SendAsync().ContinueWith(_ => { try { Console.WriteLine("sent"); } catch { } })|}; }
             }
             """ },
         { "async continuation reading Exception: its inner task can still fail", """
@@ -44,7 +44,7 @@ public class FireAndForgetContinuationTests : AnalyzerCaseTests<FireAndForgetAna
                 Task SendAsync() => Task.CompletedTask;
                 async Task M()
                 {
-                    {|SG1001:await SendAsync().ContinueWith(async t => { Console.WriteLine(t.Exception); await Task.Delay(1); })|};
+                    {|SG1005:await SendAsync().ContinueWith(async t => { Console.WriteLine(t.Exception); await Task.Delay(1); })|};
                 }
             }
             """ },

@@ -41,7 +41,7 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                     return _ready.TrySetResultAsync(true);
                 }
 
-                void M() { _ = {|SG1001:CompleteAsync(false)|}; }
+                void M() { _ = {|SG1005:CompleteAsync(false)|}; }
             }
             """ },
         { "a synchronous lambda whose result is a task, or whose result can throw", """
@@ -51,8 +51,8 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                 Task<int> CountAsync() => Task.FromResult(1);
                 void M()
                 {
-                    _ = {|SG1001:Task.Run(() => CountAsync())|};
-                    _ = {|SG1001:Task.Run(() => _counts[1])|};
+                    _ = {|SG1005:Task.Run(() => CountAsync())|};
+                    _ = {|SG1005:Task.Run(() => _counts[1])|};
                 }
             }
             """ },
@@ -65,7 +65,7 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
             {
                 void M(TaskCompletionSource<bool> ready, CancellationToken token)
                 {
-                    _ = {|SG1001:Task.Run(async () =>
+                    _ = {|SG1005:Task.Run(async () =>
                     {
                         try
                         {
@@ -83,7 +83,7 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                 Task WorkAsync() => Task.CompletedTask;
                 void M(ILogger logger)
                 {
-                    var work = {|SG1001:Task.Run(async () =>
+                    var work = {|SG1005:Task.Run(async () =>
                     {
                         try { await WorkAsync(); }
                         catch (Exception ex) { logger.LogError(ex, "failed"); }
@@ -97,8 +97,8 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
                 Task WorkAsync() => Task.CompletedTask;
                 void M(CancellationToken token)
                 {
-                    var work = {|SG1001:Task.Run(() => WorkAsync())|};
-                    var delay = {|SG1001:Task.Delay(1000, token)|};
+                    var work = {|SG1005:Task.Run(() => WorkAsync())|};
+                    var delay = {|SG1005:Task.Delay(1000, token)|};
                 }
             }
             """ },
@@ -113,7 +113,7 @@ public class FireAndForgetFaultFreeWorkTests : AnalyzerCaseTests<FireAndForgetAn
             {
                 static void Start(Task task, TaskCompletionSource<bool> source, Handle handle)
                 {
-                    _ = {|SG1001:Core(task, source, handle)|};
+                    _ = {|SG1005:Core(task, source, handle)|};
 
                     static async Task Core(Task task, TaskCompletionSource<bool> source, Handle handle)
                     {

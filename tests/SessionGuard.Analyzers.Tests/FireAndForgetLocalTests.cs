@@ -13,7 +13,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { var t = {|SG1001:SendAsync()|}; Console.WriteLine("sent"); }
+                void M() { var t = {|SG1005:SendAsync()|}; Console.WriteLine("sent"); }
             }
             """ },
         { "local observed on only some paths", """
@@ -22,7 +22,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task SendAsync() => Task.CompletedTask;
                 async Task M(bool wait)
                 {
-                    var t = {|SG1001:SendAsync()|};
+                    var t = {|SG1005:SendAsync()|};
                     if (wait)
                     {
                         await t;
@@ -36,7 +36,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task SendAsync() => Task.CompletedTask;
                 async Task<int> M(CancellationToken ct)
                 {
-                    var t = {|SG1001:SendAsync()|};
+                    var t = {|SG1005:SendAsync()|};
                     if (ct.IsCancellationRequested)
                     {
                         return 0;
@@ -53,7 +53,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task SendAsync(int i) => Task.CompletedTask;
                 async Task M()
                 {
-                    var t = {|SG1001:SendAsync(1)|};
+                    var t = {|SG1005:SendAsync(1)|};
                     t = SendAsync(2);
                     await t;
                 }
@@ -67,7 +67,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 {
                     foreach (var i in items)
                     {
-                        {|SG1001:SendAsync(i)|};
+                        {|SG1005:SendAsync(i)|};
                     }
                 }
             }
@@ -81,7 +81,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                     Task last = Task.CompletedTask;
                     foreach (var i in items)
                     {
-                        last = {|SG1001:SendAsync(i)|};
+                        last = {|SG1005:SendAsync(i)|};
                     }
 
                     await last;
@@ -92,7 +92,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { var t = {|SG1001:SendAsync()|}; _ = t; }
+                void M() { var t = {|SG1005:SendAsync()|}; _ = t; }
             }
             """ },
         { "local only compared and logged as object", """
@@ -101,7 +101,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task SendAsync() => Task.CompletedTask;
                 void M(ILogger logger)
                 {
-                    var t = {|SG1001:SendAsync()|};
+                    var t = {|SG1005:SendAsync()|};
                     if (t != null) Console.WriteLine(t);
                 }
             }
@@ -115,7 +115,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 {
                     Task t;
                     if (c) { t = A(); await t; }
-                    else { t = {|SG1001:B()|}; }
+                    else { t = {|SG1005:B()|}; }
                 }
             }
             """ },
@@ -125,7 +125,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task SendAsync() => Task.CompletedTask;
                 Func<Task> M() => async () =>
                 {
-                    var t = {|SG1001:SendAsync()|};
+                    var t = {|SG1005:SendAsync()|};
                     await Task.Yield();
                 };
             }
@@ -133,7 +133,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
         { "local task started but never observed", """
             class C
             {
-                void M() { var t = {|SG1001:new Task(() => Console.WriteLine())|}; t.Start(); }
+                void M() { var t = {|SG1005:new Task(() => Console.WriteLine())|}; t.Start(); }
             }
             """ },
         { "outer task from a local awaited, inner dropped", """
@@ -142,7 +142,7 @@ public class FireAndForgetLocalTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 async Task M()
                 {
                     var outer = Task.Factory.StartNew(async () => await Task.Delay(10));
-                    {|SG1001:await outer|};
+                    {|SG1005:await outer|};
                 }
             }
             """ },

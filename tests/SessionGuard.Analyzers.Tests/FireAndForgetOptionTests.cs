@@ -11,7 +11,7 @@ public class FireAndForgetOptionTests
             Sources.Wrap("""
                 class C
                 {
-                    Task SendAsync() => Task.CompletedTask;
+                    Task SendAsync() => Stream.Null.FlushAsync();
                     void M() { _ = SendAsync(); _ = Task.Run(() => { }); {|SG1001:SendAsync()|}; }
                 }
                 """),
@@ -69,7 +69,7 @@ public class FireAndForgetOptionTests
             Sources.Wrap("""
                 class C
                 {
-                    Task SendAsync() => Task.CompletedTask;
+                    Task SendAsync() => Stream.Null.FlushAsync();
                     async Task M(bool c)
                     {
                         {|#0:SendAsync()|};

@@ -53,7 +53,7 @@ public class FireAndForgetPlaceholderTests
                         _ = batch.SetAsync("b");
                         concrete.SetAsync("c");
                         batch.Execute();
-                        {|SG1001:client.SetAsync("d")|};
+                        {|SG1005:client.SetAsync("d")|};
                     }
                 }
                 """),

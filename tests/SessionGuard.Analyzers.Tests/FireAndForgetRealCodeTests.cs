@@ -16,7 +16,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             {
                 async Task M()
                 {
-                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10)).ConfigureAwait(false)|};
+                    {|SG1005:await Task.Factory.StartNew(async () => await Task.Delay(10)).ConfigureAwait(false)|};
                 }
             }
             """ },
@@ -25,14 +25,14 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             {
                 async Task M(CancellationToken ct)
                 {
-                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10)).WaitAsync(ct)|};
+                    {|SG1005:await Task.Factory.StartNew(async () => await Task.Delay(10)).WaitAsync(ct)|};
                 }
             }
             """ },
         { "Task.WhenAny(...).ConfigureAwait(false) not awaited", """
             class C
             {
-                void M(Task a, Task b) { {|SG1001:Task.WhenAny(a, b).ConfigureAwait(false)|}; }
+                void M(Task a, Task b) { {|SG1005:Task.WhenAny(a, b).ConfigureAwait(false)|}; }
             }
             """ },
 
@@ -41,28 +41,28 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task ProcessAsync() => Task.CompletedTask;
-                void M(ExecutionContext ctx) { ExecutionContext.Run(ctx, _ => _ = {|SG1001:ProcessAsync()|}, null); }
+                void M(ExecutionContext ctx) { ExecutionContext.Run(ctx, _ => _ = {|SG1005:ProcessAsync()|}, null); }
             }
             """ },
         { "real discards in a two-parameter lambda", """
             class C
             {
                 Task ProcessAsync() => Task.CompletedTask;
-                void M(List<int> items) { items.Sort((_, _) => { _ = {|SG1001:ProcessAsync()|}; return 0; }); }
+                void M(List<int> items) { items.Sort((_, _) => { _ = {|SG1005:ProcessAsync()|}; return 0; }); }
             }
             """ },
         { "_ method parameter of type object assigned a task", """
             class C
             {
                 Task ProcessAsync() => Task.CompletedTask;
-                void M(object _) { _ = {|SG1001:ProcessAsync()|}; }
+                void M(object _) { _ = {|SG1005:ProcessAsync()|}; }
             }
             """ },
         { "method parameter overwritten with a task nobody awaits", """
             class C
             {
                 Task FooAsync() => Task.CompletedTask;
-                void M(Task p) { p = {|SG1001:FooAsync()|}; Console.WriteLine("started"); }
+                void M(Task p) { p = {|SG1005:FooAsync()|}; Console.WriteLine("started"); }
             }
             """ },
         { "parameter assigned a task awaited on only one path", """
@@ -71,7 +71,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
                 Task FooAsync() => Task.CompletedTask;
                 async Task M(Task? pending, bool wait)
                 {
-                    pending = {|SG1001:FooAsync()|};
+                    pending = {|SG1005:FooAsync()|};
                     if (wait)
                     {
                         await pending;
@@ -83,7 +83,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task FooAsync() => Task.CompletedTask;
-                void M(List<Task> tasks) { tasks.ForEach(t => { t = {|SG1001:FooAsync()|}; }); }
+                void M(List<Task> tasks) { tasks.ForEach(t => { t = {|SG1005:FooAsync()|}; }); }
             }
             """ },
 
@@ -130,7 +130,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().ContinueWith(_ => Console.WriteLine("sent"))|}; }
+                void M() { {|SG1005:SendAsync().ContinueWith(_ => Console.WriteLine("sent"))|}; }
             }
             """ },
         { "own helper that returns the continuation, not the task", """
@@ -141,7 +141,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().LogCompletion()|}; _ = {|SG1001:SendAsync().LogCompletion()|}; }
+                void M() { {|SG1005:SendAsync().LogCompletion()|}; _ = {|SG1005:SendAsync().LogCompletion()|}; }
             }
             """ },
         { "own helper that returns its task on one path only", """
@@ -160,7 +160,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().OrDelay(false)|}; }
+                void M() { {|SG1005:SendAsync().OrDelay(false)|}; }
             }
             """ },
         { "async helper returns a new task", """
@@ -171,7 +171,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync().Logged()|}; }
+                void M() { {|SG1005:SendAsync().Logged()|}; }
             }
             """ },
         { "observer name not taking the task as this", """
@@ -182,7 +182,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:Observer.ObserveErrors(SendAsync())|}; }
+                void M() { {|SG1005:Observer.ObserveErrors(SendAsync())|}; }
             }
             """ },
 
@@ -198,7 +198,7 @@ public class FireAndForgetRealCodeTests : AnalyzerCaseTests<FireAndForgetAnalyze
             }
             class C
             {
-                void M(Worker w) { _ = {|SG1001:w.StartLoopAsync()|}; {|SG1001:w.StartOtherAsync()|}; }
+                void M(Worker w) { _ = {|SG1005:w.StartLoopAsync()|}; {|SG1001:w.StartOtherAsync()|}; }
             }
             """ },
     };

@@ -17,7 +17,7 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                 Task ReportAsync(Exception ex) => Task.CompletedTask;
                 void M()
                 {
-                    _ = {|SG1001:Task.Run(async () => { try { await WorkAsync(); } catch (Exception ex) { await ReportAsync(ex); } })|};
+                    _ = {|SG1005:Task.Run(async () => { try { await WorkAsync(); } catch (Exception ex) { await ReportAsync(ex); } })|};
                 }
             }
             """ },
@@ -27,7 +27,7 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                 Task WorkAsync() => Task.CompletedTask;
                 void M(ILogger logger)
                 {
-                    _ = {|SG1001:Task.Run(async () =>
+                    _ = {|SG1005:Task.Run(async () =>
                     {
                         while (true)
                         {
@@ -35,7 +35,7 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                             catch (Exception ex) { logger.LogError(ex, "failed"); }
                         }
                     })|};
-                    _ = {|SG1001:Task.Run(async () =>
+                    _ = {|SG1005:Task.Run(async () =>
                     {
                         try
                         {
@@ -57,10 +57,10 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                 void M()
                 {
                     _ = {|SG1001:RethrowAsync()|};
-                    _ = {|SG1001:NarrowAsync()|};
-                    _ = {|SG1001:NotAsync()|};
-                    _ = {|SG1001:MoreAsync()|};
-                    _ = {|SG1001:Task.Run(() => WorkAsync())|};
+                    _ = {|SG1005:NarrowAsync()|};
+                    _ = {|SG1005:NotAsync()|};
+                    _ = {|SG1005:MoreAsync()|};
+                    _ = {|SG1005:Task.Run(() => WorkAsync())|};
                 }
             }
             """ },
@@ -80,13 +80,13 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                 async Task OnlyDeclaresAsync() { Exception? error = null; await WorkAsync(); }
                 void M()
                 {
-                    _ = {|SG1001:RentsFirstAsync()|};
-                    _ = {|SG1001:ConvertsFirstAsync()|};
-                    _ = {|SG1001:WorksAfterAsync()|};
-                    _ = {|SG1001:OnlyDeclaresAsync()|};
-                    _ = {|SG1001:Task.Run(async () => { int count = 0; try { await WorkAsync(); count++; } catch (Exception) { } await WorkAsync(); })|};
+                    _ = {|SG1005:RentsFirstAsync()|};
+                    _ = {|SG1005:ConvertsFirstAsync()|};
+                    _ = {|SG1005:WorksAfterAsync()|};
+                    _ = {|SG1005:OnlyDeclaresAsync()|};
+                    _ = {|SG1005:Task.Run(async () => { int count = 0; try { await WorkAsync(); count++; } catch (Exception) { } await WorkAsync(); })|};
                 }
-                void N(IAsyncDisposable d) { _ = {|SG1001:DisposesFirstAsync(d)|}; }
+                void N(IAsyncDisposable d) { _ = {|SG1005:DisposesFirstAsync(d)|}; }
                 async Task GuardedAsync() { try { await WorkAsync(); } catch (Exception) { } }
                 void O() { _ = {|SG1001:GuardedAsync().WaitAsync(TimeSpan.FromSeconds(1))|}; }
             }
@@ -137,9 +137,9 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                 async Task ComputedAsync() { Started = Compute(); try { await WorkAsync(); } catch (Exception) { } }
                 void M()
                 {
-                    _ = {|SG1001:SetterAsync()|};
-                    _ = {|SG1001:VirtualAsync()|};
-                    _ = {|SG1001:ComputedAsync()|};
+                    _ = {|SG1005:SetterAsync()|};
+                    _ = {|SG1005:VirtualAsync()|};
+                    _ = {|SG1005:ComputedAsync()|};
                 }
             }
             """ },

@@ -12,7 +12,7 @@ public class FireAndForgetTestProjectTests
     private const string Pipelining = """
         class ClientTests
         {
-            Task SendAsync(string command) => Task.CompletedTask;
+            Task SendAsync(string command) => Stream.Null.FlushAsync();
             Task<string> ReadAsync() => Task.FromResult("OK");
 
             async Task Pipelined_commands_are_answered_in_order()

@@ -14,58 +14,58 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { {|SG1001:SendAsync()|}; }
+                void M() { {|SG1005:SendAsync()|}; }
             }
             """ },
         { "expression statement in an async method", """
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                async Task M() { {|SG1001:SendAsync()|}; await Task.Yield(); }
+                async Task M() { {|SG1005:SendAsync()|}; await Task.Yield(); }
             }
             """ },
         { "discard", """
             class C
             {
                 Task SendAsync() => Task.CompletedTask;
-                void M() { _ = {|SG1001:SendAsync()|}; }
+                void M() { _ = {|SG1005:SendAsync()|}; }
             }
             """ },
         { "Task.Run dropped", """
             class C
             {
-                void M() { {|SG1001:Task.Run(() => Console.WriteLine())|}; }
+                void M() { {|SG1005:Task.Run(() => Console.WriteLine())|}; }
             }
             """ },
         { "Task.Factory.StartNew dropped", """
             class C
             {
-                void M() { {|SG1001:Task.Factory.StartNew(() => Console.WriteLine())|}; }
+                void M() { {|SG1005:Task.Factory.StartNew(() => Console.WriteLine())|}; }
             }
             """ },
         { "ContinueWith dropped", """
             class C
             {
-                void M(Task t) { {|SG1001:t.ContinueWith(x => Console.WriteLine(x.Status))|}; }
+                void M(Task t) { {|SG1005:t.ContinueWith(x => Console.WriteLine(x.Status))|}; }
             }
             """ },
         { "Task.WhenAll result dropped", """
             class C
             {
-                void M(Task a, Task b) { {|SG1001:Task.WhenAll(a, b)|}; }
+                void M(Task a, Task b) { {|SG1005:Task.WhenAll(a, b)|}; }
             }
             """ },
         { "Task.WhenAny result dropped", """
             class C
             {
-                void M(Task a, Task b) { {|SG1001:Task.WhenAny(a, b)|}; }
+                void M(Task a, Task b) { {|SG1005:Task.WhenAny(a, b)|}; }
             }
             """ },
         { "ValueTask dropped", """
             class C
             {
                 ValueTask WriteAsync() => default;
-                void M() { {|SG1001:WriteAsync()|}; }
+                void M() { {|SG1005:WriteAsync()|}; }
             }
             """ },
         { "ValueTask of T dropped through a channel", """
@@ -89,7 +89,7 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class C
             {
                 Op Start() => new Op();
-                void M() { {|SG1001:Start()|}; }
+                void M() { {|SG1005:Start()|}; }
             }
             """ },
         { "await Task.Factory.StartNew(async ...) awaits only the outer task", """
@@ -97,14 +97,14 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 async Task M()
                 {
-                    {|SG1001:await Task.Factory.StartNew(async () => await Task.Delay(10))|};
+                    {|SG1005:await Task.Factory.StartNew(async () => await Task.Delay(10))|};
                 }
             }
             """ },
         { "in a constructor", """
             class C
             {
-                public C() { {|SG1001:Task.Run(LoopAsync)|}; }
+                public C() { {|SG1005:Task.Run(LoopAsync)|}; }
                 Task LoopAsync() => Task.CompletedTask;
             }
             """ },
@@ -112,14 +112,14 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             class C
             {
                 Task SaveAsync(string v) => Task.CompletedTask;
-                public string Name { set { {|SG1001:SaveAsync(value)|}; } }
+                public string Name { set { {|SG1005:SaveAsync(value)|}; } }
             }
             """ },
         { "in a non-async lambda converted to Action", """
             class C
             {
                 Task SendAsync(int i) => Task.CompletedTask;
-                void M(List<int> items) { items.ForEach(i => {|SG1001:SendAsync(i)|}); }
+                void M(List<int> items) { items.ForEach(i => {|SG1005:SendAsync(i)|}); }
             }
             """ },
         { "in a local function", """
@@ -129,7 +129,7 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 void M()
                 {
                     Local();
-                    void Local() { {|SG1001:SendAsync()|}; }
+                    void Local() { {|SG1005:SendAsync()|}; }
                 }
             }
             """ },
@@ -171,14 +171,14 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 async Task M(Task t)
                 {
-                    {|SG1001:await t.ContinueWith(async _ => await Task.Delay(1))|};
+                    {|SG1005:await t.ContinueWith(async _ => await Task.Delay(1))|};
                 }
             }
             """ },
         { "Task.Delay dropped", """
             class C
             {
-                void M() { {|SG1001:Task.Delay(100)|}; }
+                void M() { {|SG1005:Task.Delay(100)|}; }
             }
             """ },
         { "SemaphoreSlim.WaitAsync dropped", """
@@ -194,14 +194,14 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 Task ForwardMessageAsync(string message, string senderId) => Task.CompletedTask;
                 public void OnMessage(string message, string senderId)
                 {
-                    _ = {|SG1001:Task.Run(() => ForwardMessageAsync(message, senderId))|};
+                    _ = {|SG1005:Task.Run(() => ForwardMessageAsync(message, senderId))|};
                 }
             }
             """ },
         { "new Task(...).Start() dropped", """
             class C
             {
-                void M() { {|SG1001:new Task(() => Console.WriteLine()).Start()|}; }
+                void M() { {|SG1005:new Task(() => Console.WriteLine()).Start()|}; }
             }
             """ },
         { "event of Func<Task> invoked with ?.Invoke", """
@@ -223,14 +223,14 @@ public class FireAndForgetTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
             {
                 private Task _loop = Task.CompletedTask;
                 Task LoopAsync() => Task.CompletedTask;
-                void Start() { _loop = {|SG1001:Task.Factory.StartNew(async () => await LoopAsync(), TaskCreationOptions.LongRunning)|}; }
+                void Start() { _loop = {|SG1005:Task.Factory.StartNew(async () => await LoopAsync(), TaskCreationOptions.LongRunning)|}; }
             }
             """ },
         { "StartNew(async ...) returned as a plain Task", """
             class C
             {
                 Task LoopAsync() => Task.CompletedTask;
-                Task Start() { return {|SG1001:Task.Factory.StartNew(() => LoopAsync())|}; }
+                Task Start() { return {|SG1005:Task.Factory.StartNew(() => LoopAsync())|}; }
             }
             """ },
         { "an open of the SessionGuard registry dropped (the session it opens is nobody's)", """

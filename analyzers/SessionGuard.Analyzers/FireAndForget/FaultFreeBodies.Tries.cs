@@ -150,7 +150,7 @@ internal static partial class FaultFreeBodies
     }
 
     /// <summary><c>System.Exception</c> itself, the type a catch-all catches.</summary>
-    private static bool IsSystemException(ITypeSymbol? type) =>
+    internal static bool IsSystemException(ITypeSymbol? type) =>
         type is { Name: "Exception" } && type.ContainingNamespace?.ToDisplayString() == "System";
 
     private static bool IsCancellation(ITypeSymbol? type) =>

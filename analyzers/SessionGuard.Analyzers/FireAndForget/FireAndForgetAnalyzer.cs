@@ -30,7 +30,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     private static readonly ImmutableDictionary<string, string?> UnobservedFaultProperties = Props(KindUnobservedFault);
 
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FireAndForget);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.FireAndForget, Descriptors.FireAndForgetNoVisibleFault);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -101,7 +101,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
                 && TaskOperations.Unwrap(started) is IObjectCreationOperation creation && types.IsTask(creation.Type))
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties, "new " + creation.Type!.Name, "started and dropped"));
+                    FaultEvidence.RuleFor(creation, types), expression.Syntax.GetLocation(), StatementProperties, "new " + creation.Type!.Name, "started and dropped"));
             }
 
             return;
@@ -113,7 +113,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             if (TaskOperations.IsMaterializedTasks(expression, types))
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    Descriptors.FireAndForget, expression.Syntax.GetLocation(), CollectionProperties,
+                    FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), CollectionProperties,
                     TaskOperations.Describe(expression), "a collection of started tasks that is dropped"));
             }
 
@@ -130,7 +130,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         if (expression is IAwaitOperation)
         {
             context.ReportDiagnostic(Diagnostic.Create(
-                Descriptors.FireAndForget, expression.Syntax.GetLocation(), InnerTaskProperties,
+                FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), InnerTaskProperties,
                 TaskOperations.Describe(((IAwaitOperation)expression).Operation),
                 "awaited only as the outer task; the inner task it returns is dropped (use Unwrap or await the result)"));
             return;
@@ -142,7 +142,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.FireAndForget, expression.Syntax.GetLocation(), StatementProperties,
+            FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), StatementProperties,
             TaskOperations.Describe(expression), "dropped"));
     }
 
@@ -181,7 +181,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.FireAndForget, operand.Syntax.GetLocation(), InnerTaskProperties,
+            FaultEvidence.RuleFor(operand, types), operand.Syntax.GetLocation(), InnerTaskProperties,
             TaskOperations.Describe(operand),
             "converted to a plain task; the inner task it returns is dropped (use Unwrap or Task.Run)"));
     }
@@ -211,7 +211,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         }
 
         context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.FireAndForget, value.Syntax.GetLocation(), DiscardProperties,
+            FaultEvidence.RuleFor(value, types), value.Syntax.GetLocation(), DiscardProperties,
             TaskOperations.Describe(value), "discarded with '_ ='"));
     }
 

@@ -111,7 +111,7 @@ internal static class SelfObservingWork
     };
 
     /// <summary>Task.Run and Task.Factory.StartNew: they run the delegate they are given.</summary>
-    private static bool IsRunner(IMethodSymbol method, KnownTypes types)
+    internal static bool IsRunner(IMethodSymbol method, KnownTypes types)
     {
         var containing = method.OriginalDefinition.ContainingType;
         return (method.Name == "Run" && KnownTypes.Same(containing, types.Task))

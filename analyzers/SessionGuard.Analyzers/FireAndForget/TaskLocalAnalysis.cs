@@ -244,7 +244,7 @@ internal sealed class TaskLocalAnalysis
                     {
                         var reported = TaskOperations.Unwrap(value);
                         context.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.FireAndForget, reported.Syntax.GetLocation(), FireAndForgetAnalyzer.CollectionProperties,
+                            FaultEvidence.RuleFor(reported, _types), reported.Syntax.GetLocation(), FireAndForgetAnalyzer.CollectionProperties,
                             TaskOperations.Describe(reported), $"added to '{pair.Key.Name}', which is never awaited, returned or passed on"));
                     }
                 }
@@ -265,7 +265,7 @@ internal sealed class TaskLocalAnalysis
                 {
                     var reported = TaskOperations.Unwrap(def);
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Descriptors.FireAndForget, reported.Syntax.GetLocation(), FireAndForgetAnalyzer.LocalProperties,
+                        FaultEvidence.RuleFor(reported, _types), reported.Syntax.GetLocation(), FireAndForgetAnalyzer.LocalProperties,
                         TaskOperations.Describe(reported), reason));
                 }
             }

@@ -60,7 +60,7 @@ public sealed class WebSocketHandler
 
         if (_clientContexts.TryRemove(clientUid, out var context))
         {
-            {|SG1001:context.CloseAsync()|};
+            {|SG1005:context.CloseAsync()|};
         }
     }
 

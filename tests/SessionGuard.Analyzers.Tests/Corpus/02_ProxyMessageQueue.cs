@@ -28,12 +28,12 @@ public sealed class ProxyMessageQueue
     // Bug: every message starts a task nobody keeps.
     public void Enqueue(ProxyMessage message)
     {
-        {|SG1001:ForwardMessageAsync(message, message.SenderId)|};
+        {|SG1005:ForwardMessageAsync(message, message.SenderId)|};
     }
 
     public void EnqueueWithRun(ProxyMessage message)
     {
-        _ = {|SG1001:Task.Run(() => ForwardMessageAsync(message, message.SenderId))|};
+        _ = {|SG1005:Task.Run(() => ForwardMessageAsync(message, message.SenderId))|};
     }
 
     public void EnqueueToChannel(ProxyMessage message)
@@ -54,7 +54,7 @@ public sealed class ProxyMessageQueue
     {
         foreach (var message in batch)
         {
-            var forward = {|SG1001:ForwardMessageAsync(message, message.SenderId)|};
+            var forward = {|SG1005:ForwardMessageAsync(message, message.SenderId)|};
             _logger.LogDebug("forwarding {Payload}", message.Payload);
         }
     }
@@ -75,7 +75,7 @@ public sealed class ProxyMessageQueue
         var sends = new List<Task>(batch.Count);
         foreach (var message in batch)
         {
-            sends.Add({|SG1001:ForwardMessageAsync(message, message.SenderId)|});
+            sends.Add({|SG1005:ForwardMessageAsync(message, message.SenderId)|});
         }
 
         _logger.LogDebug("started {Count} forwards", sends.Count);

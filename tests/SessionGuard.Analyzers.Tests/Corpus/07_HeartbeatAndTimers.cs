@@ -19,7 +19,7 @@ public sealed class HeartbeatService : IDisposable
     public HeartbeatService()
     {
         _timer = new Timer({|SG1003:async|} _ => await PingAllAsync(), null, TimeSpan.Zero, TimeSpan.FromSeconds(15));
-        _cleanupTimer = new Timer(_ => {|SG1001:CleanupAsync()|}, null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _cleanupTimer = new Timer(_ => {|SG1005:CleanupAsync()|}, null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     }
 
     public void Start(CancellationToken ct) => _loop = RunAsync(ct);
@@ -44,7 +44,7 @@ public sealed class HeartbeatService : IDisposable
     public void PingEach(List<SessionId> sessions)
     {
         sessions.ForEach({|SG1003:async|} s => await PingAsync(s));
-        Parallel.ForEach(sessions, s => {|SG1001:PingAsync(s)|});
+        Parallel.ForEach(sessions, s => {|SG1005:PingAsync(s)|});
     }
 
     public Task PingEachProperly(List<SessionId> sessions) =>

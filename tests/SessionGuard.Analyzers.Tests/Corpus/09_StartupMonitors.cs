@@ -18,14 +18,14 @@ public sealed class Server
     public Server(ILogger logger)
     {
         _logger = logger;
-        {|SG1001:Task.Run(MonitorMemoryAsync)|};
-        {|SG1001:Task.Factory.StartNew(() => MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
+        {|SG1005:Task.Run(MonitorMemoryAsync)|};
+        {|SG1005:Task.Factory.StartNew(() => MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
     }
 
     public void StartLongRunning()
     {
         // Task<Task> stored as Task: StopAsync would wait for the first await of the loop only.
-        _monitor = {|SG1001:Task.Factory.StartNew(async () => await MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
+        _monitor = {|SG1005:Task.Factory.StartNew(async () => await MonitorMemoryAsync(), TaskCreationOptions.LongRunning)|};
     }
 
     public void StartLongRunningFixed()
@@ -48,7 +48,7 @@ public sealed class Server
     public async Task StartNestedAsync()
     {
         // StartNew with an async lambda returns Task<Task>: awaiting it waits only for the first await inside.
-        {|SG1001:await Task.Factory.StartNew(async () => await MonitorMemoryAsync())|};
+        {|SG1005:await Task.Factory.StartNew(async () => await MonitorMemoryAsync())|};
         await Task.Factory.StartNew(async () => await MonitorMemoryAsync()).Unwrap();
         await Task.Run(async () => await MonitorMemoryAsync());
     }

@@ -52,9 +52,9 @@ public sealed class Notifier(ILogger _logger)
         return relay.Task;
     }
 
-    private static Task SendAsync(string line) => Task.CompletedTask;
+    private static Task SendAsync(string line) => Stream.Null.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line)).AsTask();
 
-    private static Task SendAsync() => Task.CompletedTask;
+    private static Task SendAsync() => Stream.Null.FlushAsync();
 
     private static Task<int> CountAsync() => Task.FromResult(1);
 
@@ -188,11 +188,11 @@ public sealed class RecordedOp
         static (completed, state) => ((RecordedOp)state!).Forward(completed),   // not reported: Forward reads the fault
         this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-#pragma warning disable SG1001 // reported, as the page says
+#pragma warning disable SG1005 // reported, as the page says
     public void CountLater(Task<int> attempt) => attempt.ContinueWith(
-        static (completed, state) => ((RecordedOp)state!).Count(completed),     // SG1001: Count never reads the fault
+        static (completed, state) => ((RecordedOp)state!).Count(completed),     // SG1005: Count never reads the fault
         this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-#pragma warning restore SG1001
+#pragma warning restore SG1005
 
     private void Forward(Task<int> attempt)
     {

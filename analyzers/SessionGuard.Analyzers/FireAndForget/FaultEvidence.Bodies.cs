@@ -1,0 +1,186 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>The walk of <see cref="FaultEvidence"/> over one function body.</summary>
+internal sealed partial class FaultEvidence
+{
+    /// <summary>
+    /// Evidence in a body, outside the <c>try</c> blocks of catch-all tries. <paramref name="returnsWork"/>: a
+    /// synchronous function that returns a task, whose returned tasks are its work.
+    /// </summary>
+    private bool Body(IOperation? operation, int depth, bool returnsWork)
+    {
+        switch (operation)
+        {
+            case null:
+            case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                // Nested functions run when they are called, judged where they are.
+                return false;
+            case ITryOperation @try:
+                return TryEvidence(@try, depth, returnsWork);
+            case IThrowOperation @throw:
+                return !IsCancellation(@throw);
+            case IAwaitOperation await:
+                return Work(await.Operation, depth) || Children(await.Operation, depth, returnsWork);
+            case IReturnOperation { ReturnedValue: { } returned } when returnsWork:
+                return Work(returned, depth) || Children(returned, depth, returnsWork);
+            case IInvocationOperation invocation:
+                return SyncCallEvidence(invocation, depth) || Children(invocation, depth, returnsWork);
+            default:
+                return Children(operation, depth, returnsWork);
+        }
+    }
+
+    private bool Children(IOperation operation, int depth, bool returnsWork)
+    {
+        foreach (var child in operation.ChildOperations)
+        {
+            if (Body(child, depth, returnsWork))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A catch-all <c>try</c> observes what its block throws: only its handlers (a rethrow, an await that can fail) and
+    /// its <c>finally</c> count. Any other <c>try</c> is read whole.
+    /// </summary>
+    private bool TryEvidence(ITryOperation @try, int depth, bool returnsWork)
+    {
+        bool catchAll = false;
+        foreach (var clause in @try.Catches)
+        {
+            if (clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || FaultFreeBodies.IsSystemException(clause.ExceptionType)))
+            {
+                catchAll = true;
+            }
+        }
+
+        if (!catchAll && Body(@try.Body, depth, returnsWork))
+        {
+            return true;
+        }
+
+        foreach (var clause in @try.Catches)
+        {
+            if (Body(clause.Handler, depth, returnsWork))
+            {
+                return true;
+            }
+        }
+
+        return Body(@try.Finally, depth, returnsWork);
+    }
+
+    /// <summary>
+    /// A call whose result is not awaited or returned here: user code (a delegate, an event, an observer) and
+    /// synchronous I/O are evidence; a synchronous method of this compilation is read; a task started and not awaited
+    /// faults its own task, which SG1001 judges where it is dropped.
+    /// </summary>
+    private bool SyncCallEvidence(IInvocationOperation invocation, int depth)
+    {
+        var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.DelegateInvoke || IsObserverNotification(method) || IsPromiseSet(method))
+        {
+            return true;
+        }
+
+        if (_types.IsAwaitable(method.ReturnType))
+        {
+            return false;
+        }
+
+        var original = (method.ReducedFrom ?? method).OriginalDefinition;
+        if (IsReadable(original))
+        {
+            return depth + 1 < MaxDepth && Method(original, depth + 1);
+        }
+
+        return KnownTypes.Same(original.ContainingAssembly, _types.SourceAssembly) ? false : IsIo(original);
+    }
+
+    /// <summary>
+    /// <c>SetResult</c>, <c>SetException</c> or <c>SetCanceled</c> of a <c>TaskCompletionSource</c>: they throw when the
+    /// promise is already complete (the <c>Try</c> forms do not).
+    /// </summary>
+    private static bool IsPromiseSet(IMethodSymbol method) =>
+        method.Name is "SetResult" or "SetException" or "SetCanceled"
+        && method.ContainingType is { Name: "TaskCompletionSource" } type
+        && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+
+    /// <summary><c>OnNext</c>, <c>OnError</c> or <c>OnCompleted</c> of an <c>IObserver&lt;T&gt;</c>: the subscribers' code runs.</summary>
+    private static bool IsObserverNotification(IMethodSymbol method)
+    {
+        if (method.Name is not ("OnNext" or "OnError" or "OnCompleted") || method.ContainingType is not { } type)
+        {
+            return false;
+        }
+
+        if (IsObserver(type))
+        {
+            return true;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (IsObserver(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsObserver(INamedTypeSymbol type) =>
+        type is { Name: "IObserver", Arity: 1 } && type.ContainingNamespace?.ToDisplayString() == "System";
+
+    /// <summary>A member of a type in <c>System.IO</c> or <c>System.Net</c> (and their namespaces): a stream, a socket, a file.</summary>
+    private static bool IsIo(IMethodSymbol method)
+    {
+        var ns = method.ContainingType?.ContainingNamespace?.ToDisplayString();
+        return ns is not null
+            && (ns == "System.IO" || ns.StartsWith("System.IO.", System.StringComparison.Ordinal)
+                || ns == "System.Net" || ns.StartsWith("System.Net.", System.StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A <c>throw</c> that cancels rather than faults: of an <c>OperationCanceledException</c>, or a rethrow in a catch of
+    /// one.
+    /// </summary>
+    private static bool IsCancellation(IThrowOperation @throw)
+    {
+        if (@throw.Exception is { } thrown)
+        {
+            return IsCancellationType(TaskOperations.Unwrap(thrown).Type);
+        }
+
+        for (var parent = @throw.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is ICatchClauseOperation clause)
+            {
+                return IsCancellationType(clause.ExceptionType);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCancellationType(ITypeSymbol? type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.Name == "OperationCanceledException" && t.ContainingNamespace?.ToDisplayString() == "System")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,166 @@
+namespace SessionGuard.Analyzers.Tests;
+
+/// <summary>
+/// SG1001 against SG1005: a dropped task is SG1001 when its work visibly can fault (work the analyzer cannot read, user
+/// code, a throw, synchronous I/O, outside a catch-all), SG1005 when the analyzer reads all of it and sees none of that.
+/// Each dropped task is reported once, under one of the two.
+/// </summary>
+public class FireAndForgetFaultEvidenceTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
+{
+    public static TheoryData<string, string> Positive => new()
+    {
+        // Issue 17's true reports to keep: discards, a local overwritten in a loop, a local dropped on an early return.
+        { "the kept true shapes with work that writes to a stream", """
+            class Sender(Stream stream)
+            {
+                async Task SendAsync(byte[] frame) { await stream.WriteAsync(frame); }
+                void Discard(byte[] frame) { _ = {|SG1001:SendAsync(frame)|}; }
+                async Task LoopAsync(byte[][] frames)
+                {
+                    Task last = Task.CompletedTask;
+                    foreach (var frame in frames) { last = {|SG1001:SendAsync(frame)|}; }
+                    await last;
+                }
+                async Task EarlyReturnAsync(byte[] frame, bool cancelled)
+                {
+                    var send = {|SG1001:SendAsync(frame)|};
+                    if (cancelled) return;
+                    await send;
+                }
+            }
+            """ },
+        { "work of another assembly or an interface member: it cannot be read", """
+            interface IChannel { Task CloseAsync(); }
+            class C
+            {
+                void M(IChannel channel, ChannelWriter<int> writer)
+                {
+                    {|SG1001:channel.CloseAsync()|};
+                    _ = {|SG1001:writer.WriteAsync(1)|};
+                }
+            }
+            """ },
+        { "user code: a delegate, an event, an observer, a delegate run by Task.Run", """
+            class Hub
+            {
+                public event Func<string, Task>? Closed;
+                private readonly List<IObserver<string>> _observers = new();
+                Task RaiseAsync() => Closed?.Invoke("bye") ?? Task.CompletedTask;
+                async Task NotifyAsync() { await Task.Yield(); foreach (var o in _observers) { o.OnNext("tick"); } }
+                void M(Func<Task> handler, Action work)
+                {
+                    _ = {|SG1001:RaiseAsync()|};
+                    _ = {|SG1001:NotifyAsync()|};
+                    {|SG1001:handler()|};
+                    _ = {|SG1001:Task.Run(work)|};
+                }
+            }
+            """ },
+        { "a throw, a rethrow from a catch-all, a faulted task", """
+            class C(ILogger logger)
+            {
+                async Task ValidateAsync(string s) { await Task.Yield(); if (s.Length == 0) throw new ArgumentException("empty", nameof(s)); }
+                async Task RethrowAsync() { try { await Task.Yield(); } catch (Exception ex) { logger.LogError(ex, "failed"); throw; } }
+                Task FailAsync() => Task.FromException(new InvalidOperationException());
+                void M()
+                {
+                    _ = {|SG1001:ValidateAsync("")|};
+                    _ = {|SG1001:RethrowAsync()|};
+                    _ = {|SG1001:FailAsync()|};
+                }
+            }
+            """ },
+        { "synchronous I/O outside a catch-all", """
+            class Listener(ILogger logger)
+            {
+                async Task HandleAsync(Stream output)
+                {
+                    try { await Task.Yield(); }
+                    catch (Exception ex) { logger.LogError(ex, "failed"); }
+                    output.Flush();
+                }
+                void M(Stream output) { _ = {|SG1001:HandleAsync(output)|}; }
+            }
+            """ },
+        { "a continuation that ignores the fault of the work it follows", """
+            class C
+            {
+                void M(Stream stream) { {|SG1001:stream.FlushAsync().ContinueWith(t => Console.WriteLine("flushed"))|}; }
+            }
+            """ },
+        { "work deeper than the analyzer reads counts as unread", """
+            class C
+            {
+                async Task A() { await B(); }
+                async Task B() { await C1(); }
+                async Task C1() { await D(); }
+                async Task D() { await E(); }
+                async Task E() { await Task.Yield(); }
+                void M() { _ = {|SG1001:A()|}; }
+            }
+            """ },
+        { "no visible fault: a stub, a delay-and-log loop, a promise, cancellation", """
+            class Monitor(ILogger logger)
+            {
+                private readonly TaskCompletionSource _ready = new();
+                private readonly List<int> _samples = new();
+                Task StubAsync() => Task.CompletedTask;
+                async Task LoopAsync(CancellationToken ct)
+                {
+                    while (!ct.IsCancellationRequested)
+                    {
+                        await Task.Delay(1000, ct);
+                        _samples.Add(Environment.TickCount);
+                        logger.LogInformation("samples: {Count}", _samples.Count);
+                    }
+                }
+                async Task WaitReadyAsync() { await _ready.Task; logger.LogInformation("ready"); }
+                async Task CancelAsync(CancellationToken ct)
+                {
+                    _samples.Clear();
+                    try { await Task.Delay(1000, ct); }
+                    catch (OperationCanceledException) { logger.LogInformation("stopped"); throw; }
+                }
+                void M(CancellationToken ct)
+                {
+                    {|SG1005:StubAsync()|};
+                    _ = {|SG1005:LoopAsync(ct)|};
+                    _ = {|SG1005:Task.Run(() => LoopAsync(ct))|};
+                    _ = {|SG1005:WaitReadyAsync()|};
+                    _ = {|SG1005:CancelAsync(ct)|};
+                }
+            }
+            """ },
+        { "no visible fault: a cleanup continuation on a task held elsewhere", """
+            class Pool
+            {
+                private readonly Dictionary<int, Task> _pending = new();
+                private Task _current = Task.CompletedTask;
+                void M(int id)
+                {
+                    {|SG1005:_current.ContinueWith(t => _pending.Remove(id))|};
+                }
+            }
+            """ },
+    };
+
+    public static TheoryData<string, string> Negative => new()
+    {
+        // What neither rule reports: the same work awaited, owned, or guarded as a whole.
+        { "the same work awaited, stored, or wholly guarded", """
+            class Sender(Stream stream, ILogger logger)
+            {
+                private Task _pending = Task.CompletedTask;
+                async Task SendAsync(byte[] frame) { await stream.WriteAsync(frame); }
+                async Task GuardedAsync(byte[] frame) { try { await SendAsync(frame); } catch (Exception ex) { logger.LogError(ex, "send failed"); } }
+                async Task M(byte[] frame)
+                {
+                    await SendAsync(frame);
+                    _pending = SendAsync(frame);
+                    _ = GuardedAsync(frame);
+                    await _pending;
+                }
+            }
+            """ },
+    };
+}
