@@ -142,6 +142,65 @@ public class FireAndForgetFaultEvidenceTests : AnalyzerCaseTests<FireAndForgetAn
                 }
             }
             """ },
+        { "a helper's delegate parameter reads the lambda the call gives it", """
+            namespace System.Threading.Tasks
+            {
+                // As in Microsoft.Bcl.TimeProvider: a delay, whatever its body here.
+                static class TimeProviderTaskExtensions
+                {
+                    public static Task Delay(this TimeProvider provider, TimeSpan delay) => throw new NotSupportedException();
+                }
+            }
+            static class Run
+            {
+                public static Task Later(TimeSpan delay, Func<Task> action) => Task.Run(async () =>
+                {
+                    await TimeProvider.System.Delay(delay);
+                    await action();
+                });
+            }
+            class C(Stream stream)
+            {
+                void M()
+                {
+                    _ = {|SG1005:Run.Later(TimeSpan.FromSeconds(1), () => Task.CompletedTask)|};
+                    _ = {|SG1001:Run.Later(TimeSpan.FromSeconds(1), () => stream.FlushAsync())|};
+                }
+            }
+            """ },
+        { "an interface of this compilation reads every implementation", """
+            interface IProbe { Task ProbeAsync(); }
+            sealed class Quiet : IProbe { public Task ProbeAsync() => Task.CompletedTask; }
+            sealed class AlsoQuiet : IProbe { public async Task ProbeAsync() { await Task.Yield(); } }
+            interface ISink { Task WriteAsync(); }
+            sealed class NullSink : ISink { public Task WriteAsync() => Task.CompletedTask; }
+            sealed class StreamSink(Stream stream) : ISink { public Task WriteAsync() => stream.FlushAsync(); }
+            class C
+            {
+                void M(IProbe probe, ISink sink)
+                {
+                    {|SG1005:probe.ProbeAsync()|};
+                    {|SG1001:sink.WriteAsync()|};
+                }
+            }
+            """ },
+        { "a continuation on a local: its work when nobody else holds it, nothing when the method returns it", """
+            class C
+            {
+                private static readonly Action<Task> status = t => Console.WriteLine(t.Status);
+                void Dropped(Stream stream)
+                {
+                    Task flush = stream.FlushAsync();
+                    {|SG1001:flush.ContinueWith(t => Console.WriteLine("flushed"))|};
+                }
+                Task Returned(Stream stream)
+                {
+                    Task flush = stream.FlushAsync();
+                    {|SG1005:flush.ContinueWith(status)|};
+                    return flush;
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()

@@ -35,7 +35,7 @@ public class FireAndForgetOptionTests
 
                     class C
                     {
-                        void M(BackgroundQueue q) { q.Enqueue(() => Task.CompletedTask); {|SG1001:q.Other(() => Task.CompletedTask)|}; }
+                        void M(BackgroundQueue q) { q.Enqueue(() => Task.CompletedTask); {|SG1005:q.Other(() => Task.CompletedTask)|}; }
                     }
                 }
                 """),
@@ -48,7 +48,7 @@ public class FireAndForgetOptionTests
                 namespace MyApp
                 {
                     class BackgroundQueue { public Task Enqueue(Func<Task> work) => work(); }
-                    class C { void M(BackgroundQueue q) { {|SG1001:q.Enqueue(() => Task.CompletedTask)|}; } }
+                    class C { void M(BackgroundQueue q) { {|SG1005:q.Enqueue(() => Task.CompletedTask)|}; } }
                 }
                 """),
             "sessionguard.SG1001.owner_methods = OtherQueue.Enqueue");

@@ -34,7 +34,7 @@ public class FireAndForgetPlaceholderTests
         Verify.Analyzer<FireAndForgetAnalyzer>(Sources.Wrap(Batch + """
             class C
             {
-                void M(Lib.IBatch batch) { {|SG1001:batch.SetAsync("a")|}; _ = {|SG1001:batch.SetAsync("b")|}; batch.Execute(); }
+                void M(Lib.IBatch batch) { {|SG1005:batch.SetAsync("a")|}; _ = {|SG1005:batch.SetAsync("b")|}; batch.Execute(); }
             }
             """));
 

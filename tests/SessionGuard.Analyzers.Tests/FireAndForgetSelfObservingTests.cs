@@ -118,7 +118,7 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
 
                 public static void Close(Task task, IDisposable resource)
                 {
-                    {|SG1001:task.ContinueWith(close, resource, TaskContinuationOptions.ExecuteSynchronously)|};
+                    {|SG1005:task.ContinueWith(close, resource, TaskContinuationOptions.ExecuteSynchronously)|};
                     {|SG1001:task.ContinueWith(status, null, TaskContinuationOptions.OnlyOnFaulted)|};
                 }
             }

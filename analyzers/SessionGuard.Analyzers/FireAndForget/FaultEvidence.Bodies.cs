@@ -85,7 +85,12 @@ internal sealed partial class FaultEvidence
     private bool SyncCallEvidence(IInvocationOperation invocation, int depth)
     {
         var method = invocation.TargetMethod;
-        if (method.MethodKind == MethodKind.DelegateInvoke || IsObserverNotification(method) || IsPromiseSet(method))
+        if (method.MethodKind == MethodKind.DelegateInvoke)
+        {
+            return DelegateEvidence(invocation.Instance, depth);
+        }
+
+        if (IsObserverNotification(method) || IsPromiseSet(method))
         {
             return true;
         }
@@ -98,7 +103,7 @@ internal sealed partial class FaultEvidence
         var original = (method.ReducedFrom ?? method).OriginalDefinition;
         if (IsReadable(original))
         {
-            return depth + 1 < MaxDepth && Method(original, depth + 1);
+            return depth + 1 < MaxDepth && Method(original, depth + 1, BindingsFor(invocation));
         }
 
         return KnownTypes.Same(original.ContainingAssembly, _types.SourceAssembly) ? false : IsIo(original);

@@ -9,8 +9,10 @@ namespace SessionGuard.Analyzers;
 /// observes is SG1001 (a warning) when its work shows how it fails; it is SG1005 (a suggestion) when the analyzer sees
 /// no way for it to fault yet cannot prove it never does. Evidence of a fault, outside a catch-all <c>try</c>:
 /// <list type="bullet">
-/// <item>work the analyzer cannot read: a method of another assembly, an interface, abstract or virtual member (I/O,
-/// a client library's call), reached by the dropped call itself or by an <c>await</c> or a <c>return</c> of it;</item>
+/// <item>work the analyzer cannot read: a method of another assembly, an abstract or virtual member, an interface
+/// member with an implementation it cannot read (I/O, a client library's call), reached by the dropped call itself or
+/// by an <c>await</c> or a <c>return</c> of it; a method of an interface of this compilation is read in every class
+/// that implements it;</item>
 /// <item>user code: a delegate or event invoked, an <c>IObserver&lt;T&gt;</c> notified, a delegate value run by
 /// <c>Task.Run</c> or <c>StartNew</c>;</item>
 /// <item>a <c>throw</c> or a rethrow (not of cancellation), <c>Task.FromException</c>, <c>WaitAsync</c> with a
@@ -20,7 +22,9 @@ namespace SessionGuard.Analyzers;
 /// <c>Dispose</c>, a socket's <c>Send</c>).</item>
 /// </list>
 /// Methods of this compilation are read, awaited or called, up to <see cref="MaxDepth"/> calls deep (deeper awaited
-/// work counts as unread). Not evidence: synchronous calls of other assemblies (logging, collections, timers), awaits of
+/// work counts as unread); a delegate parameter is read as the lambda or method group the call passes, a
+/// <c>readonly</c> delegate field as its initializer; the antecedent of a <c>ContinueWith</c> kept in a local nobody
+/// else holds is read as the values assigned to it. Not evidence: synchronous calls of other assemblies (logging, collections, timers), awaits of
 /// a task read from a field, local or property (a promise), <c>Task.Delay</c>, <c>Task.Yield</c>, <c>Task.WhenAny</c>
 /// and completed tasks. Asked only for a task already found dropped, so it costs nothing on code without reports.
 /// </summary>
@@ -31,6 +35,12 @@ internal sealed partial class FaultEvidence
 
     private readonly KnownTypes _types;
     private readonly Dictionary<IMethodSymbol, bool> _methods = new(SymbolEqualityComparer.Default);
+
+    /// <summary>
+    /// The delegates the method being read was given for its delegate parameters (a lambda or a method group at the
+    /// call), so that <c>action()</c> in a helper such as <c>Run.DelayedAsync(delay, () =&gt; Retry())</c> reads the lambda.
+    /// </summary>
+    private Dictionary<IParameterSymbol, IOperation> _bindings = new(SymbolEqualityComparer.Default);
 
     private FaultEvidence(KnownTypes types) => _types = types;
 
@@ -107,7 +117,7 @@ internal sealed partial class FaultEvidence
         var method = invocation.TargetMethod;
         if (method.MethodKind == MethodKind.DelegateInvoke)
         {
-            return true;
+            return DelegateEvidence(invocation.Instance, depth);
         }
 
         if (SelfObservingWork.IsRunner(method, _types))
@@ -131,12 +141,140 @@ internal sealed partial class FaultEvidence
             };
         }
 
-        if (!IsReadable(original))
+        // TimeProvider's Delay (TimeProviderTaskExtensions): a delay, like Task.Delay.
+        if (original.Name == "Delay" && original.ContainingType is { Name: "TimeProviderTaskExtensions" })
+        {
+            return false;
+        }
+
+        if (depth + 1 >= MaxDepth)
         {
             return true;
         }
 
-        return depth + 1 >= MaxDepth || Method(original, depth + 1);
+        if (IsReadable(original))
+        {
+            return Method(original, depth + 1, BindingsFor(invocation));
+        }
+
+        return !(InterfaceImplementations(original) is { } implementations && NoneFaults(implementations, depth + 1));
+    }
+
+    /// <summary>
+    /// A method of an interface of this compilation (not generic): every class or struct of this compilation that
+    /// implements it, or null when one cannot be read (or there is none).
+    /// </summary>
+    private List<IMethodSymbol>? InterfaceImplementations(IMethodSymbol method)
+    {
+        if (method.ContainingType is not { TypeKind: TypeKind.Interface, IsGenericType: false } @interface
+            || !KnownTypes.Same(@interface.ContainingAssembly, _types.SourceAssembly) || method.IsGenericMethod)
+        {
+            return null;
+        }
+
+        var implementations = new List<IMethodSymbol>();
+        foreach (var type in _types.SourceTypes)
+        {
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !Implements(type, @interface))
+            {
+                continue;
+            }
+
+            if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol implementation
+                || !IsReadable(implementation.OriginalDefinition, allowOverride: true))
+            {
+                return null;
+            }
+
+            implementations.Add(implementation.OriginalDefinition);
+        }
+
+        return implementations.Count == 0 ? null : implementations;
+    }
+
+    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol @interface)
+    {
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (KnownTypes.Same(candidate, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool NoneFaults(List<IMethodSymbol> implementations, int depth)
+    {
+        foreach (var implementation in implementations)
+        {
+            if (Method(implementation, depth, null))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The lambdas and method groups a call passes for delegate parameters, and delegates bound further out.</summary>
+    private Dictionary<IParameterSymbol, IOperation>? BindingsFor(IInvocationOperation invocation)
+    {
+        Dictionary<IParameterSymbol, IOperation>? bindings = null;
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is not { Type.TypeKind: TypeKind.Delegate } parameter)
+            {
+                continue;
+            }
+
+            var value = TaskOperations.Unwrap(argument.Value);
+            if (value is IParameterReferenceOperation outer && _bindings.TryGetValue(outer.Parameter.OriginalDefinition, out var bound))
+            {
+                value = bound;
+            }
+
+            if (value is IDelegateCreationOperation)
+            {
+                bindings ??= new Dictionary<IParameterSymbol, IOperation>(SymbolEqualityComparer.Default);
+                bindings[parameter.OriginalDefinition] = value;
+            }
+        }
+
+        return bindings;
+    }
+
+    /// <summary>
+    /// A delegate value that is run: a lambda or a method of this compilation is read (a parameter bound to one at the
+    /// call, a <c>readonly</c> field initialized with one); any other delegate value is code the analyzer cannot see.
+    /// </summary>
+    private bool DelegateEvidence(IOperation? value, int depth)
+    {
+        value = value is null ? null : TaskOperations.Unwrap(value);
+        if (value is IParameterReferenceOperation parameter && _bindings.TryGetValue(parameter.Parameter.OriginalDefinition, out var bound))
+        {
+            value = bound;
+        }
+        else if (value is IFieldReferenceOperation { Field: { IsReadOnly: true } field }
+                 && ContinuationObservers.FieldInitializer(field.OriginalDefinition, _types) is { } initializer)
+        {
+            value = TaskOperations.Unwrap(initializer);
+        }
+
+        if (value is IDelegateCreationOperation creation)
+        {
+            value = creation.Target;
+        }
+
+        return value switch
+        {
+            IAnonymousFunctionOperation lambda =>
+                Body(lambda.Body, depth, returnsWork: !lambda.Symbol.IsAsync && _types.IsAwaitable(lambda.Symbol.ReturnType)),
+            IMethodReferenceOperation reference =>
+                !IsReadable(reference.Method.OriginalDefinition) || (depth + 1 < MaxDepth && Method(reference.Method.OriginalDefinition, depth + 1, null)),
+            _ => true,
+        };
     }
 
     /// <summary>
@@ -156,7 +294,42 @@ internal sealed partial class FaultEvidence
             return true;
         }
 
-        return (!observesAntecedent && Work(invocation.Instance, depth)) || RunsEvidence(invocation.Arguments, depth);
+        return (!observesAntecedent && AntecedentWork(invocation, depth)) || RunsEvidence(invocation.Arguments, depth);
+    }
+
+    /// <summary>
+    /// The work a continuation follows: made in the call itself, or in a local nobody else holds (not returned, awaited,
+    /// stored or handed on), whose assigned values are read.
+    /// </summary>
+    private bool AntecedentWork(IInvocationOperation continueWith, int depth)
+    {
+        var antecedent = continueWith.Instance is null ? null : TaskOperations.Unwrap(continueWith.Instance);
+        if (antecedent is not ILocalReferenceOperation local)
+        {
+            return Work(antecedent, depth);
+        }
+
+        if (HeldTaskCleanups.IsHeldElsewhere(local, continueWith))
+        {
+            return false;
+        }
+
+        foreach (var operation in OperationWalk.Root(continueWith).Descendants())
+        {
+            var assigned = operation switch
+            {
+                IVariableDeclaratorOperation declarator when KnownTypes.Same(declarator.Symbol, local.Local) => declarator.Initializer?.Value,
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when KnownTypes.Same(target.Local, local.Local) => assignment.Value,
+                _ => null,
+            };
+
+            if (assigned is not null && Work(assigned, depth))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>Task.WhenAll(a, b)</c>: evidence in any of the tasks it is given, when they are made here.</summary>
@@ -197,16 +370,7 @@ internal sealed partial class FaultEvidence
                 continue;
             }
 
-            bool evidence = TaskOperations.Unwrap(argument.Value) switch
-            {
-                IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } =>
-                    Body(lambda.Body, depth, returnsWork: !lambda.Symbol.IsAsync && _types.IsAwaitable(lambda.Symbol.ReturnType)),
-                IDelegateCreationOperation { Target: IMethodReferenceOperation reference } =>
-                    !IsReadable(reference.Method.OriginalDefinition) || (depth + 1 < MaxDepth && Method(reference.Method.OriginalDefinition, depth + 1)),
-                _ => true,
-            };
-
-            if (evidence)
+            if (DelegateEvidence(argument.Value, depth))
             {
                 return true;
             }
@@ -216,19 +380,38 @@ internal sealed partial class FaultEvidence
     }
 
     /// <summary>Evidence in the body of a method or local function of this compilation, answered once a question.</summary>
-    private bool Method(IMethodSymbol method, int depth)
+    private bool Method(IMethodSymbol method, int depth, Dictionary<IParameterSymbol, IOperation>? bindings)
     {
-        if (_methods.TryGetValue(method, out bool known))
+        // With delegates bound, the answer belongs to this call alone.
+        bool shared = bindings is null;
+        if (shared && _methods.TryGetValue(method, out bool known))
         {
             return known;
         }
 
         // A call back into a method being read adds nothing new.
-        _methods[method] = false;
-        bool result = MethodBody(method) is { } body
-            && Body(body, depth, returnsWork: !method.IsAsync && _types.IsAwaitable(method.ReturnType));
-        _methods[method] = result;
-        return result;
+        if (shared)
+        {
+            _methods[method] = false;
+        }
+
+        var outer = _bindings;
+        _bindings = bindings ?? new Dictionary<IParameterSymbol, IOperation>(SymbolEqualityComparer.Default);
+        try
+        {
+            bool result = MethodBody(method) is { } body
+                && Body(body, depth, returnsWork: !method.IsAsync && _types.IsAwaitable(method.ReturnType));
+            if (shared)
+            {
+                _methods[method] = result;
+            }
+
+            return result;
+        }
+        finally
+        {
+            _bindings = outer;
+        }
     }
 
     private IOperation? MethodBody(IMethodSymbol method)
@@ -246,9 +429,9 @@ internal sealed partial class FaultEvidence
     }
 
     /// <summary>A method of this compilation with one body that no override replaces.</summary>
-    private bool IsReadable(IMethodSymbol method) =>
+    private bool IsReadable(IMethodSymbol method, bool allowOverride = false) =>
         KnownTypes.Same(method.ContainingAssembly, _types.SourceAssembly)
         && method.DeclaringSyntaxReferences.Length == 1
-        && !(method.IsAbstract || method.IsVirtual || method.IsOverride || method.IsExtern)
-        && method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.ReducedExtension;
+        && !(method.IsAbstract || method.IsExtern || (!allowOverride && (method.IsVirtual || method.IsOverride)))
+        && method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.ReducedExtension or MethodKind.ExplicitInterfaceImplementation;
 }

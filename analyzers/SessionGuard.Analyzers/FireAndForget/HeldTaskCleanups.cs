@@ -62,7 +62,7 @@ internal static class HeldTaskCleanups
     /// A parameter, a field, a non-indexer property, or a local that is also returned, awaited, handed to a call (not as
     /// an <c>object</c>) or stored outside the method's locals.
     /// </summary>
-    private static bool IsHeldElsewhere(IOperation antecedent, IInvocationOperation continueWith)
+    internal static bool IsHeldElsewhere(IOperation antecedent, IInvocationOperation continueWith)
     {
         switch (antecedent)
         {
