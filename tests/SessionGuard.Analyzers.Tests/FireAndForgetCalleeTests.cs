@@ -98,7 +98,7 @@ public class FireAndForgetCalleeTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                     return task;
                 }
 
-                void M(Stream stream) { {|SG1005:Write(stream, new byte[1])|}; }
+                void M(Stream stream) { {|SG1001:Write(stream, new byte[1])|}; }
             }
             """ },
         { "a continuation handing its antecedent to a method that never reads the fault", """

@@ -201,6 +201,105 @@ public class FireAndForgetFaultEvidenceTests : AnalyzerCaseTests<FireAndForgetAn
                 }
             }
             """ },
+        { "work the body awaits through a local, alone or in WhenAll", """
+            class C(Stream stream)
+            {
+                async Task SendAsync() { var flush = stream.FlushAsync(); await flush; }
+                async Task BothAsync() { var a = stream.FlushAsync(); var b = Task.Delay(1); await Task.WhenAll(a, b); }
+                void M() { _ = {|SG1001:SendAsync()|}; _ = {|SG1001:BothAsync()|}; }
+            }
+            """ },
+        { "a returned task is not the catch-all's to observe", """
+            class C(Stream stream, ILogger logger)
+            {
+                Task SendAsync()
+                {
+                    try { return stream.FlushAsync(); }
+                    catch (Exception ex) { logger.LogError(ex, "send failed"); return Task.CompletedTask; }
+                }
+                void M() { _ = {|SG1001:SendAsync()|}; }
+            }
+            """ },
+        { "await foreach and await using over work the analyzer cannot read", """
+            class C
+            {
+                private int _count;
+                async Task PumpAsync(IAsyncEnumerable<int> source) { await foreach (var item in source) { _count += item; } }
+                async Task UseAsync(Func<IAsyncDisposable> open) { await Task.Yield(); await using var resource = open(); _count++; }
+                void M(IAsyncEnumerable<int> source) { _ = {|SG1001:PumpAsync(source)|}; _ = {|SG1001:UseAsync(() => new MemoryStream())|}; }
+            }
+            """ },
+        { "a readonly delegate field a constructor may replace is the caller's code", """
+            class Client
+            {
+                private readonly Func<Task> _onClosed = () => Task.CompletedTask;
+                private readonly Func<Task> _onOpened = () => Task.CompletedTask;
+                public Client(Func<Task>? closed) { if (closed is not null) _onClosed = closed; }
+                void Close() { _ = {|SG1001:_onClosed()|}; _ = {|SG1005:_onOpened()|}; }
+            }
+            """ },
+        { "an interface implemented by a virtual method reads its overrides", """
+            interface ISink { Task WriteAsync(); }
+            class BaseSink : ISink { public virtual Task WriteAsync() => Task.CompletedTask; }
+            sealed class StreamSink(Stream stream) : BaseSink { public override Task WriteAsync() => stream.FlushAsync(); }
+            class C { void M(ISink sink) { {|SG1001:sink.WriteAsync()|}; } }
+            """ },
+        { "a method read deep in one call is read again nearer in the next", """
+            class C
+            {
+                static void Check() { throw new InvalidOperationException(); }
+                static void L2() => Check();
+                static void L1() => L2();
+                static void L0() => L1();
+                async Task BothAsync() { await Task.Yield(); L0(); L2(); }
+                void M() { _ = {|SG1001:BothAsync()|}; }
+            }
+            """ },
+        { "a partial method is read in its implementing part", """
+            partial class C(Stream stream)
+            {
+                private partial Task SendAsync();
+                private partial Task SendAsync() => stream.FlushAsync();
+                void M() { _ = {|SG1001:SendAsync()|}; }
+            }
+            """ },
+        { "four methods deep are read, a fifth is not", """
+            class C
+            {
+                async Task A() { await B(); }
+                async Task B() { await C1(); }
+                async Task C1() { await D(); }
+                Task D() => Task.CompletedTask;
+                void M() { _ = {|SG1005:A()|}; }
+            }
+            """ },
+        { "a lambda handed on keeps the delegate bound further out; ValueTask's completed tasks", """
+            static class Helpers
+            {
+                public static Task Outer(Func<Task> f) => Inner(() => f());
+                public static Task Inner(Func<Task> g) => g();
+                public static ValueTask<int> CachedAsync() => ValueTask.FromResult(1);
+            }
+            class C
+            {
+                void M() { _ = {|SG1005:Helpers.Outer(() => Task.CompletedTask)|}; _ = {|SG1005:Helpers.CachedAsync()|}; }
+            }
+            """ },
+        { "work that reads itself again: a chain in a loop, a recursive helper, a self-rescheduling field", """
+            class C
+            {
+                private static readonly Func<Task> Tick = async () => { await Task.Delay(1000); _ = {|SG1005:Tick()|}; };
+                static Task RunAsync(Func<Task> action, int n) => n == 0 ? action() : RunAsync(() => action(), n - 1);
+                void M(Stream s)
+                {
+                    _ = {|SG1005:RunAsync(() => Task.CompletedTask, 3)|};
+                    _ = {|SG1005:Tick()|};
+                    Task chain = Task.CompletedTask;
+                    for (int i = 0; i < 3; i++) { chain = chain.ContinueWith(_ => s.Flush()); }
+                    {|SG1001:chain.ContinueWith(t => Console.WriteLine("done"))|};
+                }
+            }
+            """ },
     };
 
     public static TheoryData<string, string> Negative => new()

@@ -86,7 +86,7 @@ public class FireAndForgetSelfObservingTests : AnalyzerCaseTests<FireAndForgetAn
                     _ = {|SG1005:OnlyDeclaresAsync()|};
                     _ = {|SG1005:Task.Run(async () => { int count = 0; try { await WorkAsync(); count++; } catch (Exception) { } await WorkAsync(); })|};
                 }
-                void N(IAsyncDisposable d) { _ = {|SG1005:DisposesFirstAsync(d)|}; }
+                void N(IAsyncDisposable d) { _ = {|SG1001:DisposesFirstAsync(d)|}; }
                 async Task GuardedAsync() { try { await WorkAsync(); } catch (Exception) { } }
                 void O() { _ = {|SG1001:GuardedAsync().WaitAsync(TimeSpan.FromSeconds(1))|}; }
             }

@@ -28,9 +28,39 @@ internal sealed partial class FaultEvidence
                 return Work(returned, depth) || Children(returned, depth, returnsWork);
             case IInvocationOperation invocation:
                 return SyncCallEvidence(invocation, depth) || Children(invocation, depth, returnsWork);
+            case IForEachLoopOperation { IsAsynchronous: true } loop:
+                // await foreach: each MoveNextAsync awaits the sequence's work.
+                return AsyncSequenceEvidence(loop.Collection, depth) || Children(operation, depth, returnsWork);
+            case IUsingOperation { IsAsynchronous: true }:
+            case IUsingDeclarationOperation { IsAsynchronous: true }:
+                // await using: DisposeAsync of a resource the analyzer does not read.
+                return true;
             default:
                 return Children(operation, depth, returnsWork);
         }
+    }
+
+    /// <summary>The sequence of an <c>await foreach</c>: an async iterator of this compilation is read, any other is unread work.</summary>
+    private bool AsyncSequenceEvidence(IOperation collection, int depth)
+    {
+        var sequence = TaskOperations.Unwrap(collection);
+        while (sequence is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "WithCancellation", Instance: { } inner })
+        {
+            sequence = TaskOperations.Unwrap(inner);
+        }
+
+        if (sequence is not IInvocationOperation invocation)
+        {
+            return true;
+        }
+
+        var method = Implementation((invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).OriginalDefinition);
+        if (!IsReadable(method) || depth + 1 > MaxDepth)
+        {
+            return true;
+        }
+
+        return Method(method, depth + 1, BindingsFor(invocation));
     }
 
     private bool Children(IOperation operation, int depth, bool returnsWork)
@@ -66,6 +96,13 @@ internal sealed partial class FaultEvidence
             return true;
         }
 
+        // try { return stream.FlushAsync(); } catch (Exception) { ... }: the catch sees only what is thrown before the
+        // task is returned, never the task's own fault.
+        if (catchAll && returnsWork && ReturnedWork(@try.Body, depth))
+        {
+            return true;
+        }
+
         foreach (var clause in @try.Catches)
         {
             if (Body(clause.Handler, depth, returnsWork))
@@ -75,6 +112,32 @@ internal sealed partial class FaultEvidence
         }
 
         return Body(@try.Finally, depth, returnsWork);
+    }
+
+    private bool ReturnedWork(IOperation block, int depth)
+    {
+        foreach (var operation in block.Descendants())
+        {
+            if (operation is IReturnOperation { ReturnedValue: { } returned } && !InNestedFunction(operation, block) && Work(returned, depth))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool InNestedFunction(IOperation operation, IOperation block)
+    {
+        for (var parent = operation.Parent; parent is not null && parent != block; parent = parent.Parent)
+        {
+            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -100,10 +163,17 @@ internal sealed partial class FaultEvidence
             return false;
         }
 
-        var original = (method.ReducedFrom ?? method).OriginalDefinition;
+        var original = Implementation((method.ReducedFrom ?? method).OriginalDefinition);
         if (IsReadable(original))
         {
-            return depth + 1 < MaxDepth && Method(original, depth + 1, BindingsFor(invocation));
+            if (depth + 1 > MaxDepth)
+            {
+                // Synchronous calls deeper than the walk reads are not read.
+                _cutShort = true;
+                return false;
+            }
+
+            return Method(original, depth + 1, BindingsFor(invocation));
         }
 
         return KnownTypes.Same(original.ContainingAssembly, _types.SourceAssembly) ? false : IsIo(original);

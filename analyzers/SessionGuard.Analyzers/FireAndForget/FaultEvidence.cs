@@ -7,12 +7,12 @@ namespace SessionGuard.Analyzers;
 /// <summary>
 /// Whether dropped work has a visible way to fault, which splits what SG1001 finds between two rules. A task nobody
 /// observes is SG1001 (a warning) when its work shows how it fails; it is SG1005 (a suggestion) when the analyzer sees
-/// no way for it to fault yet cannot prove it never does. Evidence of a fault, outside a catch-all <c>try</c>:
+/// no way for it to fault yet cannot prove it never does. Evidence of a fault, outside the <c>try</c> block of a
+/// catch-all:
 /// <list type="bullet">
-/// <item>work the analyzer cannot read: a method of another assembly, an abstract or virtual member, an interface
-/// member with an implementation it cannot read (I/O, a client library's call), reached by the dropped call itself or
-/// by an <c>await</c> or a <c>return</c> of it; a method of an interface of this compilation is read in every class
-/// that implements it;</item>
+/// <item>work the analyzer cannot read, awaited, returned or dropped: a method of another assembly, an abstract or
+/// virtual member, an interface member with an implementation it cannot read (I/O, a client library's call), an
+/// <c>await foreach</c> or <c>await using</c> over such work;</item>
 /// <item>user code: a delegate or event invoked, an <c>IObserver&lt;T&gt;</c> notified, a delegate value run by
 /// <c>Task.Run</c> or <c>StartNew</c>;</item>
 /// <item>a <c>throw</c> or a rethrow (not of cancellation), <c>Task.FromException</c>, <c>WaitAsync</c> with a
@@ -21,26 +21,39 @@ namespace SessionGuard.Analyzers;
 /// <item>a synchronous call on a type of <c>System.IO</c> or <c>System.Net</c> (a stream's <c>Write</c> or
 /// <c>Dispose</c>, a socket's <c>Send</c>).</item>
 /// </list>
-/// Methods of this compilation are read, awaited or called, up to <see cref="MaxDepth"/> calls deep (deeper awaited
-/// work counts as unread); a delegate parameter is read as the lambda or method group the call passes, a
-/// <c>readonly</c> delegate field as its initializer; the antecedent of a <c>ContinueWith</c> kept in a local nobody
-/// else holds is read as the values assigned to it. Not evidence: synchronous calls of other assemblies (logging, collections, timers), awaits of
-/// a task read from a field, local or property (a promise), <c>Task.Delay</c>, <c>Task.Yield</c>, <c>Task.WhenAny</c>
-/// and completed tasks. Asked only for a task already found dropped, so it costs nothing on code without reports.
+/// What is read: methods of this compilation awaited, returned or called, up to <see cref="MaxDepth"/> methods deep
+/// (deeper awaited work counts as unread, deeper synchronous calls are not read); a method of an interface of this
+/// compilation in every class of this compilation that implements it, overrides included; a delegate parameter as the
+/// lambda or method group the call passes; a <c>readonly</c> delegate field that no constructor assigns as its
+/// initializer; a task local as the values assigned to it (for a <c>ContinueWith</c> antecedent, only when nobody else
+/// holds the local). Not evidence: synchronous calls of other assemblies (logging, collections, timers), awaits of a
+/// task read from a field or property (a promise), <c>Task.Delay</c>, <c>Task.Yield</c>, <c>Task.WhenAny</c> and
+/// completed tasks. Asked only for a task already found dropped, so it costs nothing on code without reports.
 /// </summary>
 internal sealed partial class FaultEvidence
 {
-    /// <summary>How many calls into this compilation are read before awaited work counts as unread.</summary>
+    /// <summary>How many methods of this compilation are read, one inside the other.</summary>
     private const int MaxDepth = 4;
 
     private readonly KnownTypes _types;
+
+    /// <summary>Answers about methods read without delegates bound and without reaching <see cref="MaxDepth"/>.</summary>
     private readonly Dictionary<IMethodSymbol, bool> _methods = new(SymbolEqualityComparer.Default);
 
+    /// <summary>Methods, locals and fields being read: coming round to one again adds nothing (and must not recurse).</summary>
+    private readonly HashSet<ISymbol> _reading = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Lambdas being read, by syntax (a delegate bound to itself, a field whose lambda calls the field).</summary>
+    private readonly HashSet<SyntaxNode> _readingLambdas = new();
+
     /// <summary>
-    /// The delegates the method being read was given for its delegate parameters (a lambda or a method group at the
+    /// The delegates the methods being read were given for their delegate parameters (a lambda or a method group at the
     /// call), so that <c>action()</c> in a helper such as <c>Run.DelayedAsync(delay, () =&gt; Retry())</c> reads the lambda.
     /// </summary>
     private Dictionary<IParameterSymbol, IOperation> _bindings = new(SymbolEqualityComparer.Default);
+
+    /// <summary>Set when a read stopped short (the depth, or a cycle): such an answer is not kept for later calls.</summary>
+    private bool _cutShort;
 
     private FaultEvidence(KnownTypes types) => _types = types;
 
@@ -51,7 +64,10 @@ internal sealed partial class FaultEvidence
     public static DiagnosticDescriptor RuleFor(IOperation work, KnownTypes types) =>
         CanVisiblyFault(work, types) ? Descriptors.FireAndForget : Descriptors.FireAndForgetNoVisibleFault;
 
-    /// <summary>Evidence in the work that produces the task <paramref name="operation"/> evaluates to.</summary>
+    /// <summary>
+    /// Evidence in the work that produces the task <paramref name="operation"/> evaluates to. <paramref name="depth"/>:
+    /// how many methods of this compilation the walk is inside.
+    /// </summary>
     private bool Work(IOperation? operation, int depth)
     {
         if (operation is null)
@@ -81,8 +97,10 @@ internal sealed partial class FaultEvidence
                 return RunsEvidence(creation.Arguments, depth);
             case IInvocationOperation invocation:
                 return Call(invocation, depth);
+            case ILocalReferenceOperation local:
+                return AssignedWork(local, depth);
             default:
-                // A task read from a field, a local, a parameter or a property: a promise, or work started elsewhere.
+                // A task read from a field, a parameter or a property: a promise, or work started elsewhere.
                 return false;
         }
     }
@@ -130,25 +148,16 @@ internal sealed partial class FaultEvidence
             return ContinuationEvidence(invocation, depth);
         }
 
-        var original = (method.ReducedFrom ?? method).OriginalDefinition;
-        if (KnownTypes.Same(original.ContainingType, _types.Task))
+        var original = Implementation((method.ReducedFrom ?? method).OriginalDefinition);
+        if (TaskFactoryEvidence(original, invocation, depth) is { } known)
         {
-            return original.Name switch
-            {
-                "Delay" or "Yield" or "FromResult" or "FromCanceled" or "WhenAny" => false,
-                "WhenAll" => AnyArgumentWork(invocation, depth),
-                _ => true,
-            };
+            return known;
         }
 
-        // TimeProvider's Delay (TimeProviderTaskExtensions): a delay, like Task.Delay.
-        if (original.Name == "Delay" && original.ContainingType is { Name: "TimeProviderTaskExtensions" })
+        if (depth + 1 > MaxDepth)
         {
-            return false;
-        }
-
-        if (depth + 1 >= MaxDepth)
-        {
+            // Awaited work deeper than the walk reads counts as unread.
+            _cutShort = true;
             return true;
         }
 
@@ -161,178 +170,33 @@ internal sealed partial class FaultEvidence
     }
 
     /// <summary>
-    /// A method of an interface of this compilation (not generic): every class or struct of this compilation that
-    /// implements it, or null when one cannot be read (or there is none).
+    /// The framework's own task factories: <c>Task.Delay</c>, <c>Task.Yield</c>, completed tasks and <c>WhenAny</c>
+    /// cannot fault, <c>Task.WhenAll</c> faults with the tasks it is given, anything else of <c>Task</c> or
+    /// <c>ValueTask</c> (<c>FromException</c>) can. Null for any other method.
     /// </summary>
-    private List<IMethodSymbol>? InterfaceImplementations(IMethodSymbol method)
+    private bool? TaskFactoryEvidence(IMethodSymbol method, IInvocationOperation invocation, int depth)
     {
-        if (method.ContainingType is not { TypeKind: TypeKind.Interface, IsGenericType: false } @interface
-            || !KnownTypes.Same(@interface.ContainingAssembly, _types.SourceAssembly) || method.IsGenericMethod)
+        var type = method.ContainingType;
+        if (KnownTypes.Same(type, _types.Task))
         {
-            return null;
-        }
-
-        var implementations = new List<IMethodSymbol>();
-        foreach (var type in _types.SourceTypes)
-        {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !Implements(type, @interface))
+            return method.Name switch
             {
-                continue;
-            }
-
-            if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol implementation
-                || !IsReadable(implementation.OriginalDefinition, allowOverride: true))
-            {
-                return null;
-            }
-
-            implementations.Add(implementation.OriginalDefinition);
-        }
-
-        return implementations.Count == 0 ? null : implementations;
-    }
-
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol @interface)
-    {
-        foreach (var candidate in type.AllInterfaces)
-        {
-            if (KnownTypes.Same(candidate, @interface))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private bool NoneFaults(List<IMethodSymbol> implementations, int depth)
-    {
-        foreach (var implementation in implementations)
-        {
-            if (Method(implementation, depth, null))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>The lambdas and method groups a call passes for delegate parameters, and delegates bound further out.</summary>
-    private Dictionary<IParameterSymbol, IOperation>? BindingsFor(IInvocationOperation invocation)
-    {
-        Dictionary<IParameterSymbol, IOperation>? bindings = null;
-        foreach (var argument in invocation.Arguments)
-        {
-            if (argument.Parameter is not { Type.TypeKind: TypeKind.Delegate } parameter)
-            {
-                continue;
-            }
-
-            var value = TaskOperations.Unwrap(argument.Value);
-            if (value is IParameterReferenceOperation outer && _bindings.TryGetValue(outer.Parameter.OriginalDefinition, out var bound))
-            {
-                value = bound;
-            }
-
-            if (value is IDelegateCreationOperation)
-            {
-                bindings ??= new Dictionary<IParameterSymbol, IOperation>(SymbolEqualityComparer.Default);
-                bindings[parameter.OriginalDefinition] = value;
-            }
-        }
-
-        return bindings;
-    }
-
-    /// <summary>
-    /// A delegate value that is run: a lambda or a method of this compilation is read (a parameter bound to one at the
-    /// call, a <c>readonly</c> field initialized with one); any other delegate value is code the analyzer cannot see.
-    /// </summary>
-    private bool DelegateEvidence(IOperation? value, int depth)
-    {
-        value = value is null ? null : TaskOperations.Unwrap(value);
-        if (value is IParameterReferenceOperation parameter && _bindings.TryGetValue(parameter.Parameter.OriginalDefinition, out var bound))
-        {
-            value = bound;
-        }
-        else if (value is IFieldReferenceOperation { Field: { IsReadOnly: true } field }
-                 && ContinuationObservers.FieldInitializer(field.OriginalDefinition, _types) is { } initializer)
-        {
-            value = TaskOperations.Unwrap(initializer);
-        }
-
-        if (value is IDelegateCreationOperation creation)
-        {
-            value = creation.Target;
-        }
-
-        return value switch
-        {
-            IAnonymousFunctionOperation lambda =>
-                Body(lambda.Body, depth, returnsWork: !lambda.Symbol.IsAsync && _types.IsAwaitable(lambda.Symbol.ReturnType)),
-            IMethodReferenceOperation reference =>
-                !IsReadable(reference.Method.OriginalDefinition) || (depth + 1 < MaxDepth && Method(reference.Method.OriginalDefinition, depth + 1, null)),
-            _ => true,
-        };
-    }
-
-    /// <summary>
-    /// A dropped <c>ContinueWith</c>: its continuation can fault, or it leaves a fault of its antecedent unread (the
-    /// antecedent is work started here, and the continuation never reads its <c>Exception</c>).
-    /// </summary>
-    private bool ContinuationEvidence(IInvocationOperation invocation, int depth)
-    {
-        var lambda = ContinuationObservers.Lambda(invocation);
-        bool observesAntecedent = lambda is not null
-            ? ContinuationObservers.ReadsFault(lambda, _types)
-            : ContinuationObservers.IsObservingMethod(invocation, _types);
-
-        // Run only on a fault, and never reading it: the fault is dropped here, whoever else holds the antecedent.
-        if (!observesAntecedent && ContinuationObservers.IsOnlyOnFaulted(invocation))
-        {
-            return true;
-        }
-
-        return (!observesAntecedent && AntecedentWork(invocation, depth)) || RunsEvidence(invocation.Arguments, depth);
-    }
-
-    /// <summary>
-    /// The work a continuation follows: made in the call itself, or in a local nobody else holds (not returned, awaited,
-    /// stored or handed on), whose assigned values are read.
-    /// </summary>
-    private bool AntecedentWork(IInvocationOperation continueWith, int depth)
-    {
-        var antecedent = continueWith.Instance is null ? null : TaskOperations.Unwrap(continueWith.Instance);
-        if (antecedent is not ILocalReferenceOperation local)
-        {
-            return Work(antecedent, depth);
-        }
-
-        if (HeldTaskCleanups.IsHeldElsewhere(local, continueWith))
-        {
-            return false;
-        }
-
-        foreach (var operation in OperationWalk.Root(continueWith).Descendants())
-        {
-            var assigned = operation switch
-            {
-                IVariableDeclaratorOperation declarator when KnownTypes.Same(declarator.Symbol, local.Local) => declarator.Initializer?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when KnownTypes.Same(target.Local, local.Local) => assignment.Value,
-                _ => null,
+                "Delay" or "Yield" or "FromResult" or "FromCanceled" or "WhenAny" => false,
+                "WhenAll" => AnyArgumentWork(invocation, depth),
+                _ => true,
             };
-
-            if (assigned is not null && Work(assigned, depth))
-            {
-                return true;
-            }
         }
 
-        return false;
+        if (KnownTypes.Same(type, _types.ValueTask) || KnownTypes.Same(type, _types.ValueTaskOfT))
+        {
+            return method.Name is not ("FromResult" or "FromCanceled");
+        }
+
+        // TimeProvider's Delay (TimeProviderTaskExtensions, Microsoft.Bcl.TimeProvider): a delay, like Task.Delay.
+        return method.Name == "Delay" && type is { Name: "TimeProviderTaskExtensions" } ? false : null;
     }
 
-    /// <summary><c>Task.WhenAll(a, b)</c>: evidence in any of the tasks it is given, when they are made here.</summary>
+    /// <summary><c>Task.WhenAll(a, b)</c>: evidence in any of the tasks it is given.</summary>
     private bool AnyArgumentWork(IInvocationOperation invocation, int depth)
     {
         foreach (var argument in invocation.Arguments)
@@ -358,80 +222,69 @@ internal sealed partial class FaultEvidence
     }
 
     /// <summary>
-    /// The delegates a runner (<c>Task.Run</c>, <c>StartNew</c>, <c>new Task</c>) or a continuation runs: a lambda or a
-    /// method of this compilation is read; any other delegate value is code the analyzer cannot see.
+    /// A dropped <c>ContinueWith</c>: its continuation can fault, or it leaves a fault of its antecedent unread (the
+    /// antecedent is work started here, and the continuation never reads its <c>Exception</c>).
     /// </summary>
-    private bool RunsEvidence(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, int depth)
+    private bool ContinuationEvidence(IInvocationOperation invocation, int depth)
     {
-        foreach (var argument in arguments)
-        {
-            if (argument.Parameter?.Type.TypeKind != TypeKind.Delegate)
-            {
-                continue;
-            }
+        var lambda = ContinuationObservers.Lambda(invocation);
+        bool observesAntecedent = lambda is not null
+            ? ContinuationObservers.ReadsFault(lambda, _types)
+            : ContinuationObservers.IsObservingMethod(invocation, _types);
 
-            if (DelegateEvidence(argument.Value, depth))
-            {
-                return true;
-            }
+        // Run only on a fault, and never reading it: the fault is dropped here, whoever else holds the antecedent.
+        if (!observesAntecedent && ContinuationObservers.IsOnlyOnFaulted(invocation))
+        {
+            return true;
         }
 
-        return false;
+        return (!observesAntecedent && AntecedentWork(invocation, depth)) || RunsEvidence(invocation.Arguments, depth);
     }
 
-    /// <summary>Evidence in the body of a method or local function of this compilation, answered once a question.</summary>
-    private bool Method(IMethodSymbol method, int depth, Dictionary<IParameterSymbol, IOperation>? bindings)
+    /// <summary>
+    /// The work a continuation follows: made in the call itself, or in a local nobody else holds (not returned, awaited,
+    /// stored or handed on), read as the values assigned to it.
+    /// </summary>
+    private bool AntecedentWork(IInvocationOperation continueWith, int depth)
     {
-        // With delegates bound, the answer belongs to this call alone.
-        bool shared = bindings is null;
-        if (shared && _methods.TryGetValue(method, out bool known))
+        var antecedent = continueWith.Instance is null ? null : TaskOperations.Unwrap(continueWith.Instance);
+        return antecedent is ILocalReferenceOperation local
+            ? !HeldTaskCleanups.IsHeldElsewhere(local, continueWith) && AssignedWork(local, depth)
+            : Work(antecedent, depth);
+    }
+
+    /// <summary>A task local: evidence in any value the body assigns to it.</summary>
+    private bool AssignedWork(ILocalReferenceOperation reference, int depth)
+    {
+        var local = reference.Local;
+        if (!_reading.Add(local))
         {
-            return known;
+            // chain = chain.ContinueWith(...): the local's own values are being read already.
+            return false;
         }
 
-        // A call back into a method being read adds nothing new.
-        if (shared)
-        {
-            _methods[method] = false;
-        }
-
-        var outer = _bindings;
-        _bindings = bindings ?? new Dictionary<IParameterSymbol, IOperation>(SymbolEqualityComparer.Default);
         try
         {
-            bool result = MethodBody(method) is { } body
-                && Body(body, depth, returnsWork: !method.IsAsync && _types.IsAwaitable(method.ReturnType));
-            if (shared)
+            foreach (var operation in OperationWalk.Root(reference).Descendants())
             {
-                _methods[method] = result;
+                var assigned = operation switch
+                {
+                    IVariableDeclaratorOperation declarator when KnownTypes.Same(declarator.Symbol, local) => declarator.Initializer?.Value,
+                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when KnownTypes.Same(target.Local, local) => assignment.Value,
+                    _ => null,
+                };
+
+                if (assigned is not null && Work(assigned, depth))
+                {
+                    return true;
+                }
             }
 
-            return result;
+            return false;
         }
         finally
         {
-            _bindings = outer;
+            _reading.Remove(local);
         }
     }
-
-    private IOperation? MethodBody(IMethodSymbol method)
-    {
-        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-#pragma warning disable RS1030 // The callee may be in another tree; asked only for a reported task's callees.
-        var operation = _types.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-        return operation switch
-        {
-            IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-            ILocalFunctionOperation localFunction => localFunction.Body,
-            _ => null,
-        };
-    }
-
-    /// <summary>A method of this compilation with one body that no override replaces.</summary>
-    private bool IsReadable(IMethodSymbol method, bool allowOverride = false) =>
-        KnownTypes.Same(method.ContainingAssembly, _types.SourceAssembly)
-        && method.DeclaringSyntaxReferences.Length == 1
-        && !(method.IsAbstract || method.IsExtern || (!allowOverride && (method.IsVirtual || method.IsOverride)))
-        && method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.ReducedExtension or MethodKind.ExplicitInterfaceImplementation;
 }

@@ -1,0 +1,156 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace SessionGuard.Analyzers;
+
+/// <summary>The delegates <see cref="FaultEvidence"/> reads: lambdas, method groups, bound parameters, readonly fields.</summary>
+internal sealed partial class FaultEvidence
+{
+    /// <summary>
+    /// The delegates a runner (<c>Task.Run</c>, <c>StartNew</c>, <c>new Task</c>) or a continuation runs: the arguments
+    /// of delegate type.
+    /// </summary>
+    private bool RunsEvidence(ImmutableArray<IArgumentOperation> arguments, int depth)
+    {
+        foreach (var argument in arguments)
+        {
+            if (argument.Parameter?.Type.TypeKind == TypeKind.Delegate && DelegateEvidence(argument.Value, depth))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A delegate value that is run: a lambda or a method of this compilation is read (a parameter bound to one at the
+    /// call, a <c>readonly</c> field initialized with one and assigned nowhere else); any other delegate value is code
+    /// the analyzer cannot see.
+    /// </summary>
+    private bool DelegateEvidence(IOperation? value, int depth)
+    {
+        value = value is null ? null : TaskOperations.Unwrap(value);
+        if (value is IParameterReferenceOperation parameter && _bindings.TryGetValue(parameter.Parameter.OriginalDefinition, out var bound))
+        {
+            value = bound;
+        }
+        else if (value is IFieldReferenceOperation { Field: { IsReadOnly: true } field } && !IsAssignedInConstructor(field.OriginalDefinition)
+                 && ContinuationObservers.FieldInitializer(field.OriginalDefinition, _types) is { } initializer)
+        {
+            value = TaskOperations.Unwrap(initializer);
+        }
+
+        if (value is IDelegateCreationOperation creation)
+        {
+            value = creation.Target;
+        }
+
+        switch (value)
+        {
+            case IAnonymousFunctionOperation lambda:
+                if (!_readingLambdas.Add(lambda.Syntax))
+                {
+                    // () => action() bound to action, or a field's lambda that runs the field again.
+                    _cutShort = true;
+                    return false;
+                }
+
+                try
+                {
+                    return Body(lambda.Body, depth, returnsWork: !lambda.Symbol.IsAsync && _types.IsAwaitable(lambda.Symbol.ReturnType));
+                }
+                finally
+                {
+                    _readingLambdas.Remove(lambda.Syntax);
+                }
+
+            case IMethodReferenceOperation reference:
+                var method = Implementation(reference.Method.OriginalDefinition);
+                if (!IsReadable(method))
+                {
+                    return true;
+                }
+
+                if (depth + 1 > MaxDepth)
+                {
+                    _cutShort = true;
+                    return true;
+                }
+
+                return Method(method, depth + 1, null);
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// The lambdas and method groups a call passes for its delegate parameters, added to the delegates bound further
+    /// out (a lambda handed on as <c>() =&gt; f()</c> still reads <c>f</c>'s).
+    /// </summary>
+    private Dictionary<IParameterSymbol, IOperation>? BindingsFor(IInvocationOperation invocation)
+    {
+        Dictionary<IParameterSymbol, IOperation>? bindings = null;
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is not { Type.TypeKind: TypeKind.Delegate } parameter)
+            {
+                continue;
+            }
+
+            var value = TaskOperations.Unwrap(argument.Value);
+            if (value is IParameterReferenceOperation outer && _bindings.TryGetValue(outer.Parameter.OriginalDefinition, out var bound))
+            {
+                value = bound;
+            }
+
+            if (value is IDelegateCreationOperation)
+            {
+                bindings ??= new Dictionary<IParameterSymbol, IOperation>(_bindings, SymbolEqualityComparer.Default);
+                bindings[parameter.OriginalDefinition] = value;
+            }
+        }
+
+        return bindings;
+    }
+
+    /// <summary>A <c>readonly</c> field that a constructor of its type assigns: its initializer is not its only value.</summary>
+    private static bool IsAssignedInConstructor(IFieldSymbol field)
+    {
+        if (field.ContainingType is not { } type)
+        {
+            return true;
+        }
+
+        foreach (var constructor in field.IsStatic ? type.StaticConstructors : type.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not ConstructorDeclarationSyntax syntax)
+                {
+                    continue;
+                }
+
+                foreach (var node in syntax.DescendantNodes())
+                {
+                    if (node is AssignmentExpressionSyntax assignment && NamesField(assignment.Left, field.Name))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NamesField(ExpressionSyntax target, string name) => target switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText == name,
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax identifier } => identifier.Identifier.ValueText == name,
+        _ => false,
+    };
+}
