@@ -247,6 +247,25 @@ internal sealed class KnownTypes
 
     public static bool Same(ISymbol? a, ISymbol? b) => a is not null && SymbolEqualityComparer.Default.Equals(a, b);
 
+    /// <summary>True when <paramref name="type"/> implements <paramref name="interface"/>, directly or through a base.</summary>
+    public static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
+    {
+        if (@interface is null)
+        {
+            return false;
+        }
+
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (Same(candidate, @interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static ImmutableArray<INamedTypeSymbol> CollectTypes(INamespaceSymbol root)
     {
         var types = ImmutableArray.CreateBuilder<INamedTypeSymbol>();

@@ -237,7 +237,7 @@ internal static class TaskOperations
         // A container or Interlocked hands back a task it (or its caller) already owns.
         if (original.ReturnType.TypeKind == TypeKind.TypeParameter && original.MethodKind != MethodKind.DelegateInvoke
             && containing is not null
-            && (KnownTypes.Same(containing, types.Interlocked) || KnownTypes.Same(containing, types.Volatile) || Implements(containing, types.IEnumerable)))
+            && (KnownTypes.Same(containing, types.Interlocked) || KnownTypes.Same(containing, types.Volatile) || KnownTypes.Implements(containing, types.IEnumerable)))
         {
             return false;
         }
@@ -369,24 +369,6 @@ internal static class TaskOperations
         type is not null
         && (KnownTypes.Same(type, types.Task) || KnownTypes.Same(type, types.TaskOfT)
             || KnownTypes.Same(type, types.ValueTask) || KnownTypes.Same(type, types.ValueTaskOfT));
-
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)
-    {
-        if (@interface is null)
-        {
-            return false;
-        }
-
-        foreach (var i in type.AllInterfaces)
-        {
-            if (KnownTypes.Same(i, @interface))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private static string Shorten(string text)
     {

@@ -99,7 +99,7 @@ internal sealed partial class FaultEvidence
         var implementations = new List<IMethodSymbol>();
         foreach (var type in _types.SourceTypes)
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !Implements(type, @interface))
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !KnownTypes.Implements(type, @interface))
             {
                 continue;
             }
@@ -160,19 +160,6 @@ internal sealed partial class FaultEvidence
         for (var overridden = candidate.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
         {
             if (KnownTypes.Same(overridden.OriginalDefinition, method))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol @interface)
-    {
-        foreach (var candidate in type.AllInterfaces)
-        {
-            if (KnownTypes.Same(candidate, @interface))
             {
                 return true;
             }

@@ -209,7 +209,7 @@ internal static class ObservedReturns
         bool any = false;
         foreach (var type in types.SourceTypes)
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !Implements(type, @interface))
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !KnownTypes.Implements(type, @interface))
             {
                 continue;
             }
@@ -224,18 +224,5 @@ internal static class ObservedReturns
         }
 
         return any;
-    }
-
-    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol @interface)
-    {
-        foreach (var candidate in type.AllInterfaces)
-        {
-            if (KnownTypes.Same(candidate, @interface))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
