@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
@@ -246,6 +247,22 @@ internal sealed class KnownTypes
     }
 
     public static bool Same(ISymbol? a, ISymbol? b) => a is not null && SymbolEqualityComparer.Default.Equals(a, b);
+
+    /// <summary>
+    /// For each class or struct of this compilation that implements the interface of <paramref name="interfaceMethod"/>,
+    /// the method it runs for it (an original definition), or null when it has none.
+    /// </summary>
+    public IEnumerable<IMethodSymbol?> ImplementationsInSource(IMethodSymbol interfaceMethod)
+    {
+        var @interface = interfaceMethod.ContainingType;
+        foreach (var type in SourceTypes)
+        {
+            if (type.TypeKind is TypeKind.Class or TypeKind.Struct && Implements(type, @interface))
+            {
+                yield return (type.FindImplementationForInterfaceMember(interfaceMethod) as IMethodSymbol)?.OriginalDefinition;
+            }
+        }
+    }
 
     /// <summary>True when <paramref name="type"/> implements <paramref name="interface"/>, directly or through a base.</summary>
     public static bool Implements(INamedTypeSymbol type, INamedTypeSymbol? @interface)

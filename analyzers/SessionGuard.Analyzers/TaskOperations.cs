@@ -365,6 +365,22 @@ internal static class TaskOperations
         return Unwrap(operation);
     }
 
+    /// <summary>
+    /// Strips <c>ConfigureAwait(...)</c> of Task, Task&lt;T&gt;, ValueTask and ValueTask&lt;T&gt; (not <c>WaitAsync</c>,
+    /// whose own task faults on a timeout): the task being configured.
+    /// </summary>
+    internal static IOperation SkipConfigureAwait(IOperation operation, KnownTypes types)
+    {
+        operation = Unwrap(operation);
+        while (operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } instance } configure
+               && IsTaskType(configure.TargetMethod.OriginalDefinition.ContainingType, types))
+        {
+            operation = Unwrap(instance);
+        }
+
+        return operation;
+    }
+
     internal static bool IsTaskType(INamedTypeSymbol? type, KnownTypes types) =>
         type is not null
         && (KnownTypes.Same(type, types.Task) || KnownTypes.Same(type, types.TaskOfT)

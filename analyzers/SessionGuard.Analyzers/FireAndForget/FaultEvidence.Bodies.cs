@@ -85,7 +85,7 @@ internal sealed partial class FaultEvidence
         bool catchAll = false;
         foreach (var clause in @try.Catches)
         {
-            if (clause.Filter is null && (clause.ExceptionType.SpecialType == SpecialType.System_Object || FaultFreeBodies.IsSystemException(clause.ExceptionType)))
+            if (FaultFreeBodies.IsCatchAll(clause))
             {
                 catchAll = true;
             }

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
 
@@ -37,7 +36,7 @@ internal sealed partial class FaultEvidence
         _cutShort = false;
         try
         {
-            bool result = MethodBody(method) is { } body
+            bool result = FunctionBodies.BodyOperation(method, _types.Compilation) is { } body
                 && Body(body, depth, returnsWork: !method.IsAsync && _types.IsAwaitable(method.ReturnType));
             if (shared && !_cutShort)
             {
@@ -52,20 +51,6 @@ internal sealed partial class FaultEvidence
             _bindings = outerBindings;
             _reading.Remove(method);
         }
-    }
-
-    private IOperation? MethodBody(IMethodSymbol method)
-    {
-        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-#pragma warning disable RS1030 // The callee may be in another tree; asked only for a reported task's callees.
-        var operation = _types.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-        return operation switch
-        {
-            IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-            ILocalFunctionOperation localFunction => localFunction.Body,
-            _ => null,
-        };
     }
 
     /// <summary>The part of a partial method that has the body.</summary>
@@ -97,15 +82,9 @@ internal sealed partial class FaultEvidence
         }
 
         var implementations = new List<IMethodSymbol>();
-        foreach (var type in _types.SourceTypes)
+        foreach (var implementation in _types.ImplementationsInSource(method))
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !KnownTypes.Implements(type, @interface))
-            {
-                continue;
-            }
-
-            if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol implementation
-                || !AddReadable(implementations, Implementation(implementation.OriginalDefinition)))
+            if (implementation is null || !AddReadable(implementations, Implementation(implementation)))
             {
                 implementations = null;
                 break;

@@ -75,7 +75,7 @@ internal sealed partial class FaultEvidence
             return false;
         }
 
-        var value = SkipConfigureAwait(TaskOperations.Unwrap(operation));
+        var value = TaskOperations.SkipConfigureAwait(operation, _types);
         if (value is IInvocationOperation { TargetMethod.Name: "WaitAsync", Instance: { } waited } wait
             && TaskOperations.IsTaskType(wait.TargetMethod.OriginalDefinition.ContainingType, _types))
         {
@@ -103,17 +103,6 @@ internal sealed partial class FaultEvidence
                 // A task read from a field, a parameter or a property: a promise, or work started elsewhere.
                 return false;
         }
-    }
-
-    private IOperation SkipConfigureAwait(IOperation operation)
-    {
-        while (operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } instance } configure
-               && TaskOperations.IsTaskType(configure.TargetMethod.OriginalDefinition.ContainingType, _types))
-        {
-            operation = TaskOperations.Unwrap(instance);
-        }
-
-        return operation;
     }
 
     private static bool HasTimeout(IInvocationOperation wait)

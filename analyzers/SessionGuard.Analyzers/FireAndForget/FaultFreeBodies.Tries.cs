@@ -26,8 +26,7 @@ internal static partial class FaultFreeBodies
                 return false;
             }
 
-            if (clause.Filter is null && clause.ExceptionType is { } type
-                && (type.SpecialType == SpecialType.System_Object || IsSystemException(type)))
+            if (IsCatchAll(clause))
             {
                 catchAll = true;
             }
@@ -111,8 +110,7 @@ internal static partial class FaultFreeBodies
     {
         foreach (var clause in @try.Catches)
         {
-            if (clause.Filter is null && clause.ExceptionType is { } type
-                && (type.SpecialType == SpecialType.System_Object || IsSystemException(type)))
+            if (IsCatchAll(clause))
             {
                 foreach (var operation in Walk(clause.Handler))
                 {
@@ -148,6 +146,11 @@ internal static partial class FaultFreeBodies
 
         return false;
     }
+
+    /// <summary><c>catch</c>, <c>catch (Exception)</c> or <c>catch (System.Exception)</c>, without a filter.</summary>
+    internal static bool IsCatchAll(ICatchClauseOperation clause) =>
+        clause.Filter is null && clause.ExceptionType is { } type
+        && (type.SpecialType == SpecialType.System_Object || IsSystemException(type));
 
     /// <summary><c>System.Exception</c> itself, the type a catch-all catches.</summary>
     internal static bool IsSystemException(ITypeSymbol? type) =>

@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
@@ -71,23 +70,7 @@ internal static partial class FaultFreeBodies
             return false;
         }
 
-        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-        if (syntax is not (BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax))
-        {
-            return false;
-        }
-
-#pragma warning disable RS1030 // The callee may be in another tree; asked only for a dropped task's callees, and cached per method at the top.
-        var operation = types.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
-#pragma warning restore RS1030
-        IOperation? body = operation switch
-        {
-            IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
-            ILocalFunctionOperation localFunction => localFunction.Body,
-            _ => null,
-        };
-
-        return body is not null && IsSafe(body, types, reach);
+        return FunctionBodies.BodyOperation(method, types.Compilation) is { } body && IsSafe(body, types, reach);
     }
 
     private static bool IsSafe(IOperation? operation, KnownTypes types, Reach reach)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace SessionGuard.Analyzers;
 
@@ -42,6 +43,34 @@ internal static class FunctionBodies
                 yield return @return.Expression;
             }
         }
+    }
+
+    /// <summary>
+    /// The operations of the body of a method or local function with one declaration (its block, or its expression
+    /// body); null for other syntax, or when it has none.
+    /// </summary>
+    public static IOperation? BodyOperation(IMethodSymbol method, Compilation compilation)
+    {
+        if (method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+        if (syntax is not (BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax))
+        {
+            return null;
+        }
+
+#pragma warning disable RS1030 // The method may be in another tree; asked only for a dropped task's callees, and cached by the callers.
+        var operation = compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+        return operation switch
+        {
+            IMethodBodyOperation methodBody => (IOperation?)methodBody.BlockBody ?? methodBody.ExpressionBody,
+            ILocalFunctionOperation localFunction => localFunction.Body,
+            _ => null,
+        };
     }
 
     /// <summary>A lambda, anonymous method or local function.</summary>

@@ -207,15 +207,9 @@ internal static class ObservedReturns
         }
 
         bool any = false;
-        foreach (var type in types.SourceTypes)
+        foreach (var implementation in types.ImplementationsInSource(method))
         {
-            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || !KnownTypes.Implements(type, @interface))
-            {
-                continue;
-            }
-
-            if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol implementation
-                || !Observes(implementation.OriginalDefinition, types, depth + 1))
+            if (implementation is null || !Observes(implementation, types, depth + 1))
             {
                 return false;
             }

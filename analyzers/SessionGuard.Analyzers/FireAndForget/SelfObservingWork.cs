@@ -29,15 +29,9 @@ internal static class SelfObservingWork
 
     private static bool IsSelfObserving(IOperation operation, KnownTypes types, int depth)
     {
-        var unwrapped = TaskOperations.Unwrap(operation);
-
         // StartNew(...).ConfigureAwait(false): the awaitable only configures an await of the same task. WaitAsync is
         // not skipped: its own task faults on a timeout or a cancellation whatever the work does.
-        while (unwrapped is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } instance } configure
-               && TaskOperations.IsTaskType(configure.TargetMethod.OriginalDefinition.ContainingType, types))
-        {
-            unwrapped = TaskOperations.Unwrap(instance);
-        }
+        var unwrapped = TaskOperations.SkipConfigureAwait(operation, types);
 
         if (unwrapped is not IInvocationOperation invocation)
         {
