@@ -12,7 +12,7 @@ internal static class Descriptors
     internal static readonly DiagnosticDescriptor FireAndForget = Create(
         FireAndForgetId,
         "Fire-and-forget task",
-        "The task of '{0}' is {1}; await it, return it, store it, or hand it to an owner (Session.Run, Forget, or a method listed in sessionguard.SG1001.owner_methods)",
+        "The task of '{0}' is {1}, and its work can fault: {2}; await it, return it, store it, or hand it to an owner (Session.Run, Forget, or a method listed in sessionguard.SG1001.owner_methods)",
         "A task nobody observes keeps running after its session ended, holds per-session state alive and loses its exceptions.");
 
     internal static readonly DiagnosticDescriptor FireAndForgetNoVisibleFault = SessionGuard.Diagnostics.DiagnosticRules.Create(

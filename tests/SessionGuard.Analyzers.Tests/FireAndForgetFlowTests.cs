@@ -286,5 +286,6 @@ public class FireAndForgetFlowTests : AnalyzerCaseTests<FireAndForgetAnalyzer>
                 }
             }
             """),
-            Verify.Diagnostic("SG1001").WithLocation(0).WithArguments("say", "stored in 'translation' and never observed"));
+            Verify.Diagnostic("SG1001").WithLocation(0).WithArguments(
+                "say", "stored in 'translation' and never observed", "the delegate 'say', code the analyzer cannot see, in 'C.Run' (Test0.cs:18)"));
 }

@@ -21,7 +21,7 @@ internal sealed partial class FaultEvidence
             case ITryOperation @try:
                 return TryEvidence(@try, depth, returnsWork);
             case IThrowOperation @throw:
-                return !IsCancellation(@throw);
+                return !IsCancellation(@throw) && Found(Thrown(@throw), @throw);
             case IAwaitOperation await:
                 return Work(await.Operation, depth) || Children(await.Operation, depth, returnsWork);
             case IReturnOperation { ReturnedValue: { } returned } when returnsWork:
@@ -34,7 +34,7 @@ internal sealed partial class FaultEvidence
             case IUsingOperation { IsAsynchronous: true }:
             case IUsingDeclarationOperation { IsAsynchronous: true }:
                 // await using: DisposeAsync of a resource the analyzer does not read.
-                return true;
+                return Found("an await using", operation);
             default:
                 return Children(operation, depth, returnsWork);
         }
@@ -51,13 +51,13 @@ internal sealed partial class FaultEvidence
 
         if (sequence is not IInvocationOperation invocation)
         {
-            return true;
+            return Found("an await foreach over a sequence the analyzer cannot read", collection);
         }
 
         var method = Implementation((invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).OriginalDefinition);
         if (!IsReadable(method) || depth + 1 > MaxDepth)
         {
-            return true;
+            return Found($"an await foreach over '{Name(method)}', which the analyzer does not read", collection);
         }
 
         return Method(method, depth + 1, BindingsFor(invocation));
@@ -153,9 +153,14 @@ internal sealed partial class FaultEvidence
             return DelegateEvidence(invocation.Instance, depth);
         }
 
-        if (IsObserverNotification(method) || IsPromiseSet(method))
+        if (IsObserverNotification(method))
         {
-            return true;
+            return Found($"'{Name(method)}', which runs the subscribers' code", invocation);
+        }
+
+        if (IsPromiseSet(method))
+        {
+            return Found($"'{Name(method)}', which throws on a completed promise", invocation);
         }
 
         if (_types.IsAwaitable(method.ReturnType))
@@ -176,8 +181,15 @@ internal sealed partial class FaultEvidence
             return Method(original, depth + 1, BindingsFor(invocation));
         }
 
-        return KnownTypes.Same(original.ContainingAssembly, _types.SourceAssembly) ? false : IsIo(original);
+        return !KnownTypes.Same(original.ContainingAssembly, _types.SourceAssembly) && IsIo(original)
+            && Found($"'{Name(original)}', synchronous I/O", invocation);
     }
+
+    /// <summary>A throw as the message names it: its exception type, or a rethrow.</summary>
+    private static string Thrown(IThrowOperation @throw) =>
+        @throw.Exception is { } thrown && TaskOperations.Unwrap(thrown).Type is { } type
+            ? $"a throw of {type.Name}"
+            : "a rethrow";
 
     /// <summary>
     /// <c>SetResult</c>, <c>SetException</c> or <c>SetCanceled</c> of a <c>TaskCompletionSource</c>: they throw when the

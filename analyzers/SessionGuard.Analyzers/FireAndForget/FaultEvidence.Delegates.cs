@@ -72,18 +72,20 @@ internal sealed partial class FaultEvidence
                 var method = Implementation(reference.Method.OriginalDefinition);
                 if (!IsReadable(method))
                 {
-                    return true;
+                    return Found(Unread(method), reference);
                 }
 
                 if (depth + 1 > MaxDepth)
                 {
                     _cutShort = true;
-                    return true;
+                    return Found($"'{Name(method)}', more than {MaxDepth} methods deep", reference);
                 }
 
                 return Method(method, depth + 1, null);
-            default:
+            case null:
                 return true;
+            default:
+                return Found($"the delegate '{Text(value)}', code the analyzer cannot see", value);
         }
     }
 
@@ -115,6 +117,13 @@ internal sealed partial class FaultEvidence
         }
 
         return bindings;
+    }
+
+    /// <summary>A delegate's source text as the message names it, shortened.</summary>
+    private static string Text(IOperation value)
+    {
+        string text = value.Syntax.ToString();
+        return text.Length <= 40 ? text : text.Substring(0, 37) + "...";
     }
 
     /// <summary>A <c>readonly</c> field that a constructor of its type assigns: its initializer is not its only value.</summary>

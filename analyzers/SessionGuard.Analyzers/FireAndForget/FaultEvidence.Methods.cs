@@ -18,9 +18,10 @@ internal sealed partial class FaultEvidence
     {
         // With delegates bound, the answer belongs to this call alone.
         bool shared = bindings is null;
-        if (shared && _methods.TryGetValue(method, out bool known))
+        if (shared && _methods.TryGetValue(method, out string? known))
         {
-            return known;
+            _evidence = known;
+            return known is not null;
         }
 
         if (!_reading.Add(method))
@@ -40,7 +41,7 @@ internal sealed partial class FaultEvidence
                 && Body(body, depth, returnsWork: !method.IsAsync && _types.IsAwaitable(method.ReturnType));
             if (shared && !_cutShort)
             {
-                _methods[method] = result;
+                _methods[method] = result ? _evidence : null;
             }
 
             return result;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -32,13 +33,19 @@ namespace SessionGuard.Analyzers;
 /// </summary>
 internal sealed partial class FaultEvidence
 {
+    /// <summary>The evidence of a dropped <c>OnlyOnFaulted</c> continuation that never reads the fault.</summary>
+    internal const string OnlyOnFaultedEvidence = "an OnlyOnFaulted continuation that never reads the fault";
+
     /// <summary>How many methods of this compilation are read, one inside the other.</summary>
     private const int MaxDepth = 4;
 
     private readonly KnownTypes _types;
 
-    /// <summary>Answers about methods read without delegates bound and without reaching <see cref="MaxDepth"/>.</summary>
-    private readonly Dictionary<IMethodSymbol, bool> _methods = new(SymbolEqualityComparer.Default);
+    /// <summary>
+    /// Answers about methods read without delegates bound and without reaching <see cref="MaxDepth"/>: the evidence
+    /// found, or null for none.
+    /// </summary>
+    private readonly Dictionary<IMethodSymbol, string?> _methods = new(SymbolEqualityComparer.Default);
 
     /// <summary>Methods, locals and fields being read: coming round to one again adds nothing (and must not recurse).</summary>
     private readonly HashSet<ISymbol> _reading = new(SymbolEqualityComparer.Default);
@@ -55,14 +62,54 @@ internal sealed partial class FaultEvidence
     /// <summary>Set when a read stopped short (the depth, or a cycle): such an answer is not kept for later calls.</summary>
     private bool _cutShort;
 
+    /// <summary>The evidence the walk found last, as the SG1001 message names it.</summary>
+    private string? _evidence;
+
     private FaultEvidence(KnownTypes types) => _types = types;
 
-    /// <summary>True when the dropped <paramref name="work"/> has a visible way to fault.</summary>
-    public static bool CanVisiblyFault(IOperation work, KnownTypes types) => new FaultEvidence(types).Work(work, 0);
+    /// <summary>
+    /// The evidence of a fault in the dropped <paramref name="work"/>, as SG1001's message names it (what, where); null
+    /// when its work shows no way to fault.
+    /// </summary>
+    public static string? Find(IOperation work, KnownTypes types)
+    {
+        var walk = new FaultEvidence(types);
+        return walk.Work(work, 0) ? walk._evidence ?? "work the analyzer cannot read" : null;
+    }
 
-    /// <summary>The rule a dropped task is reported under: SG1001 with evidence of a fault, SG1005 without.</summary>
-    public static DiagnosticDescriptor RuleFor(IOperation work, KnownTypes types) =>
-        CanVisiblyFault(work, types) ? Descriptors.FireAndForget : Descriptors.FireAndForgetNoVisibleFault;
+    /// <summary>
+    /// The report of a dropped task: SG1001 naming the evidence of a fault when its work shows one, SG1005 otherwise.
+    /// <paramref name="what"/> and <paramref name="how"/> are the messages' first two arguments.
+    /// </summary>
+    public static Diagnostic Report(IOperation work, KnownTypes types, Location location, ImmutableDictionary<string, string?> properties, string what, string how) =>
+        Find(work, types) is { } evidence
+            ? Diagnostic.Create(Descriptors.FireAndForget, location, properties, what, how, evidence)
+            : Diagnostic.Create(Descriptors.FireAndForgetNoVisibleFault, location, properties, what, how);
+
+    /// <summary>Records evidence found at <paramref name="at"/>: what it is, the member it is in, its file and line.</summary>
+    private bool Found(string what, IOperation at)
+    {
+        var span = at.Syntax.GetLocation().GetLineSpan();
+        string where = span.IsValid ? $" ({System.IO.Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1})" : "";
+        string member = at.SemanticModel?.GetEnclosingSymbol(at.Syntax.SpanStart) is { } symbol ? $", in '{Name(MemberOf(symbol))}'" : "";
+        _evidence = what + member + where;
+        return true;
+    }
+
+    /// <summary>The method, property or type a symbol (a lambda, a local function) is declared in.</summary>
+    private static ISymbol MemberOf(ISymbol symbol)
+    {
+        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction, ContainingSymbol: { } outer })
+        {
+            symbol = outer;
+        }
+
+        return symbol is IMethodSymbol { AssociatedSymbol: { } property } ? property : symbol;
+    }
+
+    /// <summary>A member as <c>Type.Member</c>.</summary>
+    private static string Name(ISymbol symbol) =>
+        symbol.ContainingType is { } type ? type.Name + "." + symbol.Name : symbol.Name;
 
     /// <summary>
     /// Evidence in the work that produces the task <paramref name="operation"/> evaluates to. <paramref name="depth"/>:
@@ -80,7 +127,7 @@ internal sealed partial class FaultEvidence
             && TaskOperations.IsTaskType(wait.TargetMethod.OriginalDefinition.ContainingType, _types))
         {
             // WaitAsync(timeout) faults its own task with a TimeoutException; with a token alone it only cancels.
-            return HasTimeout(wait) || Work(waited, depth);
+            return (HasTimeout(wait) && Found("WaitAsync with a timeout", wait)) || Work(waited, depth);
         }
 
         switch (value)
@@ -147,7 +194,7 @@ internal sealed partial class FaultEvidence
         {
             // Awaited work deeper than the walk reads counts as unread.
             _cutShort = true;
-            return true;
+            return Found($"'{Name(original)}', more than {MaxDepth} methods deep", invocation);
         }
 
         if (IsReadable(original))
@@ -155,8 +202,16 @@ internal sealed partial class FaultEvidence
             return Method(original, depth + 1, BindingsFor(invocation));
         }
 
-        return !(InterfaceImplementations(original) is { } implementations && NoneFaults(implementations, depth + 1));
+        return !(InterfaceImplementations(original) is { } implementations && NoneFaults(implementations, depth + 1))
+            && Found(Unread(original), invocation);
     }
+
+    /// <summary>Why a method's work is not read: it is another assembly's, abstract or virtual, or an interface's.</summary>
+    private string Unread(IMethodSymbol method) =>
+        !KnownTypes.Same(method.ContainingAssembly, _types.SourceAssembly) ? $"'{Name(method)}' of another assembly"
+        : method.ContainingType?.TypeKind == TypeKind.Interface ? $"'{Name(method)}', an interface member with an implementation the analyzer cannot read"
+        : method.IsAbstract || method.IsVirtual || method.IsOverride ? $"'{Name(method)}', which an override can replace"
+        : $"'{Name(method)}', which the analyzer does not read";
 
     /// <summary>
     /// The framework's own task factories: <c>Task.Delay</c>, <c>Task.Yield</c>, completed tasks and <c>WhenAny</c>
@@ -172,13 +227,13 @@ internal sealed partial class FaultEvidence
             {
                 "Delay" or "Yield" or "FromResult" or "FromCanceled" or "WhenAny" => false,
                 "WhenAll" => AnyArgumentWork(invocation, depth),
-                _ => true,
+                _ => Found($"'{Name(method)}'", invocation),
             };
         }
 
         if (KnownTypes.Same(type, _types.ValueTask) || KnownTypes.Same(type, _types.ValueTaskOfT))
         {
-            return method.Name is not ("FromResult" or "FromCanceled");
+            return method.Name is not ("FromResult" or "FromCanceled") && Found($"'{Name(method)}'", invocation);
         }
 
         // TimeProvider's Delay (TimeProviderTaskExtensions, Microsoft.Bcl.TimeProvider): a delay, like Task.Delay.
@@ -224,7 +279,7 @@ internal sealed partial class FaultEvidence
         // Run only on a fault, and never reading it: the fault is dropped here, whoever else holds the antecedent.
         if (!observesAntecedent && ContinuationObservers.IsOnlyOnFaulted(invocation))
         {
-            return true;
+            return Found(OnlyOnFaultedEvidence, invocation);
         }
 
         return (!observesAntecedent && AntecedentWork(invocation, depth)) || RunsEvidence(invocation.Arguments, depth);

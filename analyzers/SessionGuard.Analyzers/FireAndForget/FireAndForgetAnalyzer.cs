@@ -100,8 +100,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             if (expression is IInvocationOperation { TargetMethod.Name: "Start", Instance: { } started }
                 && TaskOperations.Unwrap(started) is IObjectCreationOperation creation && types.IsTask(creation.Type))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    FaultEvidence.RuleFor(creation, types), expression.Syntax.GetLocation(), StatementProperties, "new " + creation.Type!.Name, "started and dropped"));
+                context.ReportDiagnostic(FaultEvidence.Report(
+                    creation, types, expression.Syntax.GetLocation(), StatementProperties, "new " + creation.Type!.Name, "started and dropped"));
             }
 
             return;
@@ -112,8 +112,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             // items.Select(x => SendAsync(x)).ToList(); starts every task and drops them all.
             if (TaskOperations.IsMaterializedTasks(expression, types))
             {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), CollectionProperties,
+                context.ReportDiagnostic(FaultEvidence.Report(
+                    expression, types, expression.Syntax.GetLocation(), CollectionProperties,
                     TaskOperations.Describe(expression), "a collection of started tasks that is dropped"));
             }
 
@@ -129,8 +129,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
 
         if (expression is IAwaitOperation)
         {
-            context.ReportDiagnostic(Diagnostic.Create(
-                FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), InnerTaskProperties,
+            context.ReportDiagnostic(FaultEvidence.Report(
+                expression, types, expression.Syntax.GetLocation(), InnerTaskProperties,
                 TaskOperations.Describe(((IAwaitOperation)expression).Operation),
                 "awaited only as the outer task; the inner task it returns is dropped (use Unwrap or await the result)"));
             return;
@@ -141,8 +141,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            FaultEvidence.RuleFor(expression, types), expression.Syntax.GetLocation(), StatementProperties,
+        context.ReportDiagnostic(FaultEvidence.Report(
+            expression, types, expression.Syntax.GetLocation(), StatementProperties,
             TaskOperations.Describe(expression), "dropped"));
     }
 
@@ -180,8 +180,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            FaultEvidence.RuleFor(operand, types), operand.Syntax.GetLocation(), InnerTaskProperties,
+        context.ReportDiagnostic(FaultEvidence.Report(
+            operand, types, operand.Syntax.GetLocation(), InnerTaskProperties,
             TaskOperations.Describe(operand),
             "converted to a plain task; the inner task it returns is dropped (use Unwrap or Task.Run)"));
     }
@@ -210,8 +210,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            FaultEvidence.RuleFor(value, types), value.Syntax.GetLocation(), DiscardProperties,
+        context.ReportDiagnostic(FaultEvidence.Report(
+            value, types, value.Syntax.GetLocation(), DiscardProperties,
             TaskOperations.Describe(value), "discarded with '_ ='"));
     }
 
@@ -234,7 +234,8 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.FireAndForget, antecedent.Syntax.GetLocation(), UnobservedFaultProperties,
             TaskOperations.Describe(antecedent),
-            "continued only on a fault by a continuation that does not observe the fault (it never reads the antecedent's Exception)"));
+            "continued only on a fault by a continuation that does not observe the fault (it never reads the antecedent's Exception)",
+            FaultEvidence.OnlyOnFaultedEvidence));
         return true;
     }
 

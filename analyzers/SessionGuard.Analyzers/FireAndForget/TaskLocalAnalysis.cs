@@ -243,8 +243,8 @@ internal sealed class TaskLocalAnalysis
                     foreach (var value in pair.Value)
                     {
                         var reported = TaskOperations.Unwrap(value);
-                        context.ReportDiagnostic(Diagnostic.Create(
-                            FaultEvidence.RuleFor(reported, _types), reported.Syntax.GetLocation(), FireAndForgetAnalyzer.CollectionProperties,
+                        context.ReportDiagnostic(FaultEvidence.Report(
+                            reported, _types, reported.Syntax.GetLocation(), FireAndForgetAnalyzer.CollectionProperties,
                             TaskOperations.Describe(reported), $"added to '{pair.Key.Name}', which is never awaited, returned or passed on"));
                     }
                 }
@@ -264,8 +264,8 @@ internal sealed class TaskLocalAnalysis
                 foreach (var (def, reason) in flow.Reports)
                 {
                     var reported = TaskOperations.Unwrap(def);
-                    context.ReportDiagnostic(Diagnostic.Create(
-                        FaultEvidence.RuleFor(reported, _types), reported.Syntax.GetLocation(), FireAndForgetAnalyzer.LocalProperties,
+                    context.ReportDiagnostic(FaultEvidence.Report(
+                        reported, _types, reported.Syntax.GetLocation(), FireAndForgetAnalyzer.LocalProperties,
                         TaskOperations.Describe(reported), reason));
                 }
             }
