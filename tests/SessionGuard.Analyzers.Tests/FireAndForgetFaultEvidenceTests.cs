@@ -1,3 +1,5 @@
+using System.Threading.Tasks;
+
 namespace SessionGuard.Analyzers.Tests;
 
 /// <summary>
@@ -59,7 +61,7 @@ public class FireAndForgetFaultEvidenceTests : AnalyzerCaseTests<FireAndForgetAn
         { "a throw, a rethrow from a catch-all, a faulted task", """
             class C(ILogger logger)
             {
-                async Task ValidateAsync(string s) { await Task.Yield(); if (s.Length == 0) throw new ArgumentException("empty", nameof(s)); }
+                async Task ValidateAsync(string s) { await Task.Yield(); if (s.Length == 0) throw new InvalidOperationException("empty"); }
                 async Task RethrowAsync() { try { await Task.Yield(); } catch (Exception ex) { logger.LogError(ex, "failed"); throw; } }
                 Task FailAsync() => Task.FromException(new InvalidOperationException());
                 void M()
@@ -302,8 +304,116 @@ public class FireAndForgetFaultEvidenceTests : AnalyzerCaseTests<FireAndForgetAn
             """ },
     };
 
+    public static TheoryData<string, string> Guards => new()
+    {
+        { "a guard clause written out counts like the framework's ThrowIf helpers", """
+            class C
+            {
+                async Task CheckedAsync(string s) { await Task.Yield(); if (s.Length == 0) throw new ArgumentOutOfRangeException(nameof(s)); }
+                async Task HelperAsync(string s) { await Task.Yield(); ArgumentException.ThrowIfNullOrEmpty(s); }
+                async Task DisposedAsync(bool disposed) { await Task.Yield(); if (disposed) throw new ObjectDisposedException("C"); }
+                void M()
+                {
+                    _ = {|SG1005:CheckedAsync("")|};
+                    _ = {|SG1005:HelperAsync("")|};
+                    _ = {|SG1001:DisposedAsync(true)|};
+                }
+            }
+            """ },
+        { "logging through a [LoggerMessage] method is logging, not user code", """
+            static partial class Log
+            {
+                private static readonly Action<ILogger, int, Exception?> __StartedCallback =
+                    LoggerMessage.Define<int>(LogLevel.Information, new EventId(1, "Started"), "Started {Id}");
+
+                [LoggerMessage(1, LogLevel.Information, "Started {Id}")]
+                public static partial void Started(ILogger logger, int id);
+
+                public static partial void Started(ILogger logger, int id)
+                {
+                    if (logger.IsEnabled(LogLevel.Information)) { __StartedCallback(logger, id, null); }
+                }
+            }
+            sealed class FileLogger { public void Write(string line) => File.AppendAllText("app.log", line); }
+            class C(ILogger logger, Stream stream, FileLogger file)
+            {
+                async Task LoopAsync() { while (true) { Log.Started(logger, 1); file.Write("tick"); await Task.Delay(10); } }
+                private static readonly Action<ILogger, Exception?> s_ping = LoggerMessage.Define(LogLevel.Debug, new EventId(2), "Ping");
+                async Task PingAsync() { while (true) { s_ping(logger, null); await Task.Delay(10); } }
+                async Task FlushAsync() { Log.Started(logger, 1); await stream.FlushAsync(); }
+                void M() { _ = {|SG1005:LoopAsync()|}; _ = {|SG1005:PingAsync()|}; _ = {|SG1001:FlushAsync()|}; }
+            }
+            """ },
+        { "a private delegate field: the values its type gives it", """
+            static class Native
+            {
+                private static Func<int, int> _poll = null!;
+                internal static void Load(System.Reflection.MethodInfo method) => _poll = (Func<int, int>)method.CreateDelegate(typeof(Func<int, int>));
+                internal static int Poll(int x) => _poll(x);
+            }
+            sealed class Handlers
+            {
+                private Func<Task> _onClose = () => Task.CompletedTask;
+                private Action _tick = () => { };
+                private Func<Task> _made = null!;
+                public void OnClose(Func<Task> handler) => _onClose = handler;
+                public void Make(System.Reflection.MethodInfo method) => _made = (Func<Task>)method.CreateDelegate(typeof(Func<Task>));
+                public Task CloseAsync() => _onClose();
+                public Task TickAsync() => Task.Run(() => _tick());
+                public Task MadeAsync() => _made();
+            }
+            class C
+            {
+                void M(Handlers h)
+                {
+                    _ = {|SG1005:Task.Run(() => Native.Poll(1))|};
+                    _ = {|SG1001:h.CloseAsync()|};
+                    _ = {|SG1005:h.TickAsync()|};
+                    _ = {|SG1001:h.MadeAsync()|};
+                }
+            }
+            """ },
+        { "a value task as a task: the value task's own work", """
+            class C
+            {
+                ValueTask NothingAsync() => default;
+                void M(Stream stream, byte[] buffer)
+                {
+                    _ = {|SG1005:NothingAsync().AsTask()|};
+                    _ = {|SG1001:stream.ReadAsync(buffer).AsTask()|};
+                }
+            }
+            """ },
+    };
+
+#pragma warning disable xUnit1015
+    [Theory]
+    [MemberData(nameof(Guards))]
+    public Task Reads_what_is_not_a_fault(string name, string source) => Run(Prelude, name, source);
+#pragma warning restore xUnit1015
+
     public static TheoryData<string, string> Negative => new()
     {
+        { "a [LoggerMessage] call before a catch-all is logging, like an ILogger call", """
+            static partial class Log
+            {
+                private static readonly Action<ILogger, Exception?> __FlushingCallback = LoggerMessage.Define(LogLevel.Debug, new EventId(1), "Flushing");
+
+                [LoggerMessage(1, LogLevel.Debug, "Flushing")]
+                public static partial void Flushing(ILogger logger);
+
+                public static partial void Flushing(ILogger logger) => __FlushingCallback(logger, null);
+            }
+            class C(ILogger logger, Stream stream)
+            {
+                async Task FlushAsync()
+                {
+                    Log.Flushing(logger);
+                    try { await stream.FlushAsync(); } catch (Exception ex) { logger.LogError(ex, "flush failed"); }
+                }
+                void M() { _ = FlushAsync(); }
+            }
+            """ },
         // What neither rule reports: the same work awaited, owned, or guarded as a whole.
         { "the same work awaited, stored, or wholly guarded", """
             class Sender(Stream stream, ILogger logger)

@@ -21,7 +21,7 @@ internal sealed partial class FaultEvidence
             case ITryOperation @try:
                 return TryEvidence(@try, depth, returnsWork);
             case IThrowOperation @throw:
-                return !IsCancellation(@throw) && Found(Thrown(@throw), @throw);
+                return !IsCancellation(@throw) && !IsArgumentGuard(@throw) && Found(Thrown(@throw), @throw);
             case IAwaitOperation await:
                 return Work(await.Operation, depth) || Children(await.Operation, depth, returnsWork);
             case IReturnOperation { ReturnedValue: { } returned } when returnsWork:
@@ -169,6 +169,12 @@ internal sealed partial class FaultEvidence
         }
 
         var original = Implementation((method.ReducedFrom ?? method).OriginalDefinition);
+        if (FaultFreeBodies.IsLogging((method.ReducedFrom ?? method).OriginalDefinition))
+        {
+            // Logging, also through a [LoggerMessage] method whose generated body runs the framework's delegate.
+            return false;
+        }
+
         if (IsReadable(original))
         {
             if (depth + 1 > MaxDepth)
@@ -258,11 +264,21 @@ internal sealed partial class FaultEvidence
         return false;
     }
 
-    private static bool IsCancellationType(ITypeSymbol? type)
+    /// <summary>
+    /// A guard clause written out: a throw of <c>ArgumentException</c> or a type derived from it
+    /// (<c>ArgumentNullException</c>, <c>ArgumentOutOfRangeException</c>). The framework's own guards
+    /// (<c>ArgumentNullException.ThrowIfNull</c>, <c>ArgumentOutOfRangeException.ThrowIfNegative</c>) are synchronous
+    /// calls of another assembly, which are not evidence, and the same check written as a <c>throw</c> counts the same:
+    /// it fails only when the caller passes what the method rejects, a bug the caller's own tests find.
+    /// </summary>
+    private static bool IsArgumentGuard(IThrowOperation @throw) =>
+        @throw.Exception is { } thrown && DerivesFrom(TaskOperations.Unwrap(thrown).Type, "ArgumentException");
+
+    private static bool DerivesFrom(ITypeSymbol? type, string systemType)
     {
         for (var t = type; t is not null; t = t.BaseType)
         {
-            if (t.Name == "OperationCanceledException" && t.ContainingNamespace?.ToDisplayString() == "System")
+            if (t.Name == systemType && t.ContainingNamespace?.ToDisplayString() == "System")
             {
                 return true;
             }
@@ -270,4 +286,6 @@ internal sealed partial class FaultEvidence
 
         return false;
     }
+
+    private static bool IsCancellationType(ITypeSymbol? type) => DerivesFrom(type, "OperationCanceledException");
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -16,7 +15,8 @@ namespace SessionGuard.Analyzers;
 /// <c>await foreach</c> or <c>await using</c> over such work;</item>
 /// <item>user code: a delegate or event invoked, an <c>IObserver&lt;T&gt;</c> notified, a delegate value run by
 /// <c>Task.Run</c> or <c>StartNew</c>;</item>
-/// <item>a <c>throw</c> or a rethrow (not of cancellation), <c>Task.FromException</c>, <c>WaitAsync</c> with a
+/// <item>a <c>throw</c> or a rethrow (not of cancellation, nor a guard clause: a throw of <c>ArgumentException</c> or
+/// a type derived from it), <c>Task.FromException</c>, <c>WaitAsync</c> with a
 /// timeout, <c>SetResult</c>, <c>SetException</c> or <c>SetCanceled</c> of a <c>TaskCompletionSource</c> (they throw
 /// on a completed one), an <c>OnlyOnFaulted</c> continuation that never reads the fault;</item>
 /// <item>a synchronous call on a type of <c>System.IO</c> or <c>System.Net</c> (a stream's <c>Write</c> or
@@ -26,8 +26,11 @@ namespace SessionGuard.Analyzers;
 /// (deeper awaited work counts as unread, deeper synchronous calls are not read); a method of an interface of this
 /// compilation in every class of this compilation that implements it, overrides included; a delegate parameter as the
 /// lambda or method group the call passes; a <c>readonly</c> delegate field that no constructor assigns as its
-/// initializer; a task local as the values assigned to it (for a <c>ContinueWith</c> antecedent, only when nobody else
-/// holds the local). Not evidence: synchronous calls of other assemblies (logging, collections, timers), awaits of a
+/// initializer; a private delegate field as every value its type assigns to it; a task local as the values assigned to
+/// it (for a <c>ContinueWith</c> antecedent, only when nobody else holds the local); <c>ValueTask.AsTask</c> as the
+/// value task's work. Not evidence: logging (also a <c>[LoggerMessage]</c> method), synchronous calls of other
+/// assemblies (collections, timers) and delegates the framework makes (<c>LoggerMessage.Define</c>,
+/// <c>CreateDelegate</c>) run synchronously, awaits of a
 /// task read from a field or property (a promise), <c>Task.Delay</c>, <c>Task.Yield</c>, <c>Task.WhenAny</c> and
 /// completed tasks. Asked only for a task already found dropped, so it costs nothing on code without reports.
 /// </summary>
@@ -76,40 +79,6 @@ internal sealed partial class FaultEvidence
         var walk = new FaultEvidence(types);
         return walk.Work(work, 0) ? walk._evidence ?? "work the analyzer cannot read" : null;
     }
-
-    /// <summary>
-    /// The report of a dropped task: SG1001 naming the evidence of a fault when its work shows one, SG1005 otherwise.
-    /// <paramref name="what"/> and <paramref name="how"/> are the messages' first two arguments.
-    /// </summary>
-    public static Diagnostic Report(IOperation work, KnownTypes types, Location location, ImmutableDictionary<string, string?> properties, string what, string how) =>
-        Find(work, types) is { } evidence
-            ? Diagnostic.Create(Descriptors.FireAndForget, location, properties, what, how, evidence)
-            : Diagnostic.Create(Descriptors.FireAndForgetNoVisibleFault, location, properties, what, how);
-
-    /// <summary>Records evidence found at <paramref name="at"/>: what it is, the member it is in, its file and line.</summary>
-    private bool Found(string what, IOperation at)
-    {
-        var span = at.Syntax.GetLocation().GetLineSpan();
-        string where = span.IsValid ? $" ({System.IO.Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1})" : "";
-        string member = at.SemanticModel?.GetEnclosingSymbol(at.Syntax.SpanStart) is { } symbol ? $", in '{Name(MemberOf(symbol))}'" : "";
-        _evidence = what + member + where;
-        return true;
-    }
-
-    /// <summary>The method, property or type a symbol (a lambda, a local function) is declared in.</summary>
-    private static ISymbol MemberOf(ISymbol symbol)
-    {
-        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction, ContainingSymbol: { } outer })
-        {
-            symbol = outer;
-        }
-
-        return symbol is IMethodSymbol { AssociatedSymbol: { } property } ? property : symbol;
-    }
-
-    /// <summary>A member as <c>Type.Member</c>.</summary>
-    private static string Name(ISymbol symbol) =>
-        symbol.ContainingType is { } type ? type.Name + "." + symbol.Name : symbol.Name;
 
     /// <summary>
     /// Evidence in the work that produces the task <paramref name="operation"/> evaluates to. <paramref name="depth"/>:
@@ -206,13 +175,6 @@ internal sealed partial class FaultEvidence
             && Found(Unread(original), invocation);
     }
 
-    /// <summary>Why a method's work is not read: it is another assembly's, abstract or virtual, or an interface's.</summary>
-    private string Unread(IMethodSymbol method) =>
-        !KnownTypes.Same(method.ContainingAssembly, _types.SourceAssembly) ? $"'{Name(method)}' of another assembly"
-        : method.ContainingType?.TypeKind == TypeKind.Interface ? $"'{Name(method)}', an interface member with an implementation the analyzer cannot read"
-        : method.IsAbstract || method.IsVirtual || method.IsOverride ? $"'{Name(method)}', which an override can replace"
-        : $"'{Name(method)}', which the analyzer does not read";
-
     /// <summary>
     /// The framework's own task factories: <c>Task.Delay</c>, <c>Task.Yield</c>, completed tasks and <c>WhenAny</c>
     /// cannot fault, <c>Task.WhenAll</c> faults with the tasks it is given, anything else of <c>Task</c> or
@@ -233,6 +195,12 @@ internal sealed partial class FaultEvidence
 
         if (KnownTypes.Same(type, _types.ValueTask) || KnownTypes.Same(type, _types.ValueTaskOfT))
         {
+            if (method.Name is "AsTask" or "Preserve")
+            {
+                // The same work, as a task: what the value task's own work shows.
+                return Work(invocation.Instance, depth);
+            }
+
             return method.Name is not ("FromResult" or "FromCanceled") && Found($"'{Name(method)}'", invocation);
         }
 

@@ -144,11 +144,28 @@ internal static partial class FaultFreeBodies
         return false;
     }
 
-    /// <summary>A method of a type named <c>ILogger</c> or <c>...Logger</c>, or an extension method on one.</summary>
-    private static bool IsLogging(IMethodSymbol method)
+    /// <summary>
+    /// A method of a type named <c>ILogger</c> or <c>...Logger</c>, an extension method on one, or a
+    /// <c>[LoggerMessage]</c> method (whose generated body runs the delegate of <c>LoggerMessage.Define</c>).
+    /// </summary>
+    internal static bool IsLogging(IMethodSymbol method)
     {
         var type = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
-        return type is not null && type.Name.EndsWith("Logger", System.StringComparison.Ordinal);
+        return (type is not null && type.Name.EndsWith("Logger", System.StringComparison.Ordinal)) || IsLoggerMessage(method);
+    }
+
+    private static bool IsLoggerMessage(IMethodSymbol method)
+    {
+        foreach (var attribute in (method.PartialDefinitionPart ?? method).GetAttributes())
+        {
+            if (attribute.AttributeClass is { Name: "LoggerMessageAttribute" } type
+                && type.ContainingNamespace?.ToDisplayString() == "Microsoft.Extensions.Logging")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>bool TryX(...)</c>: the Try pattern reports failure through its result instead of throwing.</summary>

@@ -11,8 +11,9 @@ namespace SessionGuard.Analyzers;
 /// <item>an <c>await</c> is safe when it awaits <c>Task.Delay</c> or <c>Task.Yield</c> (a delay ends canceled, not
 /// faulted), or a method of this compilation that is itself guarded or fault-free (through <c>ConfigureAwait</c>, or an
 /// extension of the project whose body is <c>=&gt; task.ConfigureAwait(...)</c>);</item>
-/// <item>a call is safe when it logs (a method of a type named <c>ILogger</c> or <c>...Logger</c>, or an extension on
-/// one: logging is what the catch blocks do too), follows the Try pattern (<c>bool TryX(...)</c>), is one of
+/// <item>a call is safe when it logs (a method of a type named <c>ILogger</c> or <c>...Logger</c>, an extension on
+/// one, or a <c>[LoggerMessage]</c> method: logging is what the catch blocks do too), follows the Try pattern
+/// (<c>bool TryX(...)</c>), is one of
 /// <c>Interlocked</c>, <c>Volatile</c>, <c>string.IsNullOrEmpty</c>/<c>IsNullOrWhiteSpace</c>,
 /// <c>ReferenceEquals</c>, <c>GC.KeepAlive</c>, <c>Dispose</c> of a <c>CancellationTokenRegistration</c> or <c>CancellationTokenSource</c>, starts an async method of this compilation without awaiting it (its faults go into its own
 /// task, which SG1001 judges where it is dropped), or calls a non-virtual synchronous method of this compilation whose
