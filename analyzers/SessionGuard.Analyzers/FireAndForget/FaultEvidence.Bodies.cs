@@ -168,8 +168,9 @@ internal sealed partial class FaultEvidence
             return false;
         }
 
-        var original = Implementation((method.ReducedFrom ?? method).OriginalDefinition);
-        if (FaultFreeBodies.IsLogging((method.ReducedFrom ?? method).OriginalDefinition))
+        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
+        var original = Implementation(definition);
+        if (FaultFreeBodies.IsLogging(definition))
         {
             // Logging, also through a [LoggerMessage] method whose generated body runs the framework's delegate.
             return false;
